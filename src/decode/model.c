@@ -1,0 +1,391 @@
+/* tj_model_open: recognise the files, validate the architecture, prepare weights. */
+#include "decode/model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/yaml.h"
+#include "nn/gemm_i8.h"
+#include "util/error.h"
+
+static const tj_item *find_item(const tj_model *m, const char *name, tj_error *err)
+{
+    const tj_item *it = tj_marian_find(&m->bin, name);
+    if (!it) tj_fail(err, TJ_ERR_FORMAT, "%s: missing parameter '%s'", m->files.model, name);
+    return it;
+}
+
+/* A float parameter of exactly n elements. */
+static const float *float_param(const tj_model *m, const char *name, size_t n, tj_error *err)
+{
+    const tj_item *it = find_item(m, name, err);
+    if (!it) return NULL;
+    if (it->type != TJ_TYPE_FLOAT32 || it->elements != n) {
+        tj_fail(err, TJ_ERR_FORMAT, "%s: parameter '%s' should be float32 with %zu elements",
+                m->files.model, name, n);
+        return NULL;
+    }
+    return (const float *)it->data;
+}
+
+/* A scalar that may be stored as float32 or, for names containing "Wemb", as intgemm8 (one int8
+ * plus its multiplier; Marian de-quantises such items at load, spec §2.7). */
+static int scalar_param(const tj_model *m, const char *name, float *out, tj_error *err)
+{
+    const tj_item *it = find_item(m, name, err);
+    if (!it) return -1;
+    if (it->elements != 1) goto bad;
+    if (it->type == TJ_TYPE_FLOAT32) {
+        memcpy(out, it->data, sizeof *out);
+    } else if (it->type == TJ_TYPE_INTGEMM8) {
+        float q = tj_item_quant_mult(it);
+        float inv = 1.0f / q;
+        *out = (float)(int8_t)it->data[0] * inv;
+    } else {
+        goto bad;
+    }
+    if (!(*out > 0.0f) || !isfinite(*out)) goto bad;
+    return 0;
+bad:
+    tj_fail(err, TJ_ERR_FORMAT, "%s: parameter '%s' is not a valid positive scalar", m->files.model,
+            name);
+    return -1;
+}
+
+static tj_status prepare_bias(const int8_t *w, int in, int out, float alpha, float beta,
+                              const float *bias, float **pb_out, tj_error *err)
+{
+    int32_t *sums = malloc((size_t)out * sizeof *sums);
+    float *pb = malloc((size_t)out * sizeof *pb);
+    if (!sums || !pb) {
+        free(sums);
+        free(pb);
+        return tj_fail(err, TJ_ERR_NOMEM, "out of memory preparing weights");
+    }
+    tj_i8_colsums(w, (size_t)out, (size_t)in, sums);
+    /* intgemm's PrepareBias: v = (-1 * (127/alpha) * (127/beta)) / 127, each step in float. */
+    float qa = 127.0f / alpha, qb = 127.0f / beta;
+    float prod = qa * qb;
+    float neg = -1.0f * prod;
+    float v = neg / 127.0f;
+    for (int j = 0; j < out; j++) {
+        float t = (float)sums[j] * v;
+        pb[j] = bias ? t + bias[j] : t;
+    }
+    free(sums);
+    *pb_out = pb;
+    return TJ_OK;
+}
+
+static tj_status load_linear(tj_model *m, const char *wname, const char *bname, int in, int out,
+                             tj_linear *lin, tj_error *err)
+{
+    const tj_item *it = find_item(m, wname, err);
+    if (!it) return err ? err->code : TJ_ERR_FORMAT;
+    if (it->type != TJ_TYPE_INTGEMM8)
+        return tj_fail(err, TJ_ERR_UNSUPPORTED,
+                       "%s: parameter '%s' is not intgemm8 (type 0x%x); only int8 models are "
+                       "supported",
+                       m->files.model, wname, it->type);
+    if (it->ndim != 2 || it->shape[0] != in || it->shape[1] != out)
+        return tj_fail(err, TJ_ERR_FORMAT, "%s: parameter '%s' has shape [%d, %d], expected [%d, %d]",
+                       m->files.model, wname, it->shape[0], it->ndim > 1 ? it->shape[1] : 0, in, out);
+    if (in % 32 != 0)
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: inner dimension %d of '%s' is not a multiple of 32",
+                       m->files.model, in, wname);
+    lin->w = (const int8_t *)it->data;
+    lin->in = in;
+    lin->out = out;
+    lin->beta = tj_item_quant_mult(it);
+    if (!(lin->beta > 0.0f) || !isfinite(lin->beta))
+        return tj_fail(err, TJ_ERR_FORMAT, "%s: parameter '%s' has an invalid multiplier",
+                       m->files.model, wname);
+    char aname[256];
+    snprintf(aname, sizeof aname, "%s_QuantMultA", wname);
+    if (scalar_param(m, aname, &lin->alpha, err)) return err ? err->code : TJ_ERR_FORMAT;
+    const float *bias = NULL;
+    if (bname) {
+        bias = float_param(m, bname, (size_t)out, err);
+        if (!bias) return err ? err->code : TJ_ERR_FORMAT;
+    }
+    float ab = lin->alpha * lin->beta;
+    lin->unq = 1.0f / ab;
+    m->n_params += (size_t)in * out + (bias ? (size_t)out : 0);
+    return prepare_bias(lin->w, in, out, lin->alpha, lin->beta, bias, &lin->pbias, err);
+}
+
+static tj_status load_norm(tj_model *m, const char *prefix, tj_norm *n, tj_error *err)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s_ln_scale", prefix);
+    n->gamma = float_param(m, name, (size_t)m->d, err);
+    if (!n->gamma) return err ? err->code : TJ_ERR_FORMAT;
+    snprintf(name, sizeof name, "%s_ln_bias", prefix);
+    n->beta = float_param(m, name, (size_t)m->d, err);
+    if (!n->beta) return err ? err->code : TJ_ERR_FORMAT;
+    m->n_params += 2 * (size_t)m->d;
+    return TJ_OK;
+}
+
+static tj_status load_attention(tj_model *m, const char *prefix, tj_attention *a, tj_error *err)
+{
+    char w[256], b[256];
+    const char *names[4][2] = {{"Wq", "bq"}, {"Wk", "bk"}, {"Wv", "bv"}, {"Wo", "bo"}};
+    tj_linear *lins[4] = {&a->q, &a->k, &a->v, &a->o};
+    for (int i = 0; i < 4; i++) {
+        snprintf(w, sizeof w, "%s_%s", prefix, names[i][0]);
+        snprintf(b, sizeof b, "%s_%s", prefix, names[i][1]);
+        tj_status st = load_linear(m, w, b, m->d, m->d, lins[i], err);
+        if (st) return st;
+    }
+    snprintf(w, sizeof w, "%s_Wo", prefix);
+    return load_norm(m, w, &a->norm, err);
+}
+
+static tj_status load_ffn(tj_model *m, const char *prefix, tj_ffn *f, tj_error *err)
+{
+    char w[256], b[256];
+    snprintf(w, sizeof w, "%s_W1", prefix);
+    snprintf(b, sizeof b, "%s_b1", prefix);
+    tj_status st = load_linear(m, w, b, m->d, m->d_ffn, &f->w1, err);
+    if (st) return st;
+    snprintf(w, sizeof w, "%s_W2", prefix);
+    snprintf(b, sizeof b, "%s_b2", prefix);
+    st = load_linear(m, w, b, m->d_ffn, m->d, &f->w2, err);
+    if (st) return st;
+    snprintf(w, sizeof w, "%s_ffn", prefix);
+    return load_norm(m, w, &f->norm, err);
+}
+
+/* Checks that the embedded config describes the architecture this runtime implements. */
+static tj_status check_config(tj_model *m, tj_error *err)
+{
+    const char *y = m->bin.yaml;
+    const char *path = m->files.model;
+    if (!y) return tj_fail(err, TJ_ERR_FORMAT, "%s: no embedded configuration (special:model.yml)", path);
+    char buf[128];
+    if (!tj_yaml_get(y, "type", buf, sizeof buf) || strcmp(buf, "transformer") != 0)
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: model type '%s' is not supported (need transformer)",
+                       path, tj_yaml_get(y, "type", buf, sizeof buf) ? buf : "?");
+    if (!tj_yaml_get(y, "transformer-decoder-autoreg", buf, sizeof buf)) strcpy(buf, "self-attention");
+    if (strcmp(buf, "rnn") != 0)
+        return tj_fail(err, TJ_ERR_UNSUPPORTED,
+                       "%s: decoder '%s' is not supported yet (need the SSRU decoder of Firefox models)",
+                       path, buf);
+    if (!tj_yaml_get(y, "dec-cell", buf, sizeof buf) || strcmp(buf, "ssru") != 0)
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: decoder cell '%s' is not supported (need ssru)",
+                       path, buf);
+    if (!tj_yaml_get_bool(y, "tied-embeddings-all", 0))
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: only models with tied-embeddings-all are supported",
+                       path);
+    if (tj_yaml_get(y, "transformer-preprocess", buf, sizeof buf) && buf[0])
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-preprocess '%s' is not supported", path, buf);
+    if (tj_yaml_get(y, "transformer-postprocess", buf, sizeof buf) && strcmp(buf, "dan") != 0)
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-postprocess '%s' is not supported", path, buf);
+    if (tj_yaml_get(y, "transformer-postprocess-top", buf, sizeof buf) && buf[0])
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-postprocess-top '%s' is not supported", path, buf);
+    if (tj_yaml_get(y, "transformer-ffn-activation", buf, sizeof buf) && strcmp(buf, "relu") != 0)
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: ffn activation '%s' is not supported (need relu)", path, buf);
+    if (tj_yaml_get_int(y, "transformer-ffn-depth", 2) != 2 || tj_yaml_get_int(y, "transformer-decoder-ffn-depth", 0) > 2)
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: only 2-layer feed-forward blocks are supported", path);
+    if (tj_yaml_get_bool(y, "layer-normalization", 0))
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: layer-normalization inside the SSRU is not supported", path);
+    if (tj_yaml_get_bool(y, "output-omit-bias", 0))
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: output-omit-bias is not supported", path);
+    m->d = (int)tj_yaml_get_int(y, "dim-emb", 0);
+    m->d_ffn = (int)tj_yaml_get_int(y, "transformer-dim-ffn", 0);
+    m->heads = (int)tj_yaml_get_int(y, "transformer-heads", 0);
+    m->enc_depth = (int)tj_yaml_get_int(y, "enc-depth", 0);
+    m->dec_depth = (int)tj_yaml_get_int(y, "dec-depth", 0);
+    if (m->d <= 0 || m->d > 8192 || m->d % 32 || m->d_ffn <= 0 || m->d_ffn > 65536 || m->d_ffn % 32 ||
+        m->heads <= 0 || m->d % m->heads || m->enc_depth <= 0 || m->enc_depth > 64 ||
+        m->dec_depth <= 0 || m->dec_depth > 64)
+        return tj_fail(err, TJ_ERR_FORMAT,
+                       "%s: invalid dimensions in the embedded config (dim-emb %d, ffn %d, heads %d, "
+                       "depth %d/%d)",
+                       path, m->d, m->d_ffn, m->heads, m->enc_depth, m->dec_depth);
+    return TJ_OK;
+}
+
+static tj_status load_embeddings(tj_model *m, tj_error *err)
+{
+    const tj_item *it = find_item(m, "Wemb", err);
+    if (!it) return err ? err->code : TJ_ERR_FORMAT;
+    if (it->type != TJ_TYPE_INTGEMM8 || it->ndim != 2 || it->shape[1] != m->d || it->shape[0] <= 0)
+        return tj_fail(err, TJ_ERR_FORMAT, "%s: Wemb must be an intgemm8 [vocab, %d] matrix",
+                       m->files.model, m->d);
+    m->vocab = it->shape[0];
+    size_t n = (size_t)m->vocab * m->d;
+    m->emb = malloc(n * sizeof *m->emb);
+    m->out_w = malloc(n);
+    if (!m->emb || !m->out_w) return tj_fail(err, TJ_ERR_NOMEM, "out of memory loading embeddings");
+    const int8_t *q8 = (const int8_t *)it->data;
+    float qe = tj_item_quant_mult(it);
+    if (!(qe > 0.0f) || !isfinite(qe))
+        return tj_fail(err, TJ_ERR_FORMAT, "%s: Wemb has an invalid multiplier", m->files.model);
+    /* Marian de-quantises Wemb to float at load (spec §2.6) and re-quantises it for the output
+     * layer with a multiplier computed from the float matrix (§5.9). */
+    float inv = 1.0f / qe;
+    float maxabs = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        m->emb[i] = (float)q8[i] * inv;
+        float a = fabsf(m->emb[i]);
+        if (a > maxabs) maxabs = a;
+    }
+    if (!(maxabs > 0.0f)) return tj_fail(err, TJ_ERR_FORMAT, "%s: Wemb is all zeros", m->files.model);
+    m->out_beta = 127.0f / maxabs;
+    for (size_t i = 0; i < n; i++) {
+        long v = lrintf(m->emb[i] * m->out_beta);
+        m->out_w[i] = (int8_t)(v > 127 ? 127 : (v < -127 ? -127 : v));
+    }
+    if (scalar_param(m, "Wemb_QuantMultA", &m->out_alpha, err)) return err ? err->code : TJ_ERR_FORMAT;
+    const float *bias = float_param(m, "decoder_ff_logit_out_b", (size_t)m->vocab, err);
+    if (!bias) return err ? err->code : TJ_ERR_FORMAT;
+    float ab = m->out_alpha * m->out_beta;
+    m->out_unq = 1.0f / ab;
+    m->n_params += n + (size_t)m->vocab;
+    return prepare_bias(m->out_w, m->d, m->vocab, m->out_alpha, m->out_beta, bias, &m->out_pbias, err);
+}
+
+static tj_status load_layers(tj_model *m, tj_error *err)
+{
+    m->enc = calloc((size_t)m->enc_depth, sizeof *m->enc);
+    m->dec = calloc((size_t)m->dec_depth, sizeof *m->dec);
+    if (!m->enc || !m->dec) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    char p[128], w[160];
+    tj_status st;
+    for (int l = 0; l < m->enc_depth; l++) {
+        snprintf(p, sizeof p, "encoder_l%d_self", l + 1);
+        if ((st = load_attention(m, p, &m->enc[l].self, err))) return st;
+        snprintf(p, sizeof p, "encoder_l%d_ffn", l + 1);
+        if ((st = load_ffn(m, p, &m->enc[l].ffn, err))) return st;
+    }
+    for (int l = 0; l < m->dec_depth; l++) {
+        tj_dec_layer *L = &m->dec[l];
+        snprintf(p, sizeof p, "decoder_l%d_rnn", l + 1);
+        snprintf(w, sizeof w, "%s_W", p);
+        if ((st = load_linear(m, w, NULL, m->d, m->d, &L->rnn_w, err))) return st;
+        snprintf(w, sizeof w, "%s_Wf", p);
+        char b[160];
+        snprintf(b, sizeof b, "%s_bf", p);
+        if ((st = load_linear(m, w, b, m->d, m->d, &L->rnn_wf, err))) return st;
+        snprintf(w, sizeof w, "%s_ffn", p);
+        if ((st = load_norm(m, w, &L->rnn_norm, err))) return st;
+        snprintf(p, sizeof p, "decoder_l%d_context", l + 1);
+        if ((st = load_attention(m, p, &L->ctx, err))) return st;
+        snprintf(p, sizeof p, "decoder_l%d_ffn", l + 1);
+        if ((st = load_ffn(m, p, &L->ffn, err))) return st;
+    }
+    return TJ_OK;
+}
+
+static void free_linear(tj_linear *l) { free(l->pbias); }
+
+void tj_model_close(tj_model *m)
+{
+    if (!m) return;
+    if (m->enc)
+        for (int l = 0; l < m->enc_depth; l++) {
+            tj_attention *a = &m->enc[l].self;
+            free_linear(&a->q), free_linear(&a->k), free_linear(&a->v), free_linear(&a->o);
+            free_linear(&m->enc[l].ffn.w1), free_linear(&m->enc[l].ffn.w2);
+        }
+    if (m->dec)
+        for (int l = 0; l < m->dec_depth; l++) {
+            tj_dec_layer *L = &m->dec[l];
+            free_linear(&L->rnn_w), free_linear(&L->rnn_wf);
+            free_linear(&L->ctx.q), free_linear(&L->ctx.k), free_linear(&L->ctx.v), free_linear(&L->ctx.o);
+            free_linear(&L->ffn.w1), free_linear(&L->ffn.w2);
+        }
+    free(m->enc);
+    free(m->dec);
+    free(m->emb);
+    free(m->out_w);
+    free(m->out_pbias);
+    if (m->trg_spm && m->trg_spm != m->src_spm) tj_spm_free(m->trg_spm);
+    tj_spm_free(m->src_spm);
+    if (m->has_shortlist) tj_shortlist_close(&m->shortlist);
+    tj_marian_close(&m->bin);
+    tj_modeldir_free(&m->files);
+    free(m);
+}
+
+tj_status tj_model_open(const char *dir, tj_model **out, tj_error *err)
+{
+    tj_error local;
+    if (!err) err = &local;
+    tj_error_clear(err);
+    if (!out) return tj_fail(err, TJ_ERR_ARG, "tj_model_open: out is NULL");
+    *out = NULL;
+    if (!dir || !*dir) return tj_fail(err, TJ_ERR_ARG, "no model directory given");
+    tj_model *m = calloc(1, sizeof *m);
+    if (!m) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    tj_status st;
+    if ((st = tj_modeldir_scan(dir, &m->files, err))) goto fail;
+    if ((st = tj_marian_open(m->files.model, &m->bin, err))) goto fail;
+    if ((st = check_config(m, err))) goto fail;
+    if ((st = load_embeddings(m, err))) goto fail;
+    if ((st = load_layers(m, err))) goto fail;
+    if ((st = tj_spm_load(m->files.src_vocab, &m->src_spm, err))) goto fail;
+    m->shared_vocab = !m->files.trg_vocab || strcmp(m->files.src_vocab, m->files.trg_vocab) == 0;
+    if (m->shared_vocab)
+        m->trg_spm = m->src_spm;
+    else if ((st = tj_spm_load(m->files.trg_vocab, &m->trg_spm, err)))
+        goto fail;
+    if (tj_spm_size(m->trg_spm) != m->vocab || tj_spm_size(m->src_spm) != m->vocab) {
+        st = tj_fail(err, TJ_ERR_FORMAT,
+                     "vocabulary size %d (%s) does not match the model's %d (%s)",
+                     tj_spm_size(m->trg_spm), m->files.trg_vocab ? m->files.trg_vocab : m->files.src_vocab,
+                     m->vocab, m->files.model);
+        goto fail;
+    }
+    m->eos_id = tj_spm_eos_id(m->trg_spm);
+    m->unk_id = tj_spm_unk_id(m->trg_spm);
+    if (m->eos_id < 0 || m->eos_id >= m->vocab) {
+        st = tj_fail(err, TJ_ERR_FORMAT, "%s: vocabulary has no valid end-of-sentence id",
+                     m->files.src_vocab);
+        goto fail;
+    }
+    if (m->files.shortlist) {
+        if ((st = tj_shortlist_open(m->files.shortlist, (size_t)m->vocab, (size_t)m->vocab,
+                                    &m->shortlist, err)))
+            goto fail;
+        m->has_shortlist = 1;
+    }
+    snprintf(m->arch, sizeof m->arch, "transformer encoder (%d layers), SSRU decoder (%d layers)",
+             m->enc_depth, m->dec_depth);
+    *out = m;
+    return TJ_OK;
+fail:
+    tj_model_close(m);
+    return st;
+}
+
+void tj_model_get_info(const tj_model *m, tj_model_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->model_path = m->files.model;
+    info->shortlist_path = m->files.shortlist;
+    info->src_vocab_path = m->files.src_vocab;
+    info->trg_vocab_path = m->files.trg_vocab ? m->files.trg_vocab : m->files.src_vocab;
+    info->architecture = m->arch;
+    info->precision = "int8 (intgemm8 weights, precomputed activation alphas)";
+    info->dim_emb = m->d;
+    info->dim_ffn = m->d_ffn;
+    info->heads = m->heads;
+    info->enc_depth = m->enc_depth;
+    info->dec_depth = m->dec_depth;
+    info->src_vocab_size = tj_spm_size(m->src_spm);
+    info->trg_vocab_size = tj_spm_size(m->trg_spm);
+    info->shared_vocab = m->shared_vocab;
+    info->n_params = m->n_params;
+    info->n_items = m->bin.n_items;
+    info->file_bytes = m->bin.blob.size;
+    info->has_shortlist = m->has_shortlist;
+    if (m->has_shortlist) {
+        info->shortlist_first = (size_t)m->shortlist.first_num;
+        info->shortlist_best = (size_t)m->shortlist.best_num;
+    }
+}

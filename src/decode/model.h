@@ -1,0 +1,72 @@
+/* The in-memory model: weights prepared for the int8 kernels, plus vocabularies and shortlist.
+ * Built once by tj_model_open and read-only afterwards, so translations may share it. */
+#ifndef TJ_DECODE_MODEL_H
+#define TJ_DECODE_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tarjama.h"
+#include "model/marian_bin.h"
+#include "model/modeldir.h"
+#include "model/shortlist.h"
+#include "tok/spm.h"
+
+/* An int8 affine map y = x·W + b with Marian's shifted quantisation (spec §5.11). */
+typedef struct tj_linear {
+    const int8_t *w;  /* [out][in] */
+    int in, out;
+    float alpha;      /* activation multiplier (_QuantMultA) */
+    float beta;       /* weight multiplier */
+    float unq;        /* fl(1 / fl(alpha * beta)) */
+    float *pbias;     /* prepared bias, `out` floats (owned) */
+} tj_linear;
+
+typedef struct tj_norm {
+    const float *gamma, *beta;
+} tj_norm;
+
+typedef struct tj_attention {
+    tj_linear q, k, v, o;
+    const float *bq_raw; /* unused after preparation; kept for info */
+    tj_norm norm;
+} tj_attention;
+
+typedef struct tj_ffn {
+    tj_linear w1, w2;
+    tj_norm norm;
+} tj_ffn;
+
+typedef struct tj_enc_layer {
+    tj_attention self;
+    tj_ffn ffn;
+} tj_enc_layer;
+
+typedef struct tj_dec_layer {
+    tj_linear rnn_w;  /* SSRU candidate, no bias */
+    tj_linear rnn_wf; /* SSRU forget gate */
+    tj_norm rnn_norm;
+    tj_attention ctx;
+    tj_ffn ffn;
+} tj_dec_layer;
+
+struct tj_model {
+    tj_modeldir files;
+    tj_marian_file bin;
+    tj_shortlist shortlist;
+    int has_shortlist;
+    tj_spm *src_spm, *trg_spm; /* trg_spm == src_spm when shared */
+    int shared_vocab;
+    int eos_id, unk_id;
+
+    int d, d_ffn, heads, enc_depth, dec_depth, vocab;
+    float *emb;          /* de-quantised Wemb [vocab][d] (owned) */
+    int8_t *out_w;       /* output matrix re-quantised [vocab][d] (owned) */
+    float out_alpha, out_beta, out_unq;
+    float *out_pbias;    /* prepared output bias over the full vocabulary (owned) */
+    tj_enc_layer *enc;
+    tj_dec_layer *dec;
+    size_t n_params;
+    char arch[96];
+};
+
+#endif

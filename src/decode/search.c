@@ -1,0 +1,182 @@
+#include "decode/search.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode/transformer.h"
+#include "nn/ops.h"
+#include "util/error.h"
+
+/* Position of token id in the ascending column list, or -1. */
+static int col_of(const int *cols, int n, int id)
+{
+    if (!cols) return id;
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = (lo + hi) / 2;
+        if (cols[mid] == id) return mid;
+        if (cols[mid] < id) lo = mid + 1; else hi = mid - 1;
+    }
+    return -1;
+}
+
+static int reached_limit(int t, float factor, int len) { return (float)(t + 1) >= factor * (float)len; }
+
+static tj_status greedy(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, int *n_out, int eos,
+                        int unk_col, int max_steps, float *state, float *logits)
+{
+    int prev = -1, n = 0;
+    for (int t = 0; t < max_steps; t++) {
+        tj_decoder_step(c, &prev, t, 1, state, logits);
+        if (unk_col >= 0) logits[unk_col] = -FLT_MAX;
+        int best = 0;
+        for (int j = 1; j < c->n_cols; j++)
+            if (logits[j] > logits[best]) best = j;
+        int w = c->cols ? c->cols[best] : best;
+        ids[n++] = w;
+        if (w == eos || reached_limit(t, o->max_length_factor, c->src_len)) break;
+        prev = w;
+    }
+    *n_out = n;
+    return TJ_OK;
+}
+
+typedef struct hyp {
+    int parent; /* index into the hyp arena, -1 for the start */
+    int word;
+    int len;
+    float score;
+} hyp;
+
+typedef struct cand {
+    float score;
+    int row, col;
+} cand;
+
+static int cand_cmp(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    if (x->score != y->score) return x->score > y->score ? -1 : 1;
+    if (x->row != y->row) return x->row - y->row;
+    return x->col - y->col;
+}
+
+/* Beam search as Marian's BeamSearch::search with one sentence: finished hypotheses leave the
+ * beam, which shrinks; at the length limit every live hypothesis is final. */
+static tj_status beam(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, int *n_out, int eos,
+                      int unk_col, int max_steps, float *state, float *logits, tj_error *err)
+{
+    const tj_model *m = c->m;
+    int K = o->beam_size, S = c->n_cols;
+    size_t sdim = (size_t)m->dec_depth * m->d;
+    size_t arena_cap = (size_t)K * (max_steps + 1) + 1, n_arena = 0;
+    hyp *arena = malloc(arena_cap * sizeof *arena);
+    int *live = malloc((size_t)K * sizeof *live), *next_live = malloc((size_t)K * sizeof *live);
+    int *prev = malloc((size_t)K * sizeof *prev);
+    float *new_state = malloc((size_t)K * sdim * sizeof(float));
+    cand *cands = malloc((size_t)K * S * sizeof *cands);
+    if (!arena || !live || !next_live || !prev || !new_state || !cands) {
+        free(arena), free(live), free(next_live), free(prev), free(new_state), free(cands);
+        return tj_fail(err, TJ_ERR_NOMEM, "out of memory in beam search");
+    }
+    arena[n_arena++] = (hyp){-1, -1, 0, 0.0f};
+    live[0] = 0;
+    int n_live = 1;
+    int best = -1;
+    float best_norm = -FLT_MAX;
+    for (int t = 0; t < max_steps && n_live > 0; t++) {
+        for (int r = 0; r < n_live; r++) prev[r] = arena[live[r]].word;
+        if (t == 0) prev[0] = -1;
+        tj_decoder_step(c, prev, t, n_live, state, logits);
+        tj_logsoftmax_rows(logits, (size_t)n_live, (size_t)S);
+        size_t nc = 0;
+        for (int r = 0; r < n_live; r++) {
+            float *row = logits + (size_t)r * S;
+            if (unk_col >= 0) row[unk_col] = -FLT_MAX;
+            float base = arena[live[r]].score;
+            for (int j = 0; j < S; j++) cands[nc++] = (cand){base + row[j], r, j};
+        }
+        /* At step 0 all K start hypotheses are the same, so one row is expanded to K picks. */
+        int want = t == 0 ? K : n_live;
+        qsort(cands, nc, sizeof *cands, cand_cmp);
+        if ((size_t)want > nc) want = (int)nc;
+        int at_limit = reached_limit(t, o->max_length_factor, c->src_len) || t + 1 == max_steps;
+        int n_next = 0;
+        for (int i = 0; i < want; i++) {
+            const cand *cd = &cands[i];
+            int w = c->cols ? c->cols[cd->col] : cd->col;
+            hyp h = {live[cd->row], w, t + 1, cd->score};
+            arena[n_arena] = h;
+            int idx = (int)n_arena++;
+            if (w == eos || at_limit) {
+                float norm = h.score / powf((float)h.len, o->normalize);
+                if (norm > best_norm) {
+                    best_norm = norm;
+                    best = idx;
+                }
+            } else {
+                memcpy(new_state + (size_t)n_next * sdim, state + (size_t)cd->row * sdim,
+                       sdim * sizeof(float));
+                next_live[n_next++] = idx;
+            }
+        }
+        memcpy(state, new_state, (size_t)n_next * sdim * sizeof(float));
+        memcpy(live, next_live, (size_t)n_next * sizeof *live);
+        n_live = at_limit ? 0 : n_next;
+    }
+    int n = 0;
+    for (int i = best; i > 0; i = arena[i].parent) n++;
+    for (int i = best, k = n - 1; i > 0; i = arena[i].parent) ids[k--] = arena[i].word;
+    *n_out = n;
+    free(arena), free(live), free(next_live), free(prev), free(new_state), free(cands);
+    return TJ_OK;
+}
+
+tj_status tj_search(const tj_model *m, const tj_search_opts *o, const int *src, int len,
+                    int **out, int *n_out, tj_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    int *cols = NULL;
+    size_t n_cols = 0;
+    tj_status st;
+    if (o->use_shortlist && m->has_shortlist) {
+        st = tj_shortlist_generate(&m->shortlist, src, (size_t)len, (size_t)m->vocab,
+                                   m->shared_vocab, &cols, &n_cols, err);
+        if (st) return st;
+    }
+    int K = o->beam_size < 1 ? 1 : o->beam_size;
+    int max_steps = (int)ceilf(o->max_length_factor * (float)len);
+    if (max_steps < 1) max_steps = 1;
+    tj_sentence_ctx c;
+    st = tj_sentence_begin(&c, m, src, len, cols, (int)n_cols, K, err);
+    if (st) {
+        free(cols);
+        return st;
+    }
+    float *state = calloc((size_t)K * m->dec_depth * m->d, sizeof(float));
+    float *logits = malloc((size_t)K * c.n_cols * sizeof(float));
+    int *ids = malloc(((size_t)max_steps + 1) * sizeof *ids);
+    if (!state || !logits || !ids) {
+        st = tj_fail(err, TJ_ERR_NOMEM, "out of memory decoding a sentence of %d tokens", len);
+    } else {
+        int unk_col = m->unk_id >= 0 ? col_of(cols, c.n_cols, m->unk_id) : -1;
+        if (K == 1)
+            st = greedy(&c, o, ids, n_out, m->eos_id, unk_col, max_steps, state, logits);
+        else
+            st = beam(&c, o, ids, n_out, m->eos_id, unk_col, max_steps, state, logits, err);
+    }
+    free(state);
+    free(logits);
+    tj_sentence_end(&c);
+    free(cols);
+    if (st) {
+        free(ids);
+        *n_out = 0;
+        return st;
+    }
+    *out = ids;
+    return TJ_OK;
+}

@@ -1,0 +1,19 @@
+/* Greedy and beam search over one sentence (spec §6). */
+#ifndef TJ_DECODE_SEARCH_H
+#define TJ_DECODE_SEARCH_H
+
+#include "decode/model.h"
+
+typedef struct tj_search_opts {
+    int beam_size;           /* 1: greedy on raw logits (Firefox); >1: beam on log-softmax */
+    float normalize;         /* length normalisation exponent (beam search) */
+    float max_length_factor; /* at most ceil(factor * source length incl. EOS) output tokens */
+    int use_shortlist;
+} tj_search_opts;
+
+/* Translates one source sentence src[0..len) (EOS included). *out gets malloc'd target ids
+ * (EOS included when produced), *n_out their count. */
+tj_status tj_search(const tj_model *m, const tj_search_opts *o, const int *src, int len,
+                    int **out, int *n_out, tj_error *err);
+
+#endif

@@ -1,0 +1,184 @@
+#include "decode/transformer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/gemm_i8.h"
+#include "nn/ops.h"
+#include "util/error.h"
+
+/* y[M][out] = x[M][in] · W + b through the shifted int8 product. */
+static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_t *qbuf)
+{
+    tj_quantize_shifted(x, (size_t)M * lin->in, lin->alpha, qbuf);
+    tj_gemm_i8(qbuf, (size_t)M, (size_t)lin->in, lin->w, NULL, (size_t)lin->out, lin->unq,
+               lin->pbias, y, (size_t)lin->out);
+}
+
+/* Multi-head attention core, float32 (Marian's bdot): q[Tq][d] against k,v[Tk][d] -> out[Tq][d].
+ * scores needs Tq*Tk floats. */
+static void attention(const tj_model *m, const float *q, int Tq, const float *k, const float *v,
+                      int Tk, float *scores, float *out)
+{
+    int d = m->d, H = m->heads, dh = d / H;
+    float scale = 1.0f / sqrtf((float)dh);
+    for (int h = 0; h < H; h++) {
+        for (int i = 0; i < Tq; i++) {
+            const float *qi = q + (size_t)i * d + h * dh;
+            for (int j = 0; j < Tk; j++) {
+                const float *kj = k + (size_t)j * d + h * dh;
+                float s = 0.0f;
+                for (int e = 0; e < dh; e++) s += qi[e] * kj[e];
+                scores[(size_t)i * Tk + j] = scale * s;
+            }
+        }
+        tj_softmax_rows(scores, (size_t)Tq, (size_t)Tk);
+        for (int i = 0; i < Tq; i++) {
+            float *oi = out + (size_t)i * d + h * dh;
+            for (int e = 0; e < dh; e++) oi[e] = 0.0f;
+            const float *a = scores + (size_t)i * Tk;
+            for (int j = 0; j < Tk; j++) {
+                const float *vj = v + (size_t)j * d + h * dh;
+                float w = a[j];
+                for (int e = 0; e < dh; e++) oi[e] += w * vj[e];
+            }
+        }
+    }
+}
+
+/* x = LN(FFN(x) + x) */
+static void ffn_block(const tj_model *m, const tj_ffn *f, float *x, int M, float *hid, float *tmp,
+                      uint8_t *qbuf)
+{
+    affine(&f->w1, x, M, hid, qbuf);
+    tj_relu(hid, (size_t)M * m->d_ffn);
+    affine(&f->w2, hid, M, tmp, qbuf);
+    tj_add(tmp, x, (size_t)M * m->d);
+    tj_layernorm(tmp, x, (size_t)M, (size_t)m->d, f->norm.gamma, f->norm.beta, 1e-6f);
+}
+
+static void embed(const tj_model *m, int tok, int pos, float *out)
+{
+    int d = m->d;
+    float sq = sqrtf((float)d);
+    tj_position_signal(pos, d, out);
+    if (tok < 0) return; /* decoder step 0: zero embedding + position */
+    const float *e = m->emb + (size_t)tok * d;
+    for (int i = 0; i < d; i++) out[i] = sq * e[i] + out[i];
+}
+
+void tj_sentence_end(tj_sentence_ctx *c)
+{
+    free(c->ctx_k);
+    free(c->ctx_v);
+    free(c->col_pbias);
+    free(c->x);
+    free(c->y1);
+    free(c->tmp);
+    free(c->att);
+    free(c->scores);
+    free(c->ffn);
+    free(c->qbuf);
+    memset(c, 0, sizeof *c);
+}
+
+tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *src, int L,
+                            const int *cols, int n_cols, int max_rows, tj_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->m = m;
+    c->src_len = L;
+    c->cols = cols;
+    c->n_cols = cols ? n_cols : m->vocab;
+    int d = m->d;
+    int rows = L > max_rows ? L : max_rows;
+    c->max_rows = max_rows;
+    size_t rd = (size_t)rows * d;
+    size_t ld = (size_t)L * d;
+    c->ctx_k = malloc((size_t)m->dec_depth * ld * sizeof(float));
+    c->ctx_v = malloc((size_t)m->dec_depth * ld * sizeof(float));
+    c->col_pbias = malloc((size_t)c->n_cols * sizeof(float));
+    c->x = malloc(rd * sizeof(float));
+    c->y1 = malloc(rd * sizeof(float));
+    c->tmp = malloc(rd * sizeof(float));
+    c->att = malloc(rd * sizeof(float));
+    size_t sc = (size_t)rows * L;
+    size_t lg = (size_t)max_rows * c->n_cols;
+    c->scores = malloc((sc > lg ? sc : lg) * sizeof(float));
+    c->ffn = malloc((size_t)rows * m->d_ffn * sizeof(float));
+    c->qbuf = malloc((size_t)rows * (m->d_ffn > d ? m->d_ffn : d));
+    if (!c->ctx_k || !c->ctx_v || !c->col_pbias || !c->x || !c->y1 || !c->tmp || !c->att ||
+        !c->scores || !c->ffn || !c->qbuf) {
+        tj_sentence_end(c);
+        return tj_fail(err, TJ_ERR_NOMEM, "out of memory (sentence of %d tokens)", L);
+    }
+    for (int j = 0; j < c->n_cols; j++) c->col_pbias[j] = m->out_pbias[cols ? cols[j] : j];
+
+    /* Encoder (spec §5.7). q/k/v share buffers: x (layer input), att/y1/tmp as scratch. */
+    float *x = c->x, *q = c->y1, *k = c->tmp, *v = c->att;
+    float *o = malloc(ld * sizeof(float));
+    if (!o) {
+        tj_sentence_end(c);
+        return tj_fail(err, TJ_ERR_NOMEM, "out of memory (sentence of %d tokens)", L);
+    }
+    for (int i = 0; i < L; i++) embed(m, src[i], i, x + (size_t)i * d);
+    for (int l = 0; l < m->enc_depth; l++) {
+        const tj_attention *a = &m->enc[l].self;
+        affine(&a->q, x, L, q, c->qbuf);
+        affine(&a->k, x, L, k, c->qbuf);
+        affine(&a->v, x, L, v, c->qbuf);
+        attention(m, q, L, k, v, L, c->scores, o);
+        affine(&a->o, o, L, q, c->qbuf);
+        tj_add(q, x, ld);
+        tj_layernorm(q, x, (size_t)L, (size_t)d, a->norm.gamma, a->norm.beta, 1e-6f);
+        ffn_block(m, &m->enc[l].ffn, x, L, c->ffn, k, c->qbuf);
+    }
+    /* Context keys/values for every decoder layer, computed once per sentence. */
+    for (int l = 0; l < m->dec_depth; l++) {
+        affine(&m->dec[l].ctx.k, x, L, c->ctx_k + (size_t)l * ld, c->qbuf);
+        affine(&m->dec[l].ctx.v, x, L, c->ctx_v + (size_t)l * ld, c->qbuf);
+    }
+    free(o);
+    return TJ_OK;
+}
+
+void tj_decoder_step(tj_sentence_ctx *c, const int *prev, int t, int rows, float *state,
+                     float *logits)
+{
+    const tj_model *m = c->m;
+    int d = m->d, L = c->src_len;
+    size_t ld = (size_t)L * d;
+    float *y = c->x, *y1 = c->y1, *tmp = c->tmp, *att = c->att;
+    for (int r = 0; r < rows; r++) embed(m, prev[r], t, y + (size_t)r * d);
+    for (int l = 0; l < m->dec_depth; l++) {
+        const tj_dec_layer *D = &m->dec[l];
+        /* SSRU (spec §5.8): f = sigmoid(y·Wf + bf); c = f*c + (1-f)*(y·W); y1 = LN(relu(c) + y) */
+        affine(&D->rnn_wf, y, rows, tmp, c->qbuf);
+        affine(&D->rnn_w, y, rows, y1, c->qbuf);
+        for (int r = 0; r < rows; r++) {
+            float *cs = state + ((size_t)r * m->dec_depth + l) * d;
+            float *g = tmp + (size_t)r * d, *u = y1 + (size_t)r * d;
+            const float *yr = y + (size_t)r * d;
+            for (int i = 0; i < d; i++) {
+                float f = tj_sigmoid_vec(g[i]);
+                float cn = f * cs[i] + (1.0f - f) * u[i];
+                cs[i] = cn;
+                u[i] = (cn > 0.0f ? cn : 0.0f) + yr[i];
+            }
+        }
+        tj_layernorm(y1, y1, (size_t)rows, (size_t)d, D->rnn_norm.gamma, D->rnn_norm.beta, 1e-6f);
+        /* Context attention against the cached encoder keys/values. */
+        affine(&D->ctx.q, y1, rows, tmp, c->qbuf);
+        attention(m, tmp, rows, c->ctx_k + (size_t)l * ld, c->ctx_v + (size_t)l * ld, L, c->scores,
+                  att);
+        affine(&D->ctx.o, att, rows, tmp, c->qbuf);
+        tj_add(tmp, y1, (size_t)rows * d);
+        tj_layernorm(tmp, y, (size_t)rows, (size_t)d, D->ctx.norm.gamma, D->ctx.norm.beta, 1e-6f);
+        ffn_block(m, &D->ffn, y, rows, c->ffn, tmp, c->qbuf);
+    }
+    /* Output layer over the selected columns (spec §5.9). */
+    tj_quantize_shifted(y, (size_t)rows * d, m->out_alpha, c->qbuf);
+    tj_gemm_i8(c->qbuf, (size_t)rows, (size_t)d, m->out_w, c->cols, (size_t)c->n_cols, m->out_unq,
+               c->col_pbias, logits, (size_t)c->n_cols);
+}

@@ -1,0 +1,272 @@
+/* tj_translate: texts -> lines -> sentences -> pieces -> search -> text, rejoined with the
+ * source's own spacing (bergamot's paragraph mode, spec §9) or line by line (marian-decoder). */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "decode/model.h"
+#include "decode/search.h"
+#include "tok/ssplit.h"
+#include "tok/spm.h"
+#include "util/error.h"
+#include "util/utf8.h"
+
+/* Bergamot cuts sentences into chunks of at most 127 pieces (max-length-break 128 minus EOS);
+ * in line mode (marian-decoder) lines are kept whole up to Marian's max-length of 1000. */
+#define TJ_PARAGRAPH_CHUNK 127
+#define TJ_LINE_CHUNK 1000
+#define TJ_MAX_THREADS 64
+
+void tj_options_default(tj_options *o)
+{
+    o->beam_size = 1;
+    o->normalize = 1.0f;
+    o->max_length_factor = 2.0f;
+    o->use_shortlist = 1;
+    o->split = TJ_SPLIT_PARAGRAPH;
+    o->threads = 0;
+}
+
+/* One unit of decoding work: a chunk of a sentence. */
+typedef struct job {
+    size_t text;           /* which input text */
+    size_t begin, end;     /* byte range of the source it replaces (paragraph mode) */
+    int *src;              /* piece ids + EOS */
+    int len;
+    char *out;             /* detokenised translation */
+} job;
+
+typedef struct job_list {
+    job *v;
+    size_t n, cap;
+} job_list;
+
+static tj_status push_job(job_list *jl, job j, tj_error *err)
+{
+    if (jl->n == jl->cap) {
+        size_t cap = jl->cap ? jl->cap * 2 : 64;
+        job *nv = realloc(jl->v, cap * sizeof *nv);
+        if (!nv) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+        jl->v = nv;
+        jl->cap = cap;
+    }
+    jl->v[jl->n++] = j;
+    return TJ_OK;
+}
+
+/* Encodes text[begin..end) and appends chunk jobs; ranges are absolute offsets in the text. */
+static tj_status add_sentence(const tj_model *m, size_t ti, const char *text, size_t begin,
+                              size_t end, int chunk, job_list *jl, tj_error *err)
+{
+    tj_piece *p = NULL;
+    size_t n = 0;
+    tj_status st = tj_spm_encode(m->src_spm, text + begin, end - begin, &p, &n, err);
+    if (st) return st;
+    for (size_t i = 0; i < n; i += (size_t)chunk) {
+        size_t k = n - i < (size_t)chunk ? n - i : (size_t)chunk;
+        job j = {ti, begin + p[i].begin, begin + p[i + k - 1].end, NULL, (int)k + 1, NULL};
+        j.src = malloc((k + 1) * sizeof *j.src);
+        if (!j.src) {
+            free(p);
+            return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+        }
+        for (size_t q = 0; q < k; q++) j.src[q] = p[i + q].id;
+        j.src[k] = m->eos_id;
+        if ((st = push_job(jl, j, err))) {
+            free(j.src);
+            free(p);
+            return st;
+        }
+    }
+    free(p);
+    return TJ_OK;
+}
+
+static tj_status plan_text(const tj_model *m, const tj_options *o, size_t ti, const char *text,
+                           job_list *jl, tj_error *err)
+{
+    size_t len = strlen(text);
+    size_t bad = tj_utf8_check(text, len);
+    if (bad != len)
+        return tj_fail(err, TJ_ERR_INPUT, "text %zu: invalid UTF-8 at byte offset %zu", ti + 1, bad);
+    tj_status st = TJ_OK;
+    size_t ls = 0;
+    while (ls <= len && st == TJ_OK) {
+        const char *nl = memchr(text + ls, '\n', len - ls);
+        size_t le = nl ? (size_t)(nl - text) : len;
+        if (o->split == TJ_SPLIT_LINE) {
+            if (le > ls) st = add_sentence(m, ti, text, ls, le, TJ_LINE_CHUNK, jl, err);
+        } else if (le > ls) {
+            tj_span *sp = NULL;
+            size_t ns = 0;
+            st = tj_ssplit(text + ls, le - ls, TJ_SSPLIT_DEFAULT, &sp, &ns, err);
+            for (size_t s = 0; s < ns && st == TJ_OK; s++)
+                st = add_sentence(m, ti, text, ls + sp[s].begin, ls + sp[s].end, TJ_PARAGRAPH_CHUNK,
+                                  jl, err);
+            free(sp);
+        }
+        if (!nl) break;
+        ls = le + 1;
+    }
+    return st;
+}
+
+typedef struct worker_ctx {
+    const tj_model *m;
+    tj_search_opts so;
+    job_list *jl;
+    atomic_size_t next;
+    pthread_mutex_t lock;
+    tj_status status;
+    tj_error err;
+} worker_ctx;
+
+static void *worker(void *arg)
+{
+    worker_ctx *w = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&w->next, 1);
+        if (i >= w->jl->n) break;
+        job *j = &w->jl->v[i];
+        tj_error err;
+        tj_error_clear(&err);
+        int *ids = NULL, n = 0;
+        tj_status st = tj_search(w->m, &w->so, j->src, j->len, &ids, &n, &err);
+        if (!st) st = tj_spm_decode(w->m->trg_spm, ids, (size_t)n, &j->out, &err);
+        free(ids);
+        if (st) {
+            pthread_mutex_lock(&w->lock);
+            if (!w->status) {
+                w->status = st;
+                w->err = err;
+            }
+            pthread_mutex_unlock(&w->lock);
+            atomic_store(&w->next, w->jl->n); /* stop the others early */
+            break;
+        }
+    }
+    return NULL;
+}
+
+static int thread_count(const tj_options *o, size_t jobs)
+{
+    long n = o->threads > 0 ? o->threads : sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1) n = 1;
+    if (n > TJ_MAX_THREADS) n = TJ_MAX_THREADS;
+    if ((size_t)n > jobs) n = (long)(jobs ? jobs : 1);
+    return (int)n;
+}
+
+static tj_status run_jobs(const tj_model *m, const tj_options *o, job_list *jl, tj_error *err)
+{
+    worker_ctx w;
+    w.m = m;
+    w.so = (tj_search_opts){o->beam_size, o->normalize, o->max_length_factor, o->use_shortlist};
+    w.jl = jl;
+    atomic_init(&w.next, 0);
+    pthread_mutex_init(&w.lock, NULL);
+    w.status = TJ_OK;
+    tj_error_clear(&w.err);
+    int nt = thread_count(o, jl->n);
+    pthread_t th[TJ_MAX_THREADS];
+    int started = 0;
+    for (int i = 1; i < nt; i++) {
+        if (pthread_create(&th[started], NULL, worker, &w) != 0) break;
+        started++;
+    }
+    worker(&w);
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&w.lock);
+    if (w.status) {
+        if (err) *err = w.err;
+        return w.status;
+    }
+    return TJ_OK;
+}
+
+/* Builds text i's translation from its jobs (which are contiguous and in order). */
+static tj_status assemble(const tj_options *o, const char *text, const job *jobs, size_t nj,
+                          char **out, tj_error *err)
+{
+    size_t len = strlen(text);
+    size_t cap = len + 1;
+    for (size_t k = 0; k < nj; k++) cap += strlen(jobs[k].out);
+    char *buf = malloc(cap + 1);
+    if (!buf) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    size_t n = 0, pos = 0, k = 0;
+    if (o->split == TJ_SPLIT_LINE) {
+        /* One output line per input line; the chunks of a line are concatenated. */
+        size_t ls = 0;
+        for (;;) {
+            const char *nl = memchr(text + ls, '\n', len - ls);
+            size_t le = nl ? (size_t)(nl - text) : len;
+            while (k < nj && jobs[k].begin < le + (nl ? 1 : 0) && jobs[k].begin >= ls) {
+                size_t l = strlen(jobs[k].out);
+                memcpy(buf + n, jobs[k].out, l);
+                n += l;
+                k++;
+            }
+            if (!nl) break;
+            buf[n++] = '\n';
+            ls = le + 1;
+        }
+    } else {
+        for (k = 0; k < nj; k++) {
+            memcpy(buf + n, text + pos, jobs[k].begin - pos);
+            n += jobs[k].begin - pos;
+            size_t l = strlen(jobs[k].out);
+            memcpy(buf + n, jobs[k].out, l);
+            n += l;
+            pos = jobs[k].end;
+        }
+        memcpy(buf + n, text + pos, len - pos);
+        n += len - pos;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    return TJ_OK;
+}
+
+tj_status tj_translate(const tj_model *m, const tj_options *opt, const char *const *texts,
+                       size_t n, char **out, tj_error *err)
+{
+    tj_error local;
+    if (!err) err = &local;
+    tj_error_clear(err);
+    if (!m || (n && (!texts || !out))) return tj_fail(err, TJ_ERR_ARG, "tj_translate: NULL argument");
+    tj_options o;
+    if (opt) o = *opt; else tj_options_default(&o);
+    if (o.beam_size < 1 || o.beam_size > 64)
+        return tj_fail(err, TJ_ERR_ARG, "beam size %d out of range (1..64)", o.beam_size);
+    if (!(o.max_length_factor > 0.0f) || o.max_length_factor > 100.0f)
+        return tj_fail(err, TJ_ERR_ARG, "max length factor must be in (0, 100]");
+    if (o.split != TJ_SPLIT_PARAGRAPH && o.split != TJ_SPLIT_LINE)
+        return tj_fail(err, TJ_ERR_ARG, "unknown split mode %d", (int)o.split);
+    for (size_t i = 0; i < n; i++) out[i] = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!texts[i]) return tj_fail(err, TJ_ERR_ARG, "text %zu is NULL", i + 1);
+
+    job_list jl = {0};
+    tj_status st = TJ_OK;
+    for (size_t i = 0; i < n && !st; i++) st = plan_text(m, &o, i, texts[i], &jl, err);
+    if (!st) st = run_jobs(m, &o, &jl, err);
+    size_t k = 0;
+    for (size_t i = 0; i < n && !st; i++) {
+        size_t k0 = k;
+        while (k < jl.n && jl.v[k].text == i) k++;
+        st = assemble(&o, texts[i], jl.v + k0, k - k0, &out[i], err);
+    }
+    for (size_t j = 0; j < jl.n; j++) {
+        free(jl.v[j].src);
+        free(jl.v[j].out);
+    }
+    free(jl.v);
+    if (st)
+        for (size_t i = 0; i < n; i++) {
+            free(out[i]);
+            out[i] = NULL;
+        }
+    return st;
+}

@@ -1,0 +1,122 @@
+#include "nn/gemm_i8.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define TJ_X86 1
+#endif
+
+void tj_quantize_shifted(const float *x, size_t n, float alpha, uint8_t *au)
+{
+    for (size_t i = 0; i < n; i++) {
+        float t = x[i] * alpha;
+        /* cvtps_epi32 under round-to-nearest-even; NaN and out-of-range give INT32_MIN, which
+         * saturates to -127 below. */
+        long v;
+        if (!(t > -2147483648.0f && t < 2147483648.0f))
+            v = -127;
+        else
+            v = lrintf(t);
+        if (v > 127) v = 127;
+        if (v < -127) v = -127;
+        au[i] = (uint8_t)(v + 127);
+    }
+}
+
+void tj_i8_colsums(const int8_t *B, size_t N, size_t K, int32_t *sums)
+{
+    for (size_t j = 0; j < N; j++) {
+        int32_t s = 0;
+        for (size_t k = 0; k < K; k++) s += B[j * K + k];
+        sums[j] = s;
+    }
+}
+
+static inline int32_t sat16(int32_t v) { return v > 32767 ? 32767 : (v < -32768 ? -32768 : v); }
+
+void tj_gemm_i8_scalar(const uint8_t *A, size_t M, size_t K, const int8_t *B, const int *cols,
+                       size_t N, float unq, const float *pbias, float *C, size_t ldc)
+{
+    for (size_t i = 0; i < M; i++) {
+        const uint8_t *a = A + i * K;
+        for (size_t j = 0; j < N; j++) {
+            const int8_t *b = B + (size_t)(cols ? cols[j] : (int)j) * K;
+            int32_t s = 0;
+            for (size_t k = 0; k < K; k += 2)
+                s += sat16((int32_t)a[k] * b[k] + (int32_t)a[k + 1] * b[k + 1]);
+            C[i * ldc + j] = (float)s * unq + pbias[j];
+        }
+    }
+}
+
+#ifdef TJ_X86
+int tj_cpu_has_avx2(void) { return __builtin_cpu_supports("avx2"); }
+
+__attribute__((target("avx2"))) static inline int32_t hsum_epi32(__m256i v)
+{
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+/* One A row against four B rows at a time: vpmaddubsw (u8 x s8 -> saturated s16 pair sums), then
+ * vpmaddwd with ones to widen pairs of s16 exactly into s32. */
+__attribute__((target("avx2"))) void tj_gemm_i8_avx2(const uint8_t *A, size_t M, size_t K,
+                                                     const int8_t *B, const int *cols, size_t N,
+                                                     float unq, const float *pbias, float *C,
+                                                     size_t ldc)
+{
+    const __m256i ones = _mm256_set1_epi16(1);
+    for (size_t i = 0; i < M; i++) {
+        const uint8_t *a = A + i * K;
+        float *c = C + i * ldc;
+        size_t j = 0;
+        for (; j + 4 <= N; j += 4) {
+            const int8_t *b0 = B + (size_t)(cols ? cols[j] : (int)j) * K;
+            const int8_t *b1 = B + (size_t)(cols ? cols[j + 1] : (int)j + 1) * K;
+            const int8_t *b2 = B + (size_t)(cols ? cols[j + 2] : (int)j + 2) * K;
+            const int8_t *b3 = B + (size_t)(cols ? cols[j + 3] : (int)j + 3) * K;
+            __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+            for (size_t k = 0; k < K; k += 32) {
+                __m256i av = _mm256_loadu_si256((const __m256i *)(a + k));
+                s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(_mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b0 + k))), ones));
+                s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(_mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b1 + k))), ones));
+                s2 = _mm256_add_epi32(s2, _mm256_madd_epi16(_mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b2 + k))), ones));
+                s3 = _mm256_add_epi32(s3, _mm256_madd_epi16(_mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b3 + k))), ones));
+            }
+            c[j] = (float)hsum_epi32(s0) * unq + pbias[j];
+            c[j + 1] = (float)hsum_epi32(s1) * unq + pbias[j + 1];
+            c[j + 2] = (float)hsum_epi32(s2) * unq + pbias[j + 2];
+            c[j + 3] = (float)hsum_epi32(s3) * unq + pbias[j + 3];
+        }
+        for (; j < N; j++) {
+            const int8_t *b0 = B + (size_t)(cols ? cols[j] : (int)j) * K;
+            __m256i s0 = _mm256_setzero_si256();
+            for (size_t k = 0; k < K; k += 32) {
+                __m256i av = _mm256_loadu_si256((const __m256i *)(a + k));
+                s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(_mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b0 + k))), ones));
+            }
+            c[j] = (float)hsum_epi32(s0) * unq + pbias[j];
+        }
+    }
+}
+#else
+int tj_cpu_has_avx2(void) { return 0; }
+void tj_gemm_i8_avx2(const uint8_t *A, size_t M, size_t K, const int8_t *B, const int *cols,
+                     size_t N, float unq, const float *pbias, float *C, size_t ldc)
+{
+    tj_gemm_i8_scalar(A, M, K, B, cols, N, unq, pbias, C, ldc);
+}
+#endif
+
+void tj_gemm_i8(const uint8_t *A, size_t M, size_t K, const int8_t *B, const int *cols, size_t N,
+                float unq, const float *pbias, float *C, size_t ldc)
+{
+    if (tj_cpu_has_avx2())
+        tj_gemm_i8_avx2(A, M, K, B, cols, N, unq, pbias, C, ldc);
+    else
+        tj_gemm_i8_scalar(A, M, K, B, cols, N, unq, pbias, C, ldc);
+}

@@ -1,0 +1,29 @@
+/* Float kernels of the transformer: the operations Marian runs in float32 around the int8
+ * products, written to follow Marian's CPU arithmetic where it decides results (spec §5.12). */
+#ifndef TJ_NN_OPS_H
+#define TJ_NN_OPS_H
+
+#include <stddef.h>
+
+/* Cephes-style exp used by Marian's SIMD paths (sse/avx_mathfun). */
+float tj_exp_cephes(float x);
+
+/* In-place softmax / log-softmax of each of `rows` rows of length n. Rows whose length is a
+ * multiple of 8 follow Marian's 8-lane AVX path (lane-wise max/sum, Cephes exp); others the
+ * scalar path (libm expf, left-to-right sums). */
+void tj_softmax_rows(float *x, size_t rows, size_t n);
+void tj_logsoftmax_rows(float *x, size_t rows, size_t n);
+
+/* y = gamma * (x - mean) / sqrt(var + eps) + beta per row of length n (in place allowed). */
+void tj_layernorm(const float *x, float *y, size_t rows, size_t n, const float *gamma,
+                  const float *beta, float eps);
+
+/* Sinusoidal position signal for position p into out[0..d) (spec §5.2). */
+void tj_position_signal(int p, int d, float *out);
+
+/* Elementwise helpers. */
+void tj_relu(float *x, size_t n);
+void tj_add(float *y, const float *x, size_t n); /* y += x */
+float tj_sigmoid_vec(float x); /* Marian's vector-path sigmoid: e/(1+e), e = cephes exp(x) */
+
+#endif

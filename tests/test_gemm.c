@@ -1,0 +1,105 @@
+/* int8 GEMM: hand-computed products, the vpmaddubsw pair saturation, and agreement of the
+ * scalar and AVX2 paths on random data. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/gemm_i8.h"
+#include "nn/ops.h"
+
+static int failures;
+#define CHECK(c, ...)                                                                              \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            failures++;                                                                            \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                            \
+            printf(__VA_ARGS__);                                                                   \
+            printf("\n");                                                                          \
+        }                                                                                          \
+    } while (0)
+
+static void test_quantize(void)
+{
+    float x[] = {0.0f, 1.0f, -1.0f, 0.5f, 1.5f, 2.5f, -2.5f, 1000.0f, -1000.0f, NAN};
+    uint8_t q[10];
+    tj_quantize_shifted(x, 10, 1.0f, q);
+    /* rne: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2, -2.5 -> -2; clamp to +-127; NaN -> -127. Then +127. */
+    int want[] = {127, 128, 126, 127, 129, 129, 125, 254, 0, 0};
+    for (int i = 0; i < 10; i++) CHECK(q[i] == want[i], "quantize[%d] = %d, want %d", i, q[i], want[i]);
+}
+
+static void test_saturation(void)
+{
+    /* K = 32: a = 254 everywhere, b = 127 everywhere: each pair 2*254*127 = 64516 saturates to
+     * 32767, 16 pairs -> 524272. Exact would be 1032256. */
+    uint8_t a[32];
+    int8_t b[32];
+    memset(a, 254, sizeof a);
+    memset(b, 127, sizeof b);
+    float pb = 0.0f, c = 0.0f;
+    tj_gemm_i8_scalar(a, 1, 32, b, NULL, 1, 1.0f, &pb, &c, 1);
+    CHECK(c == 524272.0f, "scalar saturated sum %g", c);
+    if (tj_cpu_has_avx2()) {
+        tj_gemm_i8_avx2(a, 1, 32, b, NULL, 1, 1.0f, &pb, &c, 1);
+        CHECK(c == 524272.0f, "avx2 saturated sum %g", c);
+    }
+    /* Mixed signs within a pair do not saturate: 254*127 + 254*(-127) = 0. */
+    for (int k = 0; k < 32; k += 2) b[k + 1] = -127;
+    tj_gemm_i8_scalar(a, 1, 32, b, NULL, 1, 1.0f, &pb, &c, 1);
+    CHECK(c == 0.0f, "mixed pair sum %g", c);
+    /* A small exact case: a = 1..32, b = 1 -> 528; with unq 0.5 and bias 1 -> 265. */
+    for (int k = 0; k < 32; k++) a[k] = (uint8_t)(k + 1), b[k] = 1;
+    pb = 1.0f;
+    tj_gemm_i8_scalar(a, 1, 32, b, NULL, 1, 0.5f, &pb, &c, 1);
+    CHECK(c == 265.0f, "small product %g", c);
+}
+
+static void test_agreement(void)
+{
+    if (!tj_cpu_has_avx2()) {
+        printf("note: no AVX2 on this CPU, agreement test skipped\n");
+        return;
+    }
+    srand(7);
+    size_t M = 5, K = 256, N = 37;
+    uint8_t *a = malloc(M * K);
+    int8_t *b = malloc(N * K);
+    float *pb = malloc(N * sizeof *pb), *c1 = malloc(M * N * 4), *c2 = malloc(M * N * 4);
+    int cols[37];
+    for (size_t i = 0; i < M * K; i++) a[i] = (uint8_t)(rand() % 255);
+    for (size_t i = 0; i < N * K; i++) b[i] = (int8_t)(rand() % 255 - 127);
+    for (size_t j = 0; j < N; j++) pb[j] = (float)(rand() % 1000) / 7.0f, cols[j] = (int)(N - 1 - j);
+    tj_gemm_i8_scalar(a, M, K, b, cols, N, 0.0123f, pb, c1, N);
+    tj_gemm_i8_avx2(a, M, K, b, cols, N, 0.0123f, pb, c2, N);
+    CHECK(memcmp(c1, c2, M * N * 4) == 0, "scalar and AVX2 results differ");
+    free(a), free(b), free(pb), free(c1), free(c2);
+}
+
+static void test_exp(void)
+{
+    /* The Cephes approximation is within a few ulp of expf over the softmax range. */
+    for (float x = -80.0f; x <= 80.0f; x += 0.37f) {
+        float e = tj_exp_cephes(x), r = expf(x);
+        CHECK(fabsf(e - r) <= 4e-7f * r, "exp(%g) = %g vs %g", x, e, r);
+    }
+    float row[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    tj_softmax_rows(row, 1, 8);
+    float s = 0;
+    for (int i = 0; i < 8; i++) s += row[i];
+    CHECK(fabsf(s - 1.0f) < 1e-6f, "softmax sums to %g", s);
+}
+
+int main(void)
+{
+    test_quantize();
+    test_saturation();
+    test_agreement();
+    test_exp();
+    if (failures) {
+        printf("test_gemm: %d failures\n", failures);
+        return 1;
+    }
+    printf("test_gemm: ok\n");
+    return 0;
+}

@@ -8,6 +8,12 @@
 #include "nn/ops.h"
 #include "util/error.h"
 
+#ifdef TJ_ATT_FMA
+#define MADD(a, b, c) fmaf(a, b, c)
+#else
+#define MADD(a, b, c) ((c) + (a) * (b))
+#endif
+
 /* y[M][out] = x[M][in] · W + b through the shifted int8 product. */
 static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_t *qbuf)
 {
@@ -29,7 +35,7 @@ static void attention(const tj_model *m, const float *q, int Tq, const float *k,
             for (int j = 0; j < Tk; j++) {
                 const float *kj = k + (size_t)j * d + h * dh;
                 float s = 0.0f;
-                for (int e = 0; e < dh; e++) s += qi[e] * kj[e];
+                for (int e = 0; e < dh; e++) s = MADD(qi[e], kj[e], s);
                 scores[(size_t)i * Tk + j] = scale * s;
             }
         }
@@ -41,7 +47,7 @@ static void attention(const tj_model *m, const float *q, int Tq, const float *k,
             for (int j = 0; j < Tk; j++) {
                 const float *vj = v + (size_t)j * d + h * dh;
                 float w = a[j];
-                for (int e = 0; e < dh; e++) oi[e] += w * vj[e];
+                for (int e = 0; e < dh; e++) oi[e] = MADD(w, vj[e], oi[e]);
             }
         }
     }

@@ -37,11 +37,12 @@ float tj_sigmoid_vec(float x)
     return e / (1.0f + e);
 }
 
-/* Horizontal reduction of 8 lanes in the order an AVX hadd-based reduction uses. */
+/* Marian reduces the 8 lanes of a float32x8 left to right (functional::Ops::sumReduce). */
 static float hsum8(const float *v)
 {
-    float a0 = v[0] + v[4], a1 = v[1] + v[5], a2 = v[2] + v[6], a3 = v[3] + v[7];
-    return (a0 + a2) + (a1 + a3);
+    float s = 0.0f;
+    for (int i = 0; i < 8; i++) s += v[i];
+    return s;
 }
 
 static float hmax8(const float *v)

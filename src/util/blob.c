@@ -1,0 +1,307 @@
+/* Whole-file loading. Plain regular files are mapped read-only so that a 40 MB model costs no
+ * copy; compressed files have to be inflated into memory anyway. The decompressed buffer is
+ * 64-byte aligned so that tensors inside it can be handed to SIMD kernels unchanged. */
+#include "util/blob.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
+
+#include "util/error.h"
+
+/* Nothing legitimate (the largest Firefox model is ~45 MB) comes close; the cap turns a
+ * decompression bomb or a corrupt size field into an error instead of an OOM kill. */
+#define BLOB_MAX_SIZE ((size_t)4 << 30)
+#define BLOB_ALIGN 64
+
+static _Alignas(BLOB_ALIGN) const unsigned char empty_data[BLOB_ALIGN] = {0};
+
+/* A growable output buffer that stays 64-byte aligned (realloc would not keep the alignment). */
+typedef struct outbuf {
+    unsigned char *p;
+    size_t len, cap;
+} outbuf;
+
+static int outbuf_reserve(outbuf *o, size_t want)
+{
+    if (want <= o->cap) return 0;
+    size_t cap = o->cap ? o->cap : 1 << 16;
+    while (cap < want) cap = cap > BLOB_MAX_SIZE / 2 ? BLOB_MAX_SIZE + BLOB_ALIGN : cap * 2;
+    cap = (cap + BLOB_ALIGN - 1) / BLOB_ALIGN * BLOB_ALIGN;
+    unsigned char *p = aligned_alloc(BLOB_ALIGN, cap);
+    if (!p) return -1;
+    if (o->len) memcpy(p, o->p, o->len);
+    free(o->p);
+    o->p = p;
+    o->cap = cap;
+    return 0;
+}
+
+/* Makes room for at least `chunk` more bytes (less near the size cap). Returns 0, or -1 on OOM. */
+static int outbuf_grow(outbuf *o, size_t chunk)
+{
+    size_t want = o->len + chunk;
+    if (want > BLOB_MAX_SIZE + 1) want = BLOB_MAX_SIZE + 1;
+    if (want <= o->len) want = o->len + 1;
+    return outbuf_reserve(o, want);
+}
+
+static int is_gzip(const unsigned char *p, size_t n)
+{
+    return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+}
+
+static int is_zstd(const unsigned char *p, size_t n)
+{
+    return n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd;
+}
+
+static tj_status too_big(const char *path, tj_error *err)
+{
+    return tj_fail(err, TJ_ERR_FORMAT, "%s: decompressed size exceeds the %zu GiB limit", path,
+                   BLOB_MAX_SIZE >> 30);
+}
+
+static tj_status gunzip(const char *path, const unsigned char *in, size_t n, outbuf *o,
+                        tj_error *err)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+        return tj_fail(err, TJ_ERR_NOMEM, "%s: cannot initialise zlib", path);
+    /* The gzip trailer holds the size mod 2^32: a good first guess for single-member files. */
+    size_t hint = 0;
+    if (n >= 18)
+        hint = (size_t)in[n - 4] | (size_t)in[n - 3] << 8 | (size_t)in[n - 2] << 16 |
+               (size_t)in[n - 1] << 24;
+    /* A corrupt trailer must not make us reserve gigabytes: deflate never beats ~1032:1. */
+    if (hint / 1032 > n) hint = n * 1032;
+    if (outbuf_reserve(o, hint + 1) != 0) {
+        inflateEnd(&zs);
+        return tj_fail(err, TJ_ERR_NOMEM, "%s: out of memory decompressing", path);
+    }
+    size_t pos = 0;
+    tj_status st = TJ_OK;
+    for (;;) {
+        /* zlib counts in uInt: feed at most 1 GiB at a time. */
+        if (zs.avail_in == 0 && pos < n) {
+            size_t take = n - pos < ((size_t)1 << 30) ? n - pos : (size_t)1 << 30;
+            zs.next_in = (unsigned char *)(uintptr_t)(in + pos);
+            zs.avail_in = (uInt)take;
+            pos += take;
+        }
+        if (o->len == o->cap && outbuf_grow(o, o->cap) != 0) {
+            st = tj_fail(err, TJ_ERR_NOMEM, "%s: out of memory decompressing", path);
+            break;
+        }
+        size_t room = o->cap - o->len;
+        if (room > ((size_t)1 << 30)) room = (size_t)1 << 30;
+        zs.next_out = o->p + o->len;
+        zs.avail_out = (uInt)room;
+        int rc = inflate(&zs, Z_NO_FLUSH);
+        o->len += room - zs.avail_out;
+        if (o->len > BLOB_MAX_SIZE) {
+            st = too_big(path, err);
+            break;
+        }
+        if (rc == Z_STREAM_END) {
+            size_t used = pos - zs.avail_in;
+            if (used == n) break;
+            /* Another member follows (multi-member gzip, as `cat a.gz b.gz` makes). */
+            if (!is_gzip(in + used, n - used)) {
+                st = tj_fail(err, TJ_ERR_FORMAT,
+                             "%s: %zu bytes of trailing garbage after gzip data", path, n - used);
+                break;
+            }
+            if (inflateReset(&zs) != Z_OK) {
+                st = tj_fail(err, TJ_ERR_FORMAT, "%s: corrupt gzip data", path);
+                break;
+            }
+            pos = used;
+            zs.avail_in = 0;
+            continue;
+        }
+        if (rc == Z_NEED_DICT || rc == Z_DATA_ERROR) {
+            st = tj_fail(err, TJ_ERR_FORMAT, "%s: corrupt gzip data (%s)", path,
+                         zs.msg ? zs.msg : "invalid stream");
+            break;
+        }
+        if (rc == Z_MEM_ERROR) {
+            st = tj_fail(err, TJ_ERR_NOMEM, "%s: out of memory decompressing", path);
+            break;
+        }
+        /* Z_OK or Z_BUF_ERROR: no progress possible once the input is used up. */
+        if (zs.avail_in == 0 && pos == n && zs.avail_out != 0) {
+            st = tj_fail(err, TJ_ERR_FORMAT, "%s: truncated gzip stream", path);
+            break;
+        }
+    }
+    inflateEnd(&zs);
+    return st;
+}
+
+static tj_status unzstd(const char *path, const unsigned char *in, size_t n, outbuf *o,
+                        tj_error *err)
+{
+    ZSTD_DCtx *dc = ZSTD_createDCtx();
+    if (!dc) return tj_fail(err, TJ_ERR_NOMEM, "%s: cannot initialise zstd", path);
+    /* A content size in the frame header is only a hint: it may be absent or lie. */
+    unsigned long long cs = ZSTD_getFrameContentSize(in, n);
+    size_t hint =
+        cs != ZSTD_CONTENTSIZE_UNKNOWN && cs != ZSTD_CONTENTSIZE_ERROR && cs < BLOB_MAX_SIZE
+            ? (size_t)cs
+            : n * 4;
+    if (hint > n * 64 + ((size_t)1 << 20)) hint = n * 64 + ((size_t)1 << 20);
+    if (outbuf_reserve(o, hint + 1) != 0) {
+        ZSTD_freeDCtx(dc);
+        return tj_fail(err, TJ_ERR_NOMEM, "%s: out of memory decompressing", path);
+    }
+    ZSTD_inBuffer ib = {in, n, 0};
+    size_t ret = 1;
+    tj_status st = TJ_OK;
+    for (;;) {
+        if (o->len == o->cap && outbuf_grow(o, o->cap) != 0) {
+            st = tj_fail(err, TJ_ERR_NOMEM, "%s: out of memory decompressing", path);
+            break;
+        }
+        ZSTD_outBuffer ob = {o->p + o->len, o->cap - o->len, 0};
+        ret = ZSTD_decompressStream(dc, &ob, &ib);
+        o->len += ob.pos;
+        if (ZSTD_isError(ret)) {
+            st = tj_fail(err, TJ_ERR_FORMAT, "%s: corrupt zstd data (%s)", path,
+                         ZSTD_getErrorName(ret));
+            break;
+        }
+        if (o->len > BLOB_MAX_SIZE) {
+            st = too_big(path, err);
+            break;
+        }
+        /* Done when all input is consumed and the decoder holds nothing back (a full output
+         * buffer may hide pending bytes, so only stop when there was room left). */
+        if (ib.pos == ib.size && ob.pos < ob.size) {
+            if (ret != 0) st = tj_fail(err, TJ_ERR_FORMAT, "%s: truncated zstd stream", path);
+            break;
+        }
+    }
+    ZSTD_freeDCtx(dc);
+    return st;
+}
+
+static tj_status decompress(const char *path, const unsigned char *in, size_t n, tj_blob *out,
+                            tj_error *err)
+{
+    outbuf o = {NULL, 0, 0};
+    tj_status st = is_gzip(in, n) ? gunzip(path, in, n, &o, err) : unzstd(path, in, n, &o, err);
+    if (st != TJ_OK) {
+        free(o.p);
+        return st;
+    }
+    out->data = o.p;
+    out->size = o.len;
+    out->owned = o.p;
+    return TJ_OK;
+}
+
+/* Pipes and other non-regular files cannot be mapped: read them into an aligned buffer. */
+static tj_status read_stream(const char *path, int fd, outbuf *o, tj_error *err)
+{
+    for (;;) {
+        if (o->len == o->cap && outbuf_grow(o, o->cap) != 0)
+            return tj_fail(err, TJ_ERR_NOMEM, "%s: out of memory reading", path);
+        ssize_t got = read(fd, o->p + o->len, o->cap - o->len);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return tj_fail(err, TJ_ERR_IO, "%s: read error: %s", path, strerror(errno));
+        }
+        if (got == 0) return TJ_OK;
+        o->len += (size_t)got;
+        if (o->len > BLOB_MAX_SIZE)
+            return tj_fail(err, TJ_ERR_FORMAT, "%s: larger than the %zu GiB limit", path,
+                           BLOB_MAX_SIZE >> 30);
+    }
+}
+
+tj_status tj_blob_load(const char *path, tj_blob *out, tj_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!path || !*path) return tj_fail(err, TJ_ERR_ARG, "empty file name");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        return tj_fail(err, e == ENOENT ? TJ_ERR_NOTFOUND : TJ_ERR_IO, "%s: cannot open: %s", path,
+                       strerror(e));
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        int e = errno;
+        close(fd);
+        return tj_fail(err, TJ_ERR_IO, "%s: cannot stat: %s", path, strerror(e));
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        close(fd);
+        return tj_fail(err, TJ_ERR_IO, "%s: is a directory, expected a file", path);
+    }
+
+    tj_status st = TJ_OK;
+    if (!S_ISREG(sb.st_mode)) {
+        outbuf o = {NULL, 0, 0};
+        st = read_stream(path, fd, &o, err);
+        close(fd);
+        if (st == TJ_OK && (is_gzip(o.p, o.len) || is_zstd(o.p, o.len))) {
+            st = decompress(path, o.p, o.len, out, err);
+            free(o.p);
+            return st;
+        }
+        if (st != TJ_OK) {
+            free(o.p);
+            return st;
+        }
+        out->data = o.len ? o.p : empty_data;
+        out->size = o.len;
+        out->owned = o.p;
+        return TJ_OK;
+    }
+
+    if ((uint64_t)sb.st_size > (uint64_t)BLOB_MAX_SIZE) {
+        close(fd);
+        return tj_fail(err, TJ_ERR_FORMAT, "%s: larger than the %zu GiB limit", path,
+                       BLOB_MAX_SIZE >> 30);
+    }
+    size_t size = (size_t)sb.st_size;
+    if (size == 0) {
+        close(fd);
+        out->data = empty_data;
+        return TJ_OK;
+    }
+    void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (map == MAP_FAILED) return tj_fail(err, TJ_ERR_IO, "%s: cannot map: %s", path, strerror(e));
+
+    const unsigned char *p = map;
+    if (is_gzip(p, size) || is_zstd(p, size)) {
+        st = decompress(path, p, size, out, err);
+        munmap(map, size);
+        return st;
+    }
+    out->data = p;
+    out->size = size;
+    out->map = map;
+    out->map_size = size;
+    return TJ_OK;
+}
+
+void tj_blob_free(tj_blob *b)
+{
+    if (!b) return;
+    if (b->map) munmap(b->map, b->map_size);
+    free(b->owned);
+    memset(b, 0, sizeof *b);
+}

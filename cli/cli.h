@@ -9,7 +9,7 @@
 
 int cmd_translate(int argc, char **argv);
 int cmd_info(int argc, char **argv);
-int cmd_tokenize(int argc, char **argv);   /* also detokenize: argv[0] tells which */
+int cmd_tokenize(int argc, char **argv); /* also detokenize: argv[0] tells which */
 int cmd_eval(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_models(int argc, char **argv);

@@ -1,6 +1,6 @@
 /* tarjama info: what a model directory holds, and whether all of it loads. The full model is
  * opened first (tj_model_open runs every check the translator relies on); the extra details
- * (raw config keys, shortlist sizes, special ids) are then read from the same files. */
+ * (raw config keys, shortlist sizes) are then read from the same files. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,7 +9,6 @@
 #include "model/modeldir.h"
 #include "model/shortlist.h"
 #include "model/yaml.h"
-#include "tok/spm.h"
 
 static const char help[] =
     "usage: tarjama info -m MODEL_DIR\n"
@@ -36,17 +35,6 @@ static const char *cfg(const char *yaml, const char *key, char *buf, size_t n)
     return buf;
 }
 
-static void print_ids(const char *label, const tj_spm *spm)
-{
-    int bos = tj_spm_bos_id(spm);
-    printf("  %-13s %d pieces; eos %d, unk %d, bos ", label, tj_spm_size(spm), tj_spm_eos_id(spm),
-           tj_spm_unk_id(spm));
-    if (bos >= 0)
-        printf("%d\n", bos);
-    else
-        printf("none\n");
-}
-
 /* The details beyond tj_model_info; everything here was already validated by tj_model_open. */
 static int print_details(const tj_model_info *in)
 {
@@ -71,26 +59,12 @@ static int print_details(const tj_model_info *in)
            in->file_bytes);
     tj_marian_close(&bin);
 
-    tj_spm *src = NULL, *trg = NULL;
-    if (tj_spm_load(in->src_vocab_path, &src, &err)) {
-        cli_error("%s", err.message);
-        return 1;
-    }
-    printf("vocabulary:     %s\n",
-           in->shared_vocab ? "shared by source and target" : "separate source and target");
-    if (in->shared_vocab) {
-        print_ids("joint:", src);
-    } else {
-        if (tj_spm_load(in->trg_vocab_path, &trg, &err)) {
-            tj_spm_free(src);
-            cli_error("%s", err.message);
-            return 1;
-        }
-        print_ids("source:", src);
-        print_ids("target:", trg);
-        tj_spm_free(trg);
-    }
-    tj_spm_free(src);
+    if (in->shared_vocab)
+        printf("vocabulary:     shared by source and target, %d pieces\n", in->src_vocab_size);
+    else
+        printf("vocabulary:     separate: source %d pieces, target %d pieces\n", in->src_vocab_size,
+               in->trg_vocab_size);
+    printf("  special ids:  eos %d, unk %d (target vocabulary)\n", in->eos_id, in->unk_id);
 
     if (in->has_shortlist) {
         tj_shortlist sl;

@@ -127,8 +127,8 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {
-        {"translate", cmd_translate}, {"info", cmd_info},   {"tokenize", cmd_tokenize},
-        {"detokenize", cmd_tokenize}, {"eval", cmd_eval},   {"detect", cmd_detect},
+        {"translate", cmd_translate}, {"info", cmd_info}, {"tokenize", cmd_tokenize},
+        {"detokenize", cmd_tokenize}, {"eval", cmd_eval}, {"detect", cmd_detect},
         {"models", cmd_models},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)

@@ -59,11 +59,12 @@ void tj_model_close(tj_model *model);
 /* Facts about an opened model, for `tarjama info`. Strings are owned by the model. */
 typedef struct tj_model_info {
     const char *model_path, *shortlist_path, *src_vocab_path, *trg_vocab_path;
-    const char *architecture;   /* e.g. "transformer encoder, ssru decoder" */
-    const char *precision;      /* "int8 (intgemm8, precomputed alphas)" or "float32" */
+    const char *architecture; /* e.g. "transformer encoder, ssru decoder" */
+    const char *precision;    /* "int8 (intgemm8, precomputed alphas)" or "float32" */
     int dim_emb, dim_ffn, heads, enc_depth, dec_depth;
     int src_vocab_size, trg_vocab_size;
-    int shared_vocab;           /* one vocabulary for both sides */
+    int shared_vocab;   /* one vocabulary for both sides */
+    int eos_id, unk_id; /* target vocabulary's end-of-sentence and unknown piece ids */
     size_t n_params, n_items, file_bytes;
     int has_shortlist;
     size_t shortlist_first, shortlist_best;
@@ -73,8 +74,9 @@ void tj_model_get_info(const tj_model *model, tj_model_info *info);
 /* ---------------------------------------------------------------- translation */
 
 typedef enum tj_split {
-    TJ_SPLIT_PARAGRAPH = 0, /* each text is a paragraph: split into sentences, rejoin with its spacing */
-    TJ_SPLIT_LINE = 1,      /* each text is one sentence */
+    /* each text is a paragraph: split into sentences, rejoined with its spacing */
+    TJ_SPLIT_PARAGRAPH = 0,
+    TJ_SPLIT_LINE = 1, /* each text is one sentence */
 } tj_split;
 
 typedef struct tj_options {

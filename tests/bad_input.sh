@@ -342,7 +342,7 @@ if [ $HAVE_FIX = 1 ]; then
     IN=$TMP/crlf.txt expect_output "I7 CRLF line ends" 2 $T "$GOOD"
     if grep -q $'\r' "$TMP/out"; then bad "I7 CRLF line ends" "carriage return in the output"; fi
     printf 'abc\0def\nxyz\n' >"$TMP/nul.txt"
-    IN=$TMP/nul.txt expect_output "I8 NUL byte inside a line" 2 $T "$GOOD"
+    IN=$TMP/nul.txt expect_error "I8 NUL byte inside a line" 1 'stdin: NUL byte at line 1' $T "$GOOD"
     printf 'no final newline' >"$TMP/nonl.txt"
     IN=$TMP/nonl.txt expect_output "I9 last line without newline" 1 $T "$GOOD"
 else

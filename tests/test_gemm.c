@@ -26,7 +26,8 @@ static void test_quantize(void)
     tj_quantize_shifted(x, 10, 1.0f, q);
     /* rne: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2, -2.5 -> -2; clamp to +-127; NaN -> -127. Then +127. */
     int want[] = {127, 128, 126, 127, 129, 129, 125, 254, 0, 0};
-    for (int i = 0; i < 10; i++) CHECK(q[i] == want[i], "quantize[%d] = %d, want %d", i, q[i], want[i]);
+    for (int i = 0; i < 10; i++)
+        CHECK(q[i] == want[i], "quantize[%d] = %d, want %d", i, q[i], want[i]);
 }
 
 static void test_saturation(void)
@@ -69,7 +70,8 @@ static void test_agreement(void)
     int cols[37];
     for (size_t i = 0; i < M * K; i++) a[i] = (uint8_t)(rand() % 255);
     for (size_t i = 0; i < N * K; i++) b[i] = (int8_t)(rand() % 255 - 127);
-    for (size_t j = 0; j < N; j++) pb[j] = (float)(rand() % 1000) / 7.0f, cols[j] = (int)(N - 1 - j);
+    for (size_t j = 0; j < N; j++)
+        pb[j] = (float)(rand() % 1000) / 7.0f, cols[j] = (int)(N - 1 - j);
     tj_gemm_i8_scalar(a, M, K, b, cols, N, 0.0123f, pb, c1, N);
     tj_gemm_i8_avx2(a, M, K, b, cols, N, 0.0123f, pb, c2, N);
     CHECK(memcmp(c1, c2, M * N * 4) == 0, "scalar and AVX2 results differ");

@@ -84,17 +84,32 @@ static tj_status load_linear(tj_model *m, const char *wname, const char *bname, 
 {
     const tj_item *it = find_item(m, wname, err);
     if (!it) return err ? err->code : TJ_ERR_FORMAT;
+    if (m->is_float) {
+        if (it->type != TJ_TYPE_FLOAT32 || it->ndim != 2 || it->shape[0] != in ||
+            it->shape[1] != out)
+            return tj_fail(err, TJ_ERR_FORMAT, "%s: parameter '%s' should be float32 [%d, %d]",
+                           m->files.model, wname, in, out);
+        lin->wf = (const float *)it->data;
+        lin->in = in;
+        lin->out = out;
+        if (bname && !(lin->bf = float_param(m, bname, (size_t)out, err)))
+            return err ? err->code : TJ_ERR_FORMAT;
+        m->n_params += (size_t)in * out + (bname ? (size_t)out : 0);
+        return TJ_OK;
+    }
     if (it->type != TJ_TYPE_INTGEMM8)
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
                        "%s: parameter '%s' is not intgemm8 (type 0x%x); only int8 models are "
                        "supported",
                        m->files.model, wname, it->type);
     if (it->ndim != 2 || it->shape[0] != in || it->shape[1] != out)
-        return tj_fail(err, TJ_ERR_FORMAT, "%s: parameter '%s' has shape [%d, %d], expected [%d, %d]",
-                       m->files.model, wname, it->shape[0], it->ndim > 1 ? it->shape[1] : 0, in, out);
+        return tj_fail(err, TJ_ERR_FORMAT,
+                       "%s: parameter '%s' has shape [%d, %d], expected [%d, %d]", m->files.model,
+                       wname, it->shape[0], it->ndim > 1 ? it->shape[1] : 0, in, out);
     if (in % 32 != 0)
-        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: inner dimension %d of '%s' is not a multiple of 32",
-                       m->files.model, in, wname);
+        return tj_fail(err, TJ_ERR_UNSUPPORTED,
+                       "%s: inner dimension %d of '%s' is not a multiple of 32", m->files.model, in,
+                       wname);
     lin->w = (const int8_t *)it->data;
     lin->in = in;
     lin->out = out;
@@ -164,34 +179,46 @@ static tj_status check_config(tj_model *m, tj_error *err)
 {
     const char *y = m->bin.yaml;
     const char *path = m->files.model;
-    if (!y) return tj_fail(err, TJ_ERR_FORMAT, "%s: no embedded configuration (special:model.yml)", path);
+    if (!y)
+        return tj_fail(err, TJ_ERR_FORMAT, "%s: no embedded configuration (special:model.yml)",
+                       path);
     char buf[128];
     if (!tj_yaml_get(y, "type", buf, sizeof buf) || strcmp(buf, "transformer") != 0)
-        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: model type '%s' is not supported (need transformer)",
-                       path, tj_yaml_get(y, "type", buf, sizeof buf) ? buf : "?");
-    if (!tj_yaml_get(y, "transformer-decoder-autoreg", buf, sizeof buf)) strcpy(buf, "self-attention");
-    if (strcmp(buf, "rnn") != 0)
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
-                       "%s: decoder '%s' is not supported yet (need the SSRU decoder of Firefox models)",
-                       path, buf);
+                       "%s: model type '%s' is not supported (need transformer)", path,
+                       tj_yaml_get(y, "type", buf, sizeof buf) ? buf : "?");
+    if (!tj_yaml_get(y, "transformer-decoder-autoreg", buf, sizeof buf))
+        strcpy(buf, "self-attention");
+    if (strcmp(buf, "rnn") != 0)
+        return tj_fail(
+            err, TJ_ERR_UNSUPPORTED,
+            "%s: decoder '%s' is not supported yet (need the SSRU decoder of Firefox models)", path,
+            buf);
     if (!tj_yaml_get(y, "dec-cell", buf, sizeof buf) || strcmp(buf, "ssru") != 0)
-        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: decoder cell '%s' is not supported (need ssru)",
-                       path, buf);
+        return tj_fail(err, TJ_ERR_UNSUPPORTED,
+                       "%s: decoder cell '%s' is not supported (need ssru)", path, buf);
     if (!tj_yaml_get_bool(y, "tied-embeddings-all", 0))
-        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: only models with tied-embeddings-all are supported",
-                       path);
+        return tj_fail(err, TJ_ERR_UNSUPPORTED,
+                       "%s: only models with tied-embeddings-all are supported", path);
     if (tj_yaml_get(y, "transformer-preprocess", buf, sizeof buf) && buf[0])
-        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-preprocess '%s' is not supported", path, buf);
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-preprocess '%s' is not supported",
+                       path, buf);
     if (tj_yaml_get(y, "transformer-postprocess", buf, sizeof buf) && strcmp(buf, "dan") != 0)
-        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-postprocess '%s' is not supported", path, buf);
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-postprocess '%s' is not supported",
+                       path, buf);
     if (tj_yaml_get(y, "transformer-postprocess-top", buf, sizeof buf) && buf[0])
-        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-postprocess-top '%s' is not supported", path, buf);
+        return tj_fail(err, TJ_ERR_UNSUPPORTED,
+                       "%s: transformer-postprocess-top '%s' is not supported", path, buf);
     if (tj_yaml_get(y, "transformer-ffn-activation", buf, sizeof buf) && strcmp(buf, "relu") != 0)
-        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: ffn activation '%s' is not supported (need relu)", path, buf);
-    if (tj_yaml_get_int(y, "transformer-ffn-depth", 2) != 2 || tj_yaml_get_int(y, "transformer-decoder-ffn-depth", 0) > 2)
-        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: only 2-layer feed-forward blocks are supported", path);
+        return tj_fail(err, TJ_ERR_UNSUPPORTED,
+                       "%s: ffn activation '%s' is not supported (need relu)", path, buf);
+    if (tj_yaml_get_int(y, "transformer-ffn-depth", 2) != 2 ||
+        tj_yaml_get_int(y, "transformer-decoder-ffn-depth", 0) > 2)
+        return tj_fail(err, TJ_ERR_UNSUPPORTED,
+                       "%s: only 2-layer feed-forward blocks are supported", path);
     if (tj_yaml_get_bool(y, "layer-normalization", 0))
-        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: layer-normalization inside the SSRU is not supported", path);
+        return tj_fail(err, TJ_ERR_UNSUPPORTED,
+                       "%s: layer-normalization inside the SSRU is not supported", path);
     if (tj_yaml_get_bool(y, "output-omit-bias", 0))
         return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: output-omit-bias is not supported", path);
     m->d = (int)tj_yaml_get_int(y, "dim-emb", 0);
@@ -199,13 +226,14 @@ static tj_status check_config(tj_model *m, tj_error *err)
     m->heads = (int)tj_yaml_get_int(y, "transformer-heads", 0);
     m->enc_depth = (int)tj_yaml_get_int(y, "enc-depth", 0);
     m->dec_depth = (int)tj_yaml_get_int(y, "dec-depth", 0);
-    if (m->d <= 0 || m->d > 8192 || m->d % 32 || m->d_ffn <= 0 || m->d_ffn > 65536 || m->d_ffn % 32 ||
-        m->heads <= 0 || m->d % m->heads || m->enc_depth <= 0 || m->enc_depth > 64 ||
-        m->dec_depth <= 0 || m->dec_depth > 64)
-        return tj_fail(err, TJ_ERR_FORMAT,
-                       "%s: invalid dimensions in the embedded config (dim-emb %d, ffn %d, heads %d, "
-                       "depth %d/%d)",
-                       path, m->d, m->d_ffn, m->heads, m->enc_depth, m->dec_depth);
+    if (m->d <= 0 || m->d > 8192 || m->d % 32 || m->d_ffn <= 0 || m->d_ffn > 65536 ||
+        m->d_ffn % 32 || m->heads <= 0 || m->d % m->heads || m->enc_depth <= 0 ||
+        m->enc_depth > 64 || m->dec_depth <= 0 || m->dec_depth > 64)
+        return tj_fail(
+            err, TJ_ERR_FORMAT,
+            "%s: invalid dimensions in the embedded config (dim-emb %d, ffn %d, heads %d, "
+            "depth %d/%d)",
+            path, m->d, m->d_ffn, m->heads, m->enc_depth, m->dec_depth);
     return TJ_OK;
 }
 
@@ -213,6 +241,21 @@ static tj_status load_embeddings(tj_model *m, tj_error *err)
 {
     const tj_item *it = find_item(m, "Wemb", err);
     if (!it) return err ? err->code : TJ_ERR_FORMAT;
+    m->is_float = it->type == TJ_TYPE_FLOAT32;
+    if (m->is_float) {
+        if (it->ndim != 2 || it->shape[1] != m->d || it->shape[0] <= 0)
+            return tj_fail(err, TJ_ERR_FORMAT, "%s: Wemb must be a [vocab, %d] matrix",
+                           m->files.model, m->d);
+        m->vocab = it->shape[0];
+        size_t n = (size_t)m->vocab * m->d;
+        if (!(m->emb = malloc(n * sizeof *m->emb)))
+            return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+        memcpy(m->emb, it->data, n * sizeof *m->emb);
+        m->out_bias = float_param(m, "decoder_ff_logit_out_b", (size_t)m->vocab, err);
+        if (!m->out_bias) return err ? err->code : TJ_ERR_FORMAT;
+        m->n_params += n + (size_t)m->vocab;
+        return TJ_OK;
+    }
     if (it->type != TJ_TYPE_INTGEMM8 || it->ndim != 2 || it->shape[1] != m->d || it->shape[0] <= 0)
         return tj_fail(err, TJ_ERR_FORMAT, "%s: Wemb must be an intgemm8 [vocab, %d] matrix",
                        m->files.model, m->d);
@@ -234,19 +277,22 @@ static tj_status load_embeddings(tj_model *m, tj_error *err)
         float a = fabsf(m->emb[i]);
         if (a > maxabs) maxabs = a;
     }
-    if (!(maxabs > 0.0f)) return tj_fail(err, TJ_ERR_FORMAT, "%s: Wemb is all zeros", m->files.model);
+    if (!(maxabs > 0.0f))
+        return tj_fail(err, TJ_ERR_FORMAT, "%s: Wemb is all zeros", m->files.model);
     m->out_beta = 127.0f / maxabs;
     for (size_t i = 0; i < n; i++) {
         long v = lrintf(m->emb[i] * m->out_beta);
         m->out_w[i] = (int8_t)(v > 127 ? 127 : (v < -127 ? -127 : v));
     }
-    if (scalar_param(m, "Wemb_QuantMultA", &m->out_alpha, err)) return err ? err->code : TJ_ERR_FORMAT;
+    if (scalar_param(m, "Wemb_QuantMultA", &m->out_alpha, err))
+        return err ? err->code : TJ_ERR_FORMAT;
     const float *bias = float_param(m, "decoder_ff_logit_out_b", (size_t)m->vocab, err);
     if (!bias) return err ? err->code : TJ_ERR_FORMAT;
     float ab = m->out_alpha * m->out_beta;
     m->out_unq = 1.0f / ab;
     m->n_params += n + (size_t)m->vocab;
-    return prepare_bias(m->out_w, m->d, m->vocab, m->out_alpha, m->out_beta, bias, &m->out_pbias, err);
+    return prepare_bias(m->out_w, m->d, m->vocab, m->out_alpha, m->out_beta, bias, &m->out_pbias,
+                        err);
 }
 
 static tj_status load_layers(tj_model *m, tj_error *err)
@@ -281,7 +327,10 @@ static tj_status load_layers(tj_model *m, tj_error *err)
     return TJ_OK;
 }
 
-static void free_linear(tj_linear *l) { free(l->pbias); }
+static void free_linear(tj_linear *l)
+{
+    free(l->pbias);
+}
 
 void tj_model_close(tj_model *m)
 {
@@ -296,7 +345,8 @@ void tj_model_close(tj_model *m)
         for (int l = 0; l < m->dec_depth; l++) {
             tj_dec_layer *L = &m->dec[l];
             free_linear(&L->rnn_w), free_linear(&L->rnn_wf);
-            free_linear(&L->ctx.q), free_linear(&L->ctx.k), free_linear(&L->ctx.v), free_linear(&L->ctx.o);
+            free_linear(&L->ctx.q), free_linear(&L->ctx.k), free_linear(&L->ctx.v),
+                free_linear(&L->ctx.o);
             free_linear(&L->ffn.w1), free_linear(&L->ffn.w2);
         }
     free(m->enc);
@@ -335,10 +385,10 @@ tj_status tj_model_open(const char *dir, tj_model **out, tj_error *err)
     else if ((st = tj_spm_load(m->files.trg_vocab, &m->trg_spm, err)))
         goto fail;
     if (tj_spm_size(m->trg_spm) != m->vocab || tj_spm_size(m->src_spm) != m->vocab) {
-        st = tj_fail(err, TJ_ERR_FORMAT,
-                     "vocabulary size %d (%s) does not match the model's %d (%s)",
-                     tj_spm_size(m->trg_spm), m->files.trg_vocab ? m->files.trg_vocab : m->files.src_vocab,
-                     m->vocab, m->files.model);
+        st = tj_fail(
+            err, TJ_ERR_FORMAT, "vocabulary size %d (%s) does not match the model's %d (%s)",
+            tj_spm_size(m->trg_spm), m->files.trg_vocab ? m->files.trg_vocab : m->files.src_vocab,
+            m->vocab, m->files.model);
         goto fail;
     }
     m->eos_id = tj_spm_eos_id(m->trg_spm);
@@ -371,7 +421,8 @@ void tj_model_get_info(const tj_model *m, tj_model_info *info)
     info->src_vocab_path = m->files.src_vocab;
     info->trg_vocab_path = m->files.trg_vocab ? m->files.trg_vocab : m->files.src_vocab;
     info->architecture = m->arch;
-    info->precision = "int8 (intgemm8 weights, precomputed activation alphas)";
+    info->precision =
+        m->is_float ? "float32" : "int8 (intgemm8 weights, precomputed activation alphas)";
     info->dim_emb = m->d;
     info->dim_ffn = m->d_ffn;
     info->heads = m->heads;
@@ -380,6 +431,8 @@ void tj_model_get_info(const tj_model *m, tj_model_info *info)
     info->src_vocab_size = tj_spm_size(m->src_spm);
     info->trg_vocab_size = tj_spm_size(m->trg_spm);
     info->shared_vocab = m->shared_vocab;
+    info->eos_id = m->eos_id;
+    info->unk_id = m->unk_id;
     info->n_params = m->n_params;
     info->n_items = m->bin.n_items;
     info->file_bytes = m->bin.blob.size;

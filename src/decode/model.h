@@ -11,14 +11,17 @@
 #include "model/shortlist.h"
 #include "tok/spm.h"
 
-/* An int8 affine map y = x·W + b with Marian's shifted quantisation (spec §5.11). */
+/* An affine map y = x·W + b: int8 with Marian's shifted quantisation (spec §5.11), or float32
+ * for float models. */
 typedef struct tj_linear {
-    const int8_t *w;  /* [out][in] */
+    const float *wf; /* float models: W as stored, [in][out]; NULL for int8 */
+    const float *bf; /* float models: bias (NULL for none) */
+    const int8_t *w; /* [out][in] */
     int in, out;
-    float alpha;      /* activation multiplier (_QuantMultA) */
-    float beta;       /* weight multiplier */
-    float unq;        /* fl(1 / fl(alpha * beta)) */
-    float *pbias;     /* prepared bias, `out` floats (owned) */
+    float alpha;  /* activation multiplier (_QuantMultA) */
+    float beta;   /* weight multiplier */
+    float unq;    /* fl(1 / fl(alpha * beta)) */
+    float *pbias; /* prepared bias, `out` floats (owned) */
 } tj_linear;
 
 typedef struct tj_norm {
@@ -59,10 +62,12 @@ struct tj_model {
     int eos_id, unk_id;
 
     int d, d_ffn, heads, enc_depth, dec_depth, vocab;
-    float *emb;          /* de-quantised Wemb [vocab][d] (owned) */
-    int8_t *out_w;       /* output matrix re-quantised [vocab][d] (owned) */
+    int is_float;          /* float32 weights (no quantisation anywhere) */
+    float *emb;            /* Wemb [vocab][d] as float (owned) */
+    const float *out_bias; /* float models: output bias */
+    int8_t *out_w;         /* output matrix re-quantised [vocab][d] (owned) */
     float out_alpha, out_beta, out_unq;
-    float *out_pbias;    /* prepared output bias over the full vocabulary (owned) */
+    float *out_pbias; /* prepared output bias over the full vocabulary (owned) */
     tj_enc_layer *enc;
     tj_dec_layer *dec;
     size_t n_params;

@@ -17,12 +17,18 @@ static int col_of(const int *cols, int n, int id)
     while (lo <= hi) {
         int mid = (lo + hi) / 2;
         if (cols[mid] == id) return mid;
-        if (cols[mid] < id) lo = mid + 1; else hi = mid - 1;
+        if (cols[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
     }
     return -1;
 }
 
-static int reached_limit(int t, float factor, int len) { return (float)(t + 1) >= factor * (float)len; }
+static int reached_limit(int t, float factor, int len)
+{
+    return (float)(t + 1) >= factor * (float)len;
+}
 
 static tj_status greedy(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, int *n_out, int eos,
                         int unk_col, int max_steps, float *state, float *logits)
@@ -134,8 +140,8 @@ static tj_status beam(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, int
     return TJ_OK;
 }
 
-tj_status tj_search(const tj_model *m, const tj_search_opts *o, const int *src, int len,
-                    int **out, int *n_out, tj_error *err)
+tj_status tj_search(const tj_model *m, const tj_search_opts *o, const int *src, int len, int **out,
+                    int *n_out, tj_error *err)
 {
     *out = NULL;
     *n_out = 0;

@@ -13,7 +13,7 @@ typedef struct tj_search_opts {
 
 /* Translates one source sentence src[0..len) (EOS included). *out gets malloc'd target ids
  * (EOS included when produced), *n_out their count. */
-tj_status tj_search(const tj_model *m, const tj_search_opts *o, const int *src, int len,
-                    int **out, int *n_out, tj_error *err);
+tj_status tj_search(const tj_model *m, const tj_search_opts *o, const int *src, int len, int **out,
+                    int *n_out, tj_error *err);
 
 #endif

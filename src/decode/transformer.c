@@ -6,6 +6,7 @@
 
 #include "nn/gemm_i8.h"
 #include "nn/ops.h"
+#include "nn/gemm_f32.h"
 #include "util/error.h"
 
 #ifdef TJ_ATT_FMA
@@ -17,6 +18,10 @@
 /* y[M][out] = x[M][in] · W + b through the shifted int8 product. */
 static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_t *qbuf)
 {
+    if (lin->wf) {
+        tj_sgemm_bias(x, (size_t)M, (size_t)lin->in, lin->wf, (size_t)lin->out, lin->bf, y);
+        return;
+    }
     tj_quantize_shifted(x, (size_t)M * lin->in, lin->alpha, qbuf);
     tj_gemm_i8(qbuf, (size_t)M, (size_t)lin->in, lin->w, NULL, (size_t)lin->out, lin->unq,
                lin->pbias, y, (size_t)lin->out);
@@ -119,7 +124,8 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
         tj_sentence_end(c);
         return tj_fail(err, TJ_ERR_NOMEM, "out of memory (sentence of %d tokens)", L);
     }
-    for (int j = 0; j < c->n_cols; j++) c->col_pbias[j] = m->out_pbias[cols ? cols[j] : j];
+    if (!m->is_float)
+        for (int j = 0; j < c->n_cols; j++) c->col_pbias[j] = m->out_pbias[cols ? cols[j] : j];
 
     /* Encoder (spec §5.7). q/k/v share buffers: x (layer input), att/y1/tmp as scratch. */
     float *x = c->x, *q = c->y1, *k = c->tmp, *v = c->att;
@@ -184,6 +190,11 @@ void tj_decoder_step(tj_sentence_ctx *c, const int *prev, int t, int rows, float
         ffn_block(m, &D->ffn, y, rows, c->ffn, tmp, c->qbuf);
     }
     /* Output layer over the selected columns (spec §5.9). */
+    if (m->is_float) {
+        tj_sgemm_rows_bias(y, (size_t)rows, (size_t)d, m->emb, c->cols, (size_t)c->n_cols,
+                           m->out_bias, logits);
+        return;
+    }
     tj_quantize_shifted(y, (size_t)rows * d, m->out_alpha, c->qbuf);
     tj_gemm_i8(c->qbuf, (size_t)rows, (size_t)d, m->out_w, c->cols, (size_t)c->n_cols, m->out_unq,
                c->col_pbias, logits, (size_t)c->n_cols);

@@ -12,11 +12,11 @@
 typedef struct tj_sentence_ctx {
     const tj_model *m;
     int src_len;
-    float *ctx_k, *ctx_v;   /* [dec_depth][src_len][d] */
-    const int *cols;        /* output columns (token ids), NULL = full vocabulary */
+    float *ctx_k, *ctx_v; /* [dec_depth][src_len][d] */
+    const int *cols;      /* output columns (token ids), NULL = full vocabulary */
     int n_cols;
-    float *col_pbias;       /* prepared bias of those columns */
-    int max_rows;           /* rows the scratch below can hold */
+    float *col_pbias;                         /* prepared bias of those columns */
+    int max_rows;                             /* rows the scratch below can hold */
     float *x, *y1, *tmp, *att, *scores, *ffn; /* scratch */
     uint8_t *qbuf;
 } tj_sentence_ctx;

@@ -31,11 +31,11 @@ void tj_options_default(tj_options *o)
 
 /* One unit of decoding work: a chunk of a sentence. */
 typedef struct job {
-    size_t text;           /* which input text */
-    size_t begin, end;     /* byte range of the source it replaces (paragraph mode) */
-    int *src;              /* piece ids + EOS */
+    size_t text;       /* which input text */
+    size_t begin, end; /* byte range of the source it replaces (paragraph mode) */
+    int *src;          /* piece ids + EOS */
     int len;
-    char *out;             /* detokenised translation */
+    char *out; /* detokenised translation */
 } job;
 
 typedef struct job_list {
@@ -90,7 +90,8 @@ static tj_status plan_text(const tj_model *m, const tj_options *o, size_t ti, co
     size_t len = strlen(text);
     size_t bad = tj_utf8_check(text, len);
     if (bad != len)
-        return tj_fail(err, TJ_ERR_INPUT, "text %zu: invalid UTF-8 at byte offset %zu", ti + 1, bad);
+        return tj_fail(err, TJ_ERR_INPUT, "text %zu: invalid UTF-8 at byte offset %zu", ti + 1,
+                       bad);
     tj_status st = TJ_OK;
     size_t ls = 0;
     while (ls <= len && st == TJ_OK) {
@@ -229,15 +230,19 @@ static tj_status assemble(const tj_options *o, const char *text, const job *jobs
     return TJ_OK;
 }
 
-tj_status tj_translate(const tj_model *m, const tj_options *opt, const char *const *texts,
-                       size_t n, char **out, tj_error *err)
+tj_status tj_translate(const tj_model *m, const tj_options *opt, const char *const *texts, size_t n,
+                       char **out, tj_error *err)
 {
     tj_error local;
     if (!err) err = &local;
     tj_error_clear(err);
-    if (!m || (n && (!texts || !out))) return tj_fail(err, TJ_ERR_ARG, "tj_translate: NULL argument");
+    if (!m || (n && (!texts || !out)))
+        return tj_fail(err, TJ_ERR_ARG, "tj_translate: NULL argument");
     tj_options o;
-    if (opt) o = *opt; else tj_options_default(&o);
+    if (opt)
+        o = *opt;
+    else
+        tj_options_default(&o);
     if (o.beam_size < 1 || o.beam_size > 64)
         return tj_fail(err, TJ_ERR_ARG, "beam size %d out of range (1..64)", o.beam_size);
     if (!(o.max_length_factor > 0.0f) || o.max_length_factor > 100.0f)

@@ -8,26 +8,26 @@
 #include "util/blob.h"
 
 enum {
-    TJ_TYPE_INT8 = 0x101,     /* raw int8 (the embedded YAML) */
+    TJ_TYPE_INT8 = 0x101, /* raw int8 (the embedded YAML) */
     TJ_TYPE_FLOAT32 = 0x404,
     TJ_TYPE_INTGEMM8 = 0x4101, /* int8 [out][in] (or [rows][cols] for Wemb) + float multiplier */
 };
 
 typedef struct tj_item {
-    const char *name;           /* NUL-terminated, points into the blob */
+    const char *name; /* NUL-terminated, points into the blob */
     uint32_t type;
     int ndim;
     int shape[4];
-    size_t elements;            /* product of shape */
-    const unsigned char *data;  /* payload start (256-aligned in the file) */
-    size_t bytes;               /* dataLength from the header (includes padding) */
+    size_t elements;           /* product of shape */
+    const unsigned char *data; /* payload start (256-aligned in the file) */
+    size_t bytes;              /* dataLength from the header (includes padding) */
 } tj_item;
 
 typedef struct tj_marian_file {
     tj_blob blob;
     size_t n_items;
     tj_item *items;
-    const char *yaml;           /* text of special:model.yml (NUL-terminated), or NULL */
+    const char *yaml; /* text of special:model.yml (NUL-terminated), or NULL */
 } tj_marian_file;
 
 /* Opens and validates a Marian .bin (plain, .gz or .zst). Unknown item types are an

@@ -5,12 +5,12 @@
 #include "tarjama.h"
 
 typedef struct tj_modeldir {
-    char *model;      /* model.*.bin, model.*.bin.gz, model.*.bin.zst (or *.npz: reported as
-                         unsupported by the loader for now) */
-    char *shortlist;  /* lex.*.s2t.bin[.gz|.zst], or NULL */
-    char *src_vocab;  /* vocab.*.spm[.gz|.zst], or srcvocab.*.spm */
-    char *trg_vocab;  /* same path as src_vocab when shared, else trgvocab.*.spm */
-    char *metadata;   /* metadata.json or NULL */
+    char *model;     /* model.*.bin, model.*.bin.gz, model.*.bin.zst (or *.npz: reported as
+                        unsupported by the loader for now) */
+    char *shortlist; /* lex.*.s2t.bin[.gz|.zst], or NULL */
+    char *src_vocab; /* vocab.*.spm[.gz|.zst], or srcvocab.*.spm */
+    char *trg_vocab; /* same path as src_vocab when shared, else trgvocab.*.spm */
+    char *metadata;  /* metadata.json or NULL */
 } tj_modeldir;
 
 /* Scans dir. Missing model or vocab -> TJ_ERR_NOTFOUND naming what is missing; two candidate

@@ -9,8 +9,8 @@
 typedef struct tj_shortlist {
     tj_blob blob;
     uint64_t first_num, best_num;
-    uint64_t n_src;       /* wordToOffsetSize - 1 = source vocab size */
-    uint64_t n_lists;     /* total target ids */
+    uint64_t n_src;          /* wordToOffsetSize - 1 = source vocab size */
+    uint64_t n_lists;        /* total target ids */
     const uint64_t *offsets; /* n_src + 1 entries (points into blob; blob data is 8-aligned) */
     const uint32_t *ids;
 } tj_shortlist;

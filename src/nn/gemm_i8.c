@@ -34,7 +34,10 @@ void tj_i8_colsums(const int8_t *B, size_t N, size_t K, int32_t *sums)
     }
 }
 
-static inline int32_t sat16(int32_t v) { return v > 32767 ? 32767 : (v < -32768 ? -32768 : v); }
+static inline int32_t sat16(int32_t v)
+{
+    return v > 32767 ? 32767 : (v < -32768 ? -32768 : v);
+}
 
 void tj_gemm_i8_scalar(const uint8_t *A, size_t M, size_t K, const int8_t *B, const int *cols,
                        size_t N, float unq, const float *pbias, float *C, size_t ldc)
@@ -52,7 +55,10 @@ void tj_gemm_i8_scalar(const uint8_t *A, size_t M, size_t K, const int8_t *B, co
 }
 
 #ifdef TJ_X86
-int tj_cpu_has_avx2(void) { return __builtin_cpu_supports("avx2"); }
+int tj_cpu_has_avx2(void)
+{
+    return __builtin_cpu_supports("avx2");
+}
 
 __attribute__((target("avx2"))) static inline int32_t hsum_epi32(__m256i v)
 {
@@ -82,10 +88,22 @@ __attribute__((target("avx2"))) void tj_gemm_i8_avx2(const uint8_t *A, size_t M,
             __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
             for (size_t k = 0; k < K; k += 32) {
                 __m256i av = _mm256_loadu_si256((const __m256i *)(a + k));
-                s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(_mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b0 + k))), ones));
-                s1 = _mm256_add_epi32(s1, _mm256_madd_epi16(_mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b1 + k))), ones));
-                s2 = _mm256_add_epi32(s2, _mm256_madd_epi16(_mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b2 + k))), ones));
-                s3 = _mm256_add_epi32(s3, _mm256_madd_epi16(_mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b3 + k))), ones));
+                s0 = _mm256_add_epi32(
+                    s0, _mm256_madd_epi16(
+                            _mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b0 + k))),
+                            ones));
+                s1 = _mm256_add_epi32(
+                    s1, _mm256_madd_epi16(
+                            _mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b1 + k))),
+                            ones));
+                s2 = _mm256_add_epi32(
+                    s2, _mm256_madd_epi16(
+                            _mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b2 + k))),
+                            ones));
+                s3 = _mm256_add_epi32(
+                    s3, _mm256_madd_epi16(
+                            _mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b3 + k))),
+                            ones));
             }
             c[j] = (float)hsum_epi32(s0) * unq + pbias[j];
             c[j + 1] = (float)hsum_epi32(s1) * unq + pbias[j + 1];
@@ -97,14 +115,20 @@ __attribute__((target("avx2"))) void tj_gemm_i8_avx2(const uint8_t *A, size_t M,
             __m256i s0 = _mm256_setzero_si256();
             for (size_t k = 0; k < K; k += 32) {
                 __m256i av = _mm256_loadu_si256((const __m256i *)(a + k));
-                s0 = _mm256_add_epi32(s0, _mm256_madd_epi16(_mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b0 + k))), ones));
+                s0 = _mm256_add_epi32(
+                    s0, _mm256_madd_epi16(
+                            _mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b0 + k))),
+                            ones));
             }
             c[j] = (float)hsum_epi32(s0) * unq + pbias[j];
         }
     }
 }
 #else
-int tj_cpu_has_avx2(void) { return 0; }
+int tj_cpu_has_avx2(void)
+{
+    return 0;
+}
 void tj_gemm_i8_avx2(const uint8_t *A, size_t M, size_t K, const int8_t *B, const int *cols,
                      size_t N, float unq, const float *pbias, float *C, size_t ldc)
 {

@@ -15,14 +15,14 @@ typedef struct tj_piece {
     size_t begin, end;
 } tj_piece;
 
-tj_status tj_spm_load(const char *path, tj_spm **out, tj_error *err);      /* plain, .gz, .zst */
+tj_status tj_spm_load(const char *path, tj_spm **out, tj_error *err); /* plain, .gz, .zst */
 tj_status tj_spm_load_mem(const void *data, size_t size, tj_spm **out, tj_error *err);
 void tj_spm_free(tj_spm *spm);
 
-int tj_spm_size(const tj_spm *spm);                  /* number of pieces */
-int tj_spm_eos_id(const tj_spm *spm);                /* from trainer_spec */
+int tj_spm_size(const tj_spm *spm);   /* number of pieces */
+int tj_spm_eos_id(const tj_spm *spm); /* from trainer_spec */
 int tj_spm_unk_id(const tj_spm *spm);
-int tj_spm_bos_id(const tj_spm *spm);                /* -1 when absent */
+int tj_spm_bos_id(const tj_spm *spm);                    /* -1 when absent */
 const char *tj_spm_piece_str(const tj_spm *spm, int id); /* NULL when out of range */
 
 /* Encodes text[0..len) (need not be NUL-terminated; invalid UTF-8 is handled as SentencePiece

@@ -9,8 +9,8 @@
 typedef struct tj_blob {
     const unsigned char *data; /* file contents (decompressed); 64-byte aligned when owned */
     size_t size;
-    void *owned;      /* malloc'd buffer to free, or NULL */
-    void *map;        /* mmap'd region to unmap, or NULL */
+    void *owned; /* malloc'd buffer to free, or NULL */
+    void *map;   /* mmap'd region to unmap, or NULL */
     size_t map_size;
 } tj_blob;
 

@@ -43,20 +43,36 @@ void tj_error_prefix(tj_error *err, const char *prefix)
 const char *tj_status_str(tj_status code)
 {
     switch (code) {
-    case TJ_OK: return "ok";
-    case TJ_ERR_ARG: return "invalid argument";
-    case TJ_ERR_IO: return "i/o error";
-    case TJ_ERR_FORMAT: return "format error";
-    case TJ_ERR_UNSUPPORTED: return "unsupported";
-    case TJ_ERR_NOMEM: return "out of memory";
-    case TJ_ERR_INPUT: return "invalid input";
-    case TJ_ERR_NOTFOUND: return "not found";
-    case TJ_ERR_NETWORK: return "network error";
-    case TJ_ERR_CHECKSUM: return "checksum mismatch";
+    case TJ_OK:
+        return "ok";
+    case TJ_ERR_ARG:
+        return "invalid argument";
+    case TJ_ERR_IO:
+        return "i/o error";
+    case TJ_ERR_FORMAT:
+        return "format error";
+    case TJ_ERR_UNSUPPORTED:
+        return "unsupported";
+    case TJ_ERR_NOMEM:
+        return "out of memory";
+    case TJ_ERR_INPUT:
+        return "invalid input";
+    case TJ_ERR_NOTFOUND:
+        return "not found";
+    case TJ_ERR_NETWORK:
+        return "network error";
+    case TJ_ERR_CHECKSUM:
+        return "checksum mismatch";
     }
     return "unknown error";
 }
 
-const char *tj_version(void) { return TJ_VERSION; }
+const char *tj_version(void)
+{
+    return TJ_VERSION;
+}
 
-void tj_free(void *p) { free(p); }
+void tj_free(void *p)
+{
+    free(p);
+}

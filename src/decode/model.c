@@ -70,10 +70,8 @@ static tj_status prepare_bias(const int8_t *w, int in, int out, float alpha, flo
     float prod = qa * qb;
     float neg = -1.0f * prod;
     float v = neg / 127.0f;
-    for (int j = 0; j < out; j++) {
-        float t = (float)sums[j] * v;
-        pb[j] = bias ? t + bias[j] : t;
-    }
+    for (int j = 0; j < out; j++)
+        pb[j] = bias ? fmaf((float)sums[j], v, bias[j]) : (float)sums[j] * v;
     free(sums);
     *pb_out = pb;
     return TJ_OK;

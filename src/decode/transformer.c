@@ -9,12 +9,6 @@
 #include "nn/gemm_f32.h"
 #include "util/error.h"
 
-#ifdef TJ_ATT_FMA
-#define MADD(a, b, c) fmaf(a, b, c)
-#else
-#define MADD(a, b, c) ((c) + (a) * (b))
-#endif
-
 /* y[M][out] = x[M][in] · W + b through the shifted int8 product. */
 static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_t *qbuf)
 {
@@ -28,7 +22,9 @@ static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_
 }
 
 /* Multi-head attention core, float32 (Marian's bdot): q[Tq][d] against k,v[Tk][d] -> out[Tq][d].
- * scores needs Tq*Tk floats. */
+ * scores needs Tq*Tk floats. Each product accumulates over its inner index in order with fused
+ * multiply-adds, as the BLAS sgemm kernels behind Marian's bdot do; the scale multiplies the
+ * finished sum (sgemm's alpha). */
 static void attention(const tj_model *m, const float *q, int Tq, const float *k, const float *v,
                       int Tk, float *scores, float *out)
 {
@@ -40,7 +36,7 @@ static void attention(const tj_model *m, const float *q, int Tq, const float *k,
             for (int j = 0; j < Tk; j++) {
                 const float *kj = k + (size_t)j * d + h * dh;
                 float s = 0.0f;
-                for (int e = 0; e < dh; e++) s = MADD(qi[e], kj[e], s);
+                for (int e = 0; e < dh; e++) s = fmaf(qi[e], kj[e], s);
                 scores[(size_t)i * Tk + j] = scale * s;
             }
         }
@@ -52,7 +48,7 @@ static void attention(const tj_model *m, const float *q, int Tq, const float *k,
             for (int j = 0; j < Tk; j++) {
                 const float *vj = v + (size_t)j * d + h * dh;
                 float w = a[j];
-                for (int e = 0; e < dh; e++) oi[e] = MADD(w, vj[e], oi[e]);
+                for (int e = 0; e < dh; e++) oi[e] = fmaf(w, vj[e], oi[e]);
             }
         }
     }
@@ -174,7 +170,7 @@ void tj_decoder_step(tj_sentence_ctx *c, const int *prev, int t, int rows, float
             const float *yr = y + (size_t)r * d;
             for (int i = 0; i < d; i++) {
                 float f = tj_sigmoid_vec(g[i]);
-                float cn = f * cs[i] + (1.0f - f) * u[i];
+                float cn = fmaf(f, cs[i], (1.0f - f) * u[i]);
                 cs[i] = cn;
                 u[i] = (cn > 0.0f ? cn : 0.0f) + yr[i];
             }

@@ -49,7 +49,7 @@ void tj_gemm_i8_scalar(const uint8_t *A, size_t M, size_t K, const int8_t *B, co
             int32_t s = 0;
             for (size_t k = 0; k < K; k += 2)
                 s += sat16((int32_t)a[k] * b[k] + (int32_t)a[k + 1] * b[k + 1]);
-            C[i * ldc + j] = (float)s * unq + pbias[j];
+            C[i * ldc + j] = fmaf((float)s, unq, pbias[j]);
         }
     }
 }
@@ -105,10 +105,10 @@ __attribute__((target("avx2"))) void tj_gemm_i8_avx2(const uint8_t *A, size_t M,
                             _mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b3 + k))),
                             ones));
             }
-            c[j] = (float)hsum_epi32(s0) * unq + pbias[j];
-            c[j + 1] = (float)hsum_epi32(s1) * unq + pbias[j + 1];
-            c[j + 2] = (float)hsum_epi32(s2) * unq + pbias[j + 2];
-            c[j + 3] = (float)hsum_epi32(s3) * unq + pbias[j + 3];
+            c[j] = fmaf((float)hsum_epi32(s0), unq, pbias[j]);
+            c[j + 1] = fmaf((float)hsum_epi32(s1), unq, pbias[j + 1]);
+            c[j + 2] = fmaf((float)hsum_epi32(s2), unq, pbias[j + 2]);
+            c[j + 3] = fmaf((float)hsum_epi32(s3), unq, pbias[j + 3]);
         }
         for (; j < N; j++) {
             const int8_t *b0 = B + (size_t)(cols ? cols[j] : (int)j) * K;
@@ -120,7 +120,7 @@ __attribute__((target("avx2"))) void tj_gemm_i8_avx2(const uint8_t *A, size_t M,
                             _mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b0 + k))),
                             ones));
             }
-            c[j] = (float)hsum_epi32(s0) * unq + pbias[j];
+            c[j] = fmaf((float)hsum_epi32(s0), unq, pbias[j]);
         }
     }
 }

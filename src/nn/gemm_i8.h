@@ -15,7 +15,8 @@
 /* au[i] = clamp(rne(x[i]*alpha), -127, 127) + 127 for n values. */
 void tj_quantize_shifted(const float *x, size_t n, float alpha, uint8_t *au);
 
-/* C[i][j] = fl(fl(float(S_ij) * unq) + pbias[j]) for i < M, j < N, where
+/* C[i][j] = fma(float(S_ij), unq, pbias[j]) (intgemm's unquantise-and-add-bias, fused as Marian's
+ * -march=native build fuses it) for i < M, j < N, where
  * S_ij = sum_m sat16(au[i][2m]*b[col_j][2m] + au[i][2m+1]*b[col_j][2m+1]) and
  * col_j = cols ? cols[j] : j. K must be a multiple of 32. A rows are K bytes apart, B rows K bytes
  * apart, C rows ldc floats apart. */

@@ -3,32 +3,72 @@
 #include <math.h>
 #include <string.h>
 
+/* Marian is built with -march=native and GCC's default -ffp-contract=fast for C++, so on the
+ * reference machine (AVX2 + FMA) every a*b+c in its float code became one fused multiply-add.
+ * Bit parity needs the same roundings, hence the explicit fmaf() calls in this file (the build
+ * uses -ffp-contract=off so that no other expression is fused behind our back). */
+
 float tj_exp_cephes(float x)
 {
-    /* Range reduction x = n*ln2 + r, then a degree-5 polynomial for e^r; the constants are the
-     * classic Cephes single-precision ones, applied in the same order as the SIMD code. */
+    /* Range reduction x = n*ln2 + r (ln2 split in two for accuracy), then a degree-5 polynomial
+     * for e^r: the Cephes single-precision constants, in the order of avx_mathfun's exp256_ps. */
     if (x > 88.3762626647949f) x = 88.3762626647949f;
     if (x < -88.3762626647949f) x = -88.3762626647949f;
-    float fx = x * 1.44269504088896341f + 0.5f;
-    float n = floorf(fx);
-    float r = x - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
+    float n = floorf(fmaf(x, 1.44269504088896341f, 0.5f));
+    float r = fmaf(-n, 0.693359375f, x);
+    r = fmaf(-n, -2.12194440e-4f, r);
     float r2 = r * r;
     float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r2 + r;
+    p = fmaf(p, r, 1.3981999507e-3f);
+    p = fmaf(p, r, 8.3334519073e-3f);
+    p = fmaf(p, r, 4.1665795894e-2f);
+    p = fmaf(p, r, 1.6666665459e-1f);
+    p = fmaf(p, r, 5.0000001201e-1f);
+    p = fmaf(p, r2, r);
     p = p + 1.0f;
-    int e = (int)n + 127;
     union {
         unsigned u;
         float f;
     } pow2;
-    pow2.u = (unsigned)e << 23;
+    pow2.u = (unsigned)((int)n + 127) << 23;
     return p * pow2.f;
+}
+
+float tj_log_cephes(float x)
+{
+    /* avx_mathfun's log256_ps: x = m * 2^e with m in [0.5, 1), folded to [sqrt(1/2), sqrt(2)),
+     * then a degree-8 polynomial. Used by Marian's vectorised log-softmax. */
+    if (!(x > 0.0f)) return NAN;
+    if (x < 1.17549435e-38f) x = 1.17549435e-38f;
+    union {
+        float f;
+        unsigned u;
+    } v = {x};
+    float e = (float)((int)(v.u >> 23) - 127) + 1.0f;
+    v.u = (v.u & ~0x7f800000u) | 0x3f000000u; /* mantissa with exponent of 0.5 */
+    float m = v.f;
+    if (m < 0.707106781186547524f) {
+        e = e - 1.0f;
+        m = (m - 1.0f) + m;
+    } else {
+        m = m - 1.0f;
+    }
+    float z = m * m;
+    float y = 7.0376836292e-2f;
+    y = fmaf(y, m, -1.1514610310e-1f);
+    y = fmaf(y, m, 1.1676998740e-1f);
+    y = fmaf(y, m, -1.2420140846e-1f);
+    y = fmaf(y, m, 1.4249322787e-1f);
+    y = fmaf(y, m, -1.6668057665e-1f);
+    y = fmaf(y, m, 2.0000714765e-1f);
+    y = fmaf(y, m, -2.4999993993e-1f);
+    y = fmaf(y, m, 3.3333331174e-1f);
+    y = y * m;
+    y = y * z;
+    y = fmaf(e, -2.12194440e-4f, y);
+    y = fmaf(-z, 0.5f, y);
+    float r = m + y;
+    return fmaf(e, 0.693359375f, r);
 }
 
 float tj_sigmoid_vec(float x)
@@ -112,9 +152,19 @@ void tj_logsoftmax_rows(float *x, size_t rows, size_t n)
                 row[i] = d;
             }
         }
-        float ls = logf(s);
+        float ls = n % 8 == 0 ? tj_log_cephes(s) : logf(s);
         for (size_t i = 0; i < n; i++) row[i] = row[i] - ls;
     }
+}
+
+/* Marian's layer norm is compiled with -ffast-math: GCC vectorises the two reductions over 8
+ * lanes (one AVX accumulator, the squares fused), reduces the lanes pairwise (i with i+4, then
+ * 0+2 with 1+3), turns the division by sigma into a product with its reciprocal and regroups
+ * gamma * ((x - mean) * (1/sigma)) + beta as fma(gamma * (1/sigma), x - mean, beta). */
+static float lane_sum8(const float *v)
+{
+    float a0 = v[0] + v[4], a1 = v[1] + v[5], a2 = v[2] + v[6], a3 = v[3] + v[7];
+    return (a0 + a2) + (a1 + a3);
 }
 
 void tj_layernorm(const float *x, float *y, size_t rows, size_t n, const float *gamma,
@@ -123,16 +173,27 @@ void tj_layernorm(const float *x, float *y, size_t rows, size_t n, const float *
     for (size_t r = 0; r < rows; r++) {
         const float *xr = x + r * n;
         float *yr = y + r * n;
-        float sum = 0;
-        for (size_t i = 0; i < n; i++) sum += xr[i];
+        float acc[8] = {0};
+        size_t i = 0;
+        for (; i + 8 <= n; i += 8)
+            for (int l = 0; l < 8; l++) acc[l] += xr[i + l];
+        float sum = lane_sum8(acc);
+        for (; i < n; i++) sum += xr[i];
         float mean = sum / (float)n;
-        float sq = 0;
-        for (size_t i = 0; i < n; i++) {
+        memset(acc, 0, sizeof acc);
+        for (i = 0; i + 8 <= n; i += 8)
+            for (int l = 0; l < 8; l++) {
+                float d = xr[i + l] - mean;
+                acc[l] = fmaf(d, d, acc[l]);
+            }
+        float sq = lane_sum8(acc);
+        for (; i < n; i++) {
             float d = xr[i] - mean;
-            sq += d * d;
+            sq = fmaf(d, d, sq);
         }
         float sigma = sqrtf(sq / (float)n + eps);
-        for (size_t i = 0; i < n; i++) yr[i] = gamma[i] * ((xr[i] - mean) / sigma) + beta[i];
+        float rs = 1.0f / sigma;
+        for (i = 0; i < n; i++) yr[i] = fmaf(gamma[i] * rs, xr[i] - mean, beta[i]);
     }
 }
 

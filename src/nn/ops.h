@@ -5,8 +5,10 @@
 
 #include <stddef.h>
 
-/* Cephes-style exp used by Marian's SIMD paths (sse/avx_mathfun). */
+/* Cephes-style exp and log used by Marian's SIMD paths (sse/avx_mathfun), with the fused
+ * multiply-adds GCC forms in them. */
 float tj_exp_cephes(float x);
+float tj_log_cephes(float x);
 
 /* In-place softmax / log-softmax of each of `rows` rows of length n. Rows whose length is a
  * multiple of 8 follow Marian's 8-lane AVX path (lane-wise max/sum, Cephes exp); others the

@@ -56,17 +56,69 @@ typedef struct hyp {
     float score;
 } hyp;
 
-typedef struct cand {
-    float score;
-    int row, col;
-} cand;
-
-static int cand_cmp(const void *a, const void *b)
+/* Candidate a ranks above b: higher score, then lower flat index (row-major, so lower row, then
+ * lower column). NaN ranks below every number so the order stays total. */
+static inline int ranks_above(float sa, int ia, float sb, int ib)
 {
-    const cand *x = a, *y = b;
-    if (x->score != y->score) return x->score > y->score ? -1 : 1;
-    if (x->row != y->row) return x->row - y->row;
-    return x->col - y->col;
+    if (isnan(sa) || isnan(sb)) return isnan(sa) == isnan(sb) ? ia < ib : !isnan(sa);
+    if (sa != sb) return sa > sb;
+    return ia < ib;
+}
+
+/* Restores the heap below slot i: every parent ranks below its children, so the root is the
+ * weakest of the kept candidates. */
+static void sift_down(float *hs, int *hi, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < n && ranks_above(hs[w], hi[w], hs[l], hi[l])) w = l;
+        if (r < n && ranks_above(hs[w], hi[w], hs[r], hi[r])) w = r;
+        if (w == i) return;
+        float ts = hs[i];
+        int ti = hi[i];
+        hs[i] = hs[w], hi[i] = hi[w];
+        hs[w] = ts, hi[w] = ti;
+        i = w;
+    }
+}
+
+/* Writes to idx the flat indices of the k best of scores[0..n) best first, in the order of a full
+ * sort by score descending then index ascending, and returns how many it wrote (min(k, n)).
+ * A bounded heap of k candidates keeps the cost near one comparison per score instead of a
+ * sort of n (beam x vocabulary) items. hs gets k floats of scratch. */
+size_t tj_topk_scores(const float *scores, size_t n, size_t k, float *hs, int *idx)
+{
+    if (k > n) k = n;
+    if (k == 0) return 0;
+    size_t h = 0;
+    for (size_t i = 0; i < n; i++) {
+        float s = scores[i];
+        if (h < k) {
+            /* Sift up: the newcomer's index is the largest so far. */
+            size_t c = h++;
+            while (c > 0) {
+                size_t p = (c - 1) / 2;
+                if (!ranks_above(hs[p], idx[p], s, (int)i)) break;
+                hs[c] = hs[p], idx[c] = idx[p];
+                c = p;
+            }
+            hs[c] = s, idx[c] = (int)i;
+            continue;
+        }
+        /* A later index never wins a tie, so only a strictly higher score displaces the root. */
+        if (!(s > hs[0]) && !(isnan(hs[0]) && !isnan(s))) continue;
+        hs[0] = s, idx[0] = (int)i;
+        sift_down(hs, idx, k, 0);
+    }
+    /* Heapsort in place: the weakest goes to the back each time, leaving best first. */
+    for (size_t e = k - 1; e > 0; e--) {
+        float ts = hs[0];
+        int ti = idx[0];
+        hs[0] = hs[e], idx[0] = idx[e];
+        hs[e] = ts, idx[e] = ti;
+        sift_down(hs, idx, e, 0);
+    }
+    return k;
 }
 
 /* Beam search as Marian's BeamSearch::search with one sentence: finished hypotheses leave the
@@ -82,9 +134,11 @@ static tj_status beam(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, int
     int *live = malloc((size_t)K * sizeof *live), *next_live = malloc((size_t)K * sizeof *live);
     int *prev = malloc((size_t)K * sizeof *prev);
     float *new_state = malloc((size_t)K * sdim * sizeof(float));
-    cand *cands = malloc((size_t)K * S * sizeof *cands);
-    if (!arena || !live || !next_live || !prev || !new_state || !cands) {
-        free(arena), free(live), free(next_live), free(prev), free(new_state), free(cands);
+    float *top_s = malloc((size_t)K * sizeof *top_s);
+    int *top = malloc((size_t)K * sizeof *top);
+    if (!arena || !live || !next_live || !prev || !new_state || !top_s || !top) {
+        free(arena), free(live), free(next_live), free(prev), free(new_state), free(top_s),
+            free(top);
         return tj_fail(err, TJ_ERR_NOMEM, "out of memory in beam search");
     }
     arena[n_arena++] = (hyp){-1, -1, 0, 0.0f};
@@ -97,23 +151,22 @@ static tj_status beam(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, int
         if (t == 0) prev[0] = -1;
         tj_decoder_step(c, prev, t, n_live, state, logits);
         tj_logsoftmax_rows(logits, (size_t)n_live, (size_t)S);
-        size_t nc = 0;
+        /* Candidate scores replace the log-probabilities in place; flat index r*S+j. */
         for (int r = 0; r < n_live; r++) {
             float *row = logits + (size_t)r * S;
             if (unk_col >= 0) row[unk_col] = -FLT_MAX;
             float base = arena[live[r]].score;
-            for (int j = 0; j < S; j++) cands[nc++] = (cand){base + row[j], r, j};
+            for (int j = 0; j < S; j++) row[j] = base + row[j];
         }
         /* At step 0 all K start hypotheses are the same, so one row is expanded to K picks. */
-        int want = t == 0 ? K : n_live;
-        qsort(cands, nc, sizeof *cands, cand_cmp);
-        if ((size_t)want > nc) want = (int)nc;
+        int want = (int)tj_topk_scores(logits, (size_t)n_live * S, (size_t)(t == 0 ? K : n_live),
+                                       top_s, top);
         int at_limit = reached_limit(t, o->max_length_factor, c->src_len) || t + 1 == max_steps;
         int n_next = 0;
         for (int i = 0; i < want; i++) {
-            const cand *cd = &cands[i];
-            int w = c->cols ? c->cols[cd->col] : cd->col;
-            hyp h = {live[cd->row], w, t + 1, cd->score};
+            int row = top[i] / S, col = top[i] % S;
+            int w = c->cols ? c->cols[col] : col;
+            hyp h = {live[row], w, t + 1, top_s[i]};
             arena[n_arena] = h;
             int idx = (int)n_arena++;
             if (w == eos || at_limit) {
@@ -123,7 +176,7 @@ static tj_status beam(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, int
                     best = idx;
                 }
             } else {
-                memcpy(new_state + (size_t)n_next * sdim, state + (size_t)cd->row * sdim,
+                memcpy(new_state + (size_t)n_next * sdim, state + (size_t)row * sdim,
                        sdim * sizeof(float));
                 next_live[n_next++] = idx;
             }
@@ -136,7 +189,7 @@ static tj_status beam(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, int
     for (int i = best; i > 0; i = arena[i].parent) n++;
     for (int i = best, k = n - 1; i > 0; i = arena[i].parent) ids[k--] = arena[i].word;
     *n_out = n;
-    free(arena), free(live), free(next_live), free(prev), free(new_state), free(cands);
+    free(arena), free(live), free(next_live), free(prev), free(new_state), free(top_s), free(top);
     return TJ_OK;
 }
 

@@ -43,7 +43,7 @@ static tj_status rd_fixed32(reader *r, uint32_t *out)
 /* Reads the length prefix of a length-delimited field and returns its extent in *sub. */
 static tj_status rd_len(reader *r, reader *sub)
 {
-    uint64_t n;
+    uint64_t n = 0;
     tj_status st = rd_varint(r, &n);
     if (st) return st;
     if (n > (uint64_t)(r->end - r->p))
@@ -67,7 +67,7 @@ static tj_status rd_str(reader *r, spm_str *out)
 
 static tj_status rd_tag(reader *r, uint32_t *field, int *wt)
 {
-    uint64_t tag;
+    uint64_t tag = 0;
     tj_status st = rd_varint(r, &tag);
     if (st) return st;
     *field = (uint32_t)(tag >> 3);
@@ -78,7 +78,7 @@ static tj_status rd_tag(reader *r, uint32_t *field, int *wt)
 
 static tj_status skip_field(reader *r, int wt)
 {
-    uint64_t v;
+    uint64_t v = 0;
     reader sub;
     switch (wt) {
     case WT_VARINT:
@@ -110,7 +110,7 @@ static tj_status want(reader *r, int wt, int expected, const char *name)
 static tj_status rd_int(reader *r, int wt, const char *name, int32_t *out)
 {
     tj_status st = want(r, wt, WT_VARINT, name);
-    uint64_t v;
+    uint64_t v = 0;
     if (!st) st = rd_varint(r, &v);
     if (!st) *out = (int32_t)(uint32_t)v;
     return st;

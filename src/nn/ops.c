@@ -179,7 +179,8 @@ void tj_layernorm(const float *x, float *y, size_t rows, size_t n, const float *
             for (int l = 0; l < 8; l++) acc[l] += xr[i + l];
         float sum = lane_sum8(acc);
         for (; i < n; i++) sum += xr[i];
-        float mean = sum / (float)n;
+        float inv_n = 1.0f / (float)n; /* fast-math: divisions by n become products */
+        float mean = sum * inv_n;
         memset(acc, 0, sizeof acc);
         for (i = 0; i + 8 <= n; i += 8)
             for (int l = 0; l < 8; l++) {
@@ -191,7 +192,7 @@ void tj_layernorm(const float *x, float *y, size_t rows, size_t n, const float *
             float d = xr[i] - mean;
             sq = fmaf(d, d, sq);
         }
-        float sigma = sqrtf(sq / (float)n + eps);
+        float sigma = sqrtf(sq * inv_n + eps);
         float rs = 1.0f / sigma;
         for (i = 0; i < n; i++) yr[i] = fmaf(gamma[i] * rs, xr[i] - mean, beta[i]);
     }

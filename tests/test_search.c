@@ -7,12 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/search.h"
 #include "nn/gemm_i8.h"
-
-/* Internal entry points (src/decode/search.c, src/nn/gemm_i8.c) not in any header yet. */
-size_t tj_topk_scores(const float *scores, size_t n, size_t k, float *hs, int *idx);
-void tj_quantize_shifted_scalar(const float *x, size_t n, float alpha, uint8_t *au);
-void tj_quantize_shifted_avx2(const float *x, size_t n, float alpha, uint8_t *au);
 
 static int failures;
 #define CHECK(c, ...)                                                                              \

@@ -2,6 +2,8 @@
 #ifndef TJ_DECODE_SEARCH_H
 #define TJ_DECODE_SEARCH_H
 
+#include <stddef.h>
+
 #include "decode/model.h"
 
 typedef struct tj_search_opts {
@@ -10,6 +12,11 @@ typedef struct tj_search_opts {
     float max_length_factor; /* at most ceil(factor * source length incl. EOS) output tokens */
     int use_shortlist;
 } tj_search_opts;
+
+/* Beam selection: writes to idx the indices of the k best of scores[0..n), in the order score
+ * descending then index ascending (NaN below every number), and returns how many it wrote
+ * (min(k, n)). hs is scratch for k floats. */
+size_t tj_topk_scores(const float *scores, size_t n, size_t k, float *hs, int *idx);
 
 /* Translates one source sentence src[0..len) (EOS included). *out gets malloc'd target ids
  * (EOS included when produced), *n_out their count. */

@@ -14,6 +14,9 @@
 
 /* au[i] = clamp(rne(x[i]*alpha), -127, 127) + 127 for n values. */
 void tj_quantize_shifted(const float *x, size_t n, float alpha, uint8_t *au);
+/* Its two implementations (identical results; the AVX2 one only when tj_cpu_has_avx2()). */
+void tj_quantize_shifted_scalar(const float *x, size_t n, float alpha, uint8_t *au);
+void tj_quantize_shifted_avx2(const float *x, size_t n, float alpha, uint8_t *au);
 
 /* C[i][j] = fma(float(S_ij), unq, pbias[j]) (intgemm's unquantise-and-add-bias, fused as Marian's
  * -march=native build fuses it) for i < M, j < N, where

@@ -108,6 +108,14 @@ __attribute__((target("avx2"))) static inline int32_t hsum_epi32(__m256i v)
     return _mm_cvtsi128_si32(s);
 }
 
+/* acc += the 32-byte dot product of av (u8) and b (s8) with vpmaddubsw's saturated pair sums. */
+__attribute__((target("avx2"))) static inline __m256i dot32(__m256i acc, __m256i av,
+                                                            const int8_t *b, __m256i ones)
+{
+    __m256i bv = _mm256_loadu_si256((const __m256i *)b);
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(av, bv), ones));
+}
+
 /* One A row against four B rows at a time: vpmaddubsw (u8 x s8 -> saturated s16 pair sums), then
  * vpmaddwd with ones to widen pairs of s16 exactly into s32. */
 __attribute__((target("avx2"))) void tj_gemm_i8_avx2(const uint8_t *A, size_t M, size_t K,
@@ -128,22 +136,10 @@ __attribute__((target("avx2"))) void tj_gemm_i8_avx2(const uint8_t *A, size_t M,
             __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
             for (size_t k = 0; k < K; k += 32) {
                 __m256i av = _mm256_loadu_si256((const __m256i *)(a + k));
-                s0 = _mm256_add_epi32(
-                    s0, _mm256_madd_epi16(
-                            _mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b0 + k))),
-                            ones));
-                s1 = _mm256_add_epi32(
-                    s1, _mm256_madd_epi16(
-                            _mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b1 + k))),
-                            ones));
-                s2 = _mm256_add_epi32(
-                    s2, _mm256_madd_epi16(
-                            _mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b2 + k))),
-                            ones));
-                s3 = _mm256_add_epi32(
-                    s3, _mm256_madd_epi16(
-                            _mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b3 + k))),
-                            ones));
+                s0 = dot32(s0, av, b0 + k, ones);
+                s1 = dot32(s1, av, b1 + k, ones);
+                s2 = dot32(s2, av, b2 + k, ones);
+                s3 = dot32(s3, av, b3 + k, ones);
             }
             c[j] = fmaf((float)hsum_epi32(s0), unq, pbias[j]);
             c[j + 1] = fmaf((float)hsum_epi32(s1), unq, pbias[j + 1]);
@@ -155,10 +151,7 @@ __attribute__((target("avx2"))) void tj_gemm_i8_avx2(const uint8_t *A, size_t M,
             __m256i s0 = _mm256_setzero_si256();
             for (size_t k = 0; k < K; k += 32) {
                 __m256i av = _mm256_loadu_si256((const __m256i *)(a + k));
-                s0 = _mm256_add_epi32(
-                    s0, _mm256_madd_epi16(
-                            _mm256_maddubs_epi16(av, _mm256_loadu_si256((const __m256i *)(b0 + k))),
-                            ones));
+                s0 = dot32(s0, av, b0 + k, ones);
             }
             c[j] = fmaf((float)hsum_epi32(s0), unq, pbias[j]);
         }

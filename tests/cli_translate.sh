@@ -19,8 +19,8 @@ if [ ! -x "$bin" ]; then
 fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tj_cli.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-# Model lookup must not see the user's own installed models.
-export TARJAMA_MODELS=$tmp/models XDG_DATA_HOME=$tmp/xdg HOME=$tmp/home
+# Model lookup must not see the user's own installed models, nor the bundled starter models.
+export TARJAMA_MODELS=$tmp/models XDG_DATA_HOME=$tmp/xdg HOME=$tmp/home TARJAMA_BUNDLED_MODELS=
 unset TARJAMA_REGISTRY
 mkdir -p "$TARJAMA_MODELS" "$HOME"
 

@@ -442,6 +442,7 @@ static void test_locations(void)
     setenv("XDG_DATA_HOME", xdg, 1);
     unsetenv("TARJAMA_REGISTRY");
     unsetenv("TARJAMA_MODELS");
+    setenv("TARJAMA_BUNDLED_MODELS", "", 1); /* the starter models must not answer */
     CHECK(tj_models_find("ar-en:base", &dir, &err) == TJ_ERR_NOTFOUND &&
               strstr(err.message, "not installed") && strstr(err.message, "models fetch"),
           "missing model: %s", err.message);
@@ -456,6 +457,24 @@ static void test_locations(void)
     CHECK(tj_models_find("ar-en:nope", &dir, &err) == TJ_ERR_NOTFOUND, "unknown variant");
     CHECK(tj_models_find("../x", &dir, &err) == TJ_ERR_ARG, "bad name");
     unsetenv("TARJAMA_MODELS");
+    /* The bundled starter models answer last, from $TARJAMA_BUNDLED_MODELS when it is set. */
+    char bundled[512], c[600];
+    snprintf(bundled, sizeof bundled, "%s/bundled", tmpdir);
+    snprintf(c, sizeof c, "%s/ar-en", bundled);
+    CHECK(tj_fs_mkdir_p(c, &err) == TJ_OK, "mkdir %s", err.message);
+    setenv("TARJAMA_BUNDLED_MODELS", bundled, 1);
+    CHECK(tj_models_find("ar-en", &dir, &err) == TJ_OK && !strcmp(dir, c), "bundled: %s",
+          dir ? dir : err.message);
+    free(dir);
+    char d2[600];
+    snprintf(d2, sizeof d2, "%s/tarjama/models/ar-en", xdg);
+    CHECK(tj_fs_mkdir_p(d2, &err) == TJ_OK, "mkdir %s", err.message);
+    CHECK(tj_models_find("ar-en", &dir, &err) == TJ_OK && !strcmp(dir, d2),
+          "an installed model before the bundled one");
+    free(dir);
+    CHECK(rmdir(d2) == 0, "rmdir %s", d2);
+    setenv("TARJAMA_BUNDLED_MODELS", "", 1);
+    CHECK(tj_models_find("ar-en", &dir, &err) == TJ_ERR_NOTFOUND, "empty: no bundled models");
 
     /* Installed list and removal. */
     char store[600];

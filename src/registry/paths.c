@@ -68,9 +68,12 @@ tj_status tj_models_dir_name(const tj_registry *reg, const char *spec, char *out
     return TJ_OK;
 }
 
-/* models/ in the parent of the executable's folder: a build tree or an install prefix. */
+/* The starter models shipped with tarjama: $TARJAMA_BUNDLED_MODELS when set (empty: none), else
+ * models/ in the parent of the executable's folder (a build tree or an install prefix). */
 static char *bundled_dir(void)
 {
+    const char *env = getenv("TARJAMA_BUNDLED_MODELS");
+    if (env) return *env ? strdup(env) : NULL;
 #ifdef TJ_BUNDLED_MODELS_DIR
     return strdup(TJ_BUNDLED_MODELS_DIR);
 #else

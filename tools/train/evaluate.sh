@@ -1,0 +1,48 @@
+#!/bin/sh
+# Agreement of the exported int8 model (tarjama) with the training framework's own greedy
+# decoding on FLORES devtest, then BLEU/chrF of the shipped models on FLORES-200 devtest,
+# TICO-19 test and Tatoeba test, both directions.
+#
+#   tools/train/evaluate.sh WORK_DIR     (after run.sh; writes WORK_DIR/eval/ and prints a table)
+set -eu
+WORK=$1
+SHARED=${SHARED:-../shared}
+OUT=${OUT:-models}
+TJ=${TJ:-build/tarjama}
+PY=${PYTHON:-python3}
+HERE=$(dirname "$0")
+E=$WORK/eval
+mkdir -p "$E"
+VOCAB=$SHARED/corpus/vocab.aren.spm
+
+agree() { # file1 file2 -> "identical/total"
+    paste -d '\t' "$1" "$2" | awk -F '\t' '$1 == $2 { n++ } END { printf "%d/%d", n, NR }'
+}
+
+for dir in ar-en en-ar; do
+    s=${dir%-*}; t=${dir#*-}; pair=$s$t
+    src=$SHARED/eval/flores200-devtest.$s
+    $TJ translate -m "$OUT/$dir" --split line "$src" > "$E/flores.$dir.tarjama"
+    [ -f "$E/flores.$dir.torch-float" ] ||
+        $PY "$HERE/decode.py" --ckpt "$WORK/run/final.pt" --vocab "$VOCAB" --tarjama "$TJ" \
+            --shortlist "$OUT/$dir/lex.50.50.$pair.s2t.bin" < "$src" > "$E/flores.$dir.torch-float"
+    [ -f "$E/flores.$dir.torch-int8" ] ||
+        $PY "$HERE/decode.py" --ckpt "$WORK/run/final.pt" --vocab "$VOCAB" --tarjama "$TJ" \
+            --shortlist "$OUT/$dir/lex.50.50.$pair.s2t.bin" \
+            --int8 "$OUT/$dir/model.$pair.intgemm.alphas.bin" < "$src" > "$E/flores.$dir.torch-int8"
+    echo "agreement $dir flores devtest: tarjama int8 vs PyTorch float greedy" \
+        "$(agree "$E/flores.$dir.tarjama" "$E/flores.$dir.torch-float")," \
+        "vs PyTorch with the exported int8 weights $(agree "$E/flores.$dir.tarjama" "$E/flores.$dir.torch-int8")"
+done
+
+printf '%-8s %-16s %8s %8s\n' pair testset BLEU chrF
+for dir in ar-en en-ar; do
+    s=${dir%-*}; t=${dir#*-}
+    for set in flores200-devtest tico19-test tatoeba-test-v2021-08-07; do
+        hyp=$E/$set.$dir
+        $TJ translate -m "$OUT/$dir" --split line "$SHARED/eval/$set.$s" > "$hyp"
+        bleu=$($TJ eval --metrics bleu --score-only --ref "$SHARED/eval/$set.$t" "$hyp")
+        chrf=$($TJ eval --metrics chrf --score-only --ref "$SHARED/eval/$set.$t" "$hyp")
+        printf '%-8s %-16s %8s %8s\n' "$dir" "${set%%-v2021*}" "$bleu" "$chrf"
+    done
+done

@@ -147,20 +147,13 @@ class Int8Sim:
             if isinstance(mod, Linear):
                 name = self.names[id(mod.W)]
                 wq, q = weight(name, True)
-                mod.sim = (scalar(name + '_QuantMultA'), wq, q)
+                mod.int8 = (scalar(name + '_QuantMultA'), wq, q)
         e8, qe = weight('Wemb', False)
         emb = (e8 * (1.0 / np.float32(qe))).float()
         model.Wemb.data.copy_(emb)
         beta = 127.0 / float(emb.abs().max())
-        model.out_sim = (scalar('Wemb_QuantMultA'),
+        model.out_int8 = (scalar('Wemb_QuantMultA'),
                          torch.clamp(torch.round(emb.double() * beta), -127, 127), beta)
-
-
-def sim_linear(mod, x):
-    alpha, wq, q = mod.sim
-    xq = torch.clamp(torch.round(x.double() * alpha), -127, 127)
-    y = (xq @ wq) / (alpha * q)
-    return (y.float() + mod.b) if mod.b is not None else y.float()
 
 
 class Collector:
@@ -205,8 +198,8 @@ def greedy(model, src, sl=None, collect=None, factor=2.0, eos=0, unk=1):
         h = y[0]
         if collect is not None:
             collect.add('Wemb', h)
-        if getattr(model, 'out_sim', None) is not None:
-            alpha, e8, beta = model.out_sim
+        if getattr(model, 'out_int8', None) is not None:
+            alpha, e8, beta = model.out_int8
             hq = torch.clamp(torch.round(h.double() * alpha), -127, 127)
             s = ((hq @ e8[cols].t()) / (alpha * beta)).float() + b
         else:
@@ -240,8 +233,6 @@ def main():
     model = load_model(a.ckpt)
     if a.int8:
         Int8Sim(model, a.int8)
-        Linear.forward = lambda self, x: sim_linear(self, x) if hasattr(self, 'sim') else \
-            (x @ self.W + self.b if self.b is not None else x @ self.W)
     sl = read_shortlist(a.shortlist) if a.shortlist else None
     lines = sys.stdin.read().split('\n')[:-1]
     ids = run_tool(a.tarjama, ['tokenize', '--vocab', a.vocab, '--ids'], '\n'.join(lines) + '\n')

@@ -27,9 +27,17 @@ class Linear(nn.Module):
         self.W = nn.Parameter(torch.empty(d_in, d_out))
         nn.init.xavier_uniform_(self.W)  # Marian's glorot_uniform
         self.b = nn.Parameter(torch.zeros(d_out)) if bias else None
+        self.int8 = None  # (alpha, int8 weights as float64 [in, out], q): see decode.Int8Sim
 
     def forward(self, x):
-        y = x @ self.W
+        if self.int8 is not None:
+            # intgemm's product: activations quantised with the alpha, exact integer sums,
+            # scaled back by 1/(alpha q) (the shifted-uint8 trick gives the same sums).
+            alpha, wq, q = self.int8
+            xq = torch.clamp(torch.round(x.double() * alpha), -127, 127)
+            y = ((xq @ wq) / (alpha * q)).float()
+        else:
+            y = x @ self.W
         return y + self.b if self.b is not None else y
 
 

@@ -17,7 +17,8 @@ static const char usage[] =
     "Download and manage Mozilla's Firefox Translations models for Arabic<->English.\n"
     "\n"
     "commands:\n"
-    "  list              list the known models and whether they are installed\n"
+    "  list              list the known models, whether they are installed, and which\n"
+    "                    folders translate --from/--to would use\n"
     "  fetch MODEL...    download, verify and install models\n"
     "  verify [MODEL...] re-check the size and sha256 of installed files (all models if none)\n"
     "  path MODEL        print the folder a model is loaded from\n"
@@ -174,6 +175,18 @@ static int do_list(const tj_registry *reg, const char *data_dir)
         snprintf(path, sizeof path, "%s/%s", data_dir, m->dir);
         printf("%-16s %-12s %10s %10s  %-9s  %s\n", label, m->variant, pub_s, raw_s,
                is_dir(path) ? "yes" : "-", m->note);
+    }
+    /* What translate --from/--to will load: an installed model, or the bundled starter model. */
+    printf("\ntranslate --from/--to uses:\n");
+    static const char *const pairs[] = {"ar-en", "en-ar"};
+    for (size_t i = 0; i < sizeof pairs / sizeof *pairs; i++) {
+        char *dir = NULL;
+        tj_error err;
+        if (tj_models_find(pairs[i], &dir, &err) == TJ_OK)
+            printf("  %-6s %s\n", pairs[i], dir);
+        else
+            printf("  %-6s (none: 'tarjama models fetch %s')\n", pairs[i], pairs[i]);
+        free(dir);
     }
     return 0;
 }

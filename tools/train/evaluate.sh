@@ -19,17 +19,27 @@ agree() { # file1 file2 -> "identical/total"
     paste -d '\t' "$1" "$2" | awk -F '\t' '$1 == $2 { n++ } END { printf "%d/%d", n, NR }'
 }
 
-for dir in ar-en en-ar; do
-    s=${dir%-*}; t=${dir#*-}; pair=$s$t
+# The two directions decode in parallel (one core each).
+torch_decode() { # DIR: PyTorch greedy, float and with the exported int8 weights
+    dir=$1; s=${dir%-*}; t=${dir#*-}; pair=$s$t
     src=$SHARED/eval/flores200-devtest.$s
-    $TJ translate -m "$OUT/$dir" --split line "$src" > "$E/flores.$dir.tarjama"
     [ -f "$E/flores.$dir.torch-float" ] ||
         $PY "$HERE/decode.py" --ckpt "$WORK/run/final.pt" --vocab "$VOCAB" --tarjama "$TJ" \
-            --shortlist "$OUT/$dir/lex.50.50.$pair.s2t.bin" < "$src" > "$E/flores.$dir.torch-float"
+            --shortlist "$OUT/$dir/lex.50.50.$pair.s2t.bin" < "$src" > "$E/flores.$dir.torch-float.tmp" &&
+        mv "$E/flores.$dir.torch-float.tmp" "$E/flores.$dir.torch-float"
     [ -f "$E/flores.$dir.torch-int8" ] ||
         $PY "$HERE/decode.py" --ckpt "$WORK/run/final.pt" --vocab "$VOCAB" --tarjama "$TJ" \
             --shortlist "$OUT/$dir/lex.50.50.$pair.s2t.bin" \
-            --int8 "$OUT/$dir/model.$pair.intgemm.alphas.bin" < "$src" > "$E/flores.$dir.torch-int8"
+            --int8 "$OUT/$dir/model.$pair.intgemm.alphas.bin" < "$src" > "$E/flores.$dir.torch-int8.tmp" &&
+        mv "$E/flores.$dir.torch-int8.tmp" "$E/flores.$dir.torch-int8"
+}
+torch_decode ar-en & torch_decode en-ar & wait
+for dir in ar-en en-ar; do
+    s=${dir%-*}
+    $TJ translate -m "$OUT/$dir" --split line "$SHARED/eval/flores200-devtest.$s" > "$E/flores.$dir.tarjama"
+    for f in torch-float torch-int8; do
+        [ -f "$E/flores.$dir.$f" ] || { echo "evaluate: $E/flores.$dir.$f missing" >&2; exit 1; }
+    done
     echo "agreement $dir flores devtest: tarjama int8 vs PyTorch float greedy" \
         "$(agree "$E/flores.$dir.tarjama" "$E/flores.$dir.torch-float")," \
         "vs PyTorch with the exported int8 weights $(agree "$E/flores.$dir.tarjama" "$E/flores.$dir.torch-int8")"

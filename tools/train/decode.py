@@ -49,7 +49,7 @@ def load_model(path):
     """A training checkpoint, or a Marian float .npz of the same architecture."""
     if path.endswith('.npz'):
         return load_npz(path)
-    ck = torch.load(path)
+    ck = torch.load(path, map_location='cpu')
     m = TinyTransformer(dropout=0.0, **ck['cfg'])
     m.load_state_dict(ck['model'])
     m.eval()

@@ -29,8 +29,8 @@ from tjmodel import TinyTransformer  # noqa: E402
 EOS = 0
 
 
-def examples(split, names_per_epoch, rng, max_len):
-    """(src, tgt) id lists for both directions; a fresh random sample of the name pairs."""
+def examples(split, names_per_epoch, rng, max_len, directions=('ar-en', 'en-ar')):
+    """(src, tgt) id lists for the given directions; a fresh random sample of the name pairs."""
     sent = [i for i, t in enumerate(split['tag']) if not t.startswith('lex_')]
     lex = [i for i, t in enumerate(split['tag']) if t.startswith('lex_')]
     if names_per_epoch is not None and names_per_epoch < len(lex):
@@ -39,8 +39,10 @@ def examples(split, names_per_epoch, rng, max_len):
     for i in sent + lex:
         a, e = split['ar'][i], split['en'][i]
         if 0 < len(a) < max_len and 0 < len(e) < max_len:
-            out.append((a + [EOS], e + [EOS]))
-            out.append((e + [EOS], a + [EOS]))
+            if 'ar-en' in directions:
+                out.append((a + [EOS], e + [EOS]))
+            if 'en-ar' in directions:
+                out.append((e + [EOS], a + [EOS]))
     return out
 
 
@@ -77,12 +79,12 @@ def tensors(batch):
     return src, mask, prev, tgt
 
 
-def evaluate(model, dev_batches):
+def evaluate(model, dev_batches, device):
     model.eval()
     tot, n = 0.0, 0
     with torch.no_grad():
         for b in dev_batches:
-            src, mask, prev, tgt = tensors(b)
+            src, mask, prev, tgt = (t.to(device) for t in tensors(b))
             lo = model(src, mask, prev)
             tot += F.cross_entropy(lo.view(-1, lo.shape[-1]), tgt.view(-1), ignore_index=-100,
                                    reduction='sum').item()
@@ -94,7 +96,7 @@ def evaluate(model, dev_batches):
 def average(paths):
     avg = None
     for p in paths:
-        sd = torch.load(p)['model']
+        sd = torch.load(p, map_location='cpu')['model']
         if avg is None:
             avg = {k: v.clone().double() for k, v in sd.items()}
         else:
@@ -126,21 +128,32 @@ def main():
     ap.add_argument('--average', type=int, default=4, help='checkpoints averaged at the end')
     ap.add_argument('--max-minutes', type=float, default=60)
     ap.add_argument('--max-steps', type=int, default=10**9)
+    ap.add_argument('--directions', default='ar-en,en-ar',
+                    help='comma-separated; one direction fine-tunes a joint model for it')
+    ap.add_argument('--init', help='start from the weights of this checkpoint (fine-tuning)')
+    ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     a = ap.parse_args()
+    dirs = tuple(a.directions.split(','))
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
     rng = random.Random(a.seed)
     os.makedirs(a.out, exist_ok=True)
     data = torch.load(a.data)
-    model = TinyTransformer(d=a.d, d_ffn=a.ffn, heads=a.heads, enc_depth=a.enc_depth,
-                            dec_depth=a.dec_depth, dropout=a.dropout)
+    if a.init:  # the architecture comes with the weights
+        init = torch.load(a.init, map_location='cpu')
+        model = TinyTransformer(dropout=a.dropout, **init['cfg'])
+        model.load_state_dict(init['model'])
+    else:
+        model = TinyTransformer(d=a.d, d_ffn=a.ffn, heads=a.heads, enc_depth=a.enc_depth,
+                                dec_depth=a.dec_depth, dropout=a.dropout)
+    model.to(a.device)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, betas=(0.9, 0.98), eps=1e-9)
 
     def lr_at(step):
         return a.lr * min(step / a.warmup, math.sqrt(a.warmup / max(step, 1)))
 
-    dev = batches(examples(data['dev'], None, rng, 10**9), 4000, rng, shuffle=False)
+    dev = batches(examples(data['dev'], None, rng, 10**9, dirs), 4000, rng, shuffle=False)
     log = open(os.path.join(a.out, 'train.log'), 'a')
 
     def say(msg):
@@ -157,12 +170,12 @@ def main():
     tok_since, t_since, loss_since = 0, time.time(), 0.0
     while stop is None:
         epoch += 1
-        for b in batches(examples(data['train'], a.names_per_epoch, rng, a.max_len),
+        for b in batches(examples(data['train'], a.names_per_epoch, rng, a.max_len, dirs),
                          a.batch_tokens, rng):
             step += 1
             for g in opt.param_groups:
                 g['lr'] = lr_at(step)
-            src, mask, prev, tgt = tensors(b)
+            src, mask, prev, tgt = (t.to(a.device) for t in tensors(b))
             lo = model(src, mask, prev)
             loss = F.cross_entropy(lo.view(-1, lo.shape[-1]), tgt.view(-1), ignore_index=-100,
                                    label_smoothing=a.label_smoothing)
@@ -180,7 +193,7 @@ def main():
                 tok_since, t_since, loss_since = 0, time.time(), 0.0
             elapsed = (time.time() - start) / 60
             if step % a.valid_every == 0 or elapsed > a.max_minutes or step >= a.max_steps:
-                dl = evaluate(model, dev)
+                dl = evaluate(model, dev, a.device)
                 path = os.path.join(a.out, 'ckpt-%06d.pt' % step)
                 torch.save(dict(model=model.state_dict(), cfg=model.cfg, step=step, dev=dl), path)
                 scores.append((dl, path))
@@ -206,7 +219,8 @@ def main():
                     break
     best_paths = [p for _, p in sorted(scores)[:a.average]]
     model.load_state_dict(average(best_paths))
-    dl = evaluate(model, dev)
+    dl = evaluate(model, dev, a.device)
+    model.cpu()
     torch.save(dict(model=model.state_dict(), cfg=model.cfg, step=step, dev=dl,
                     averaged=[os.path.basename(p) for p in best_paths]),
                os.path.join(a.out, 'final.pt'))

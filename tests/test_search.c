@@ -10,16 +10,7 @@
 #include "decode/search.h"
 #include "nn/gemm_i8.h"
 
-static int failures;
-#define CHECK(c, ...)                                                                              \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            failures++;                                                                            \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                            \
-            printf(__VA_ARGS__);                                                                   \
-            printf("\n");                                                                          \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 /* Deterministic xorshift so failures reproduce. */
 static uint64_t rng = 0x9E3779B97F4A7C15u;

@@ -22,6 +22,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import marianbin  # noqa: E402
+import prep  # noqa: E402
 import shortlist  # noqa: E402
 from tjmodel import Linear, TinyTransformer, position_signal  # noqa: E402
 
@@ -235,12 +236,10 @@ def main():
         Int8Sim(model, a.int8)
     sl = read_shortlist(a.shortlist) if a.shortlist else None
     lines = sys.stdin.read().split('\n')[:-1]
-    ids = run_tool(a.tarjama, ['tokenize', '--vocab', a.vocab, '--ids'], '\n'.join(lines) + '\n')
     outs = []
     with torch.no_grad():
-        for row in ids.split('\n')[:len(lines)]:
-            src = [int(t) for t in row.split()] + [0]
-            outs.append(' '.join(str(t) for t in greedy(model, src, sl)))
+        for src in prep.encode(a.tarjama, a.vocab, lines):
+            outs.append(' '.join(str(t) for t in greedy(model, src + [0], sl)))
     sys.stdout.write(run_tool(a.tarjama, ['detokenize', '--vocab', a.vocab, '--ids'],
                               '\n'.join(outs) + '\n'))
 

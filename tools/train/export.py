@@ -26,6 +26,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import decode  # noqa: E402
 import marianbin  # noqa: E402
+import prep  # noqa: E402
 
 YAML = """dec-cell: ssru
 dec-cell-base-depth: 2
@@ -64,11 +65,9 @@ def calibrate(model, runs, vocab, tarjama):
     for path, sl in runs:
         col = decode.Collector(model)
         lines = [l for l in open(path, encoding='utf-8').read().split('\n') if l.strip()]
-        ids = decode.run_tool(tarjama, ['tokenize', '--vocab', vocab, '--ids'],
-                              '\n'.join(lines) + '\n')
         with torch.no_grad():
-            for row in ids.split('\n')[:len(lines)]:
-                decode.greedy(model, [int(t) for t in row.split()] + [0], sl, collect=col)
+            for src in prep.encode(tarjama, vocab, lines):
+                decode.greedy(model, src + [0], sl, collect=col)
         for k, v in col.stats.items():
             stats.setdefault(k, []).extend(v)
         for mod in model.modules():

@@ -18,11 +18,12 @@ SHIPPABLE = ('un', 'tatoeba', 'lex_netranslit', 'lex_google')
 
 
 def encode(tarjama, vocab, lines):
+    """Piece ids of each line, through `tarjama tokenize --ids` (used by every tool here)."""
     out = subprocess.run([tarjama, 'tokenize', '--vocab', vocab, '--ids'],
                          input='\n'.join(lines) + '\n', capture_output=True, text=True, check=True)
     rows = out.stdout.split('\n')[:len(lines)]
     if len(rows) != len(lines):
-        sys.exit('prep: tokenizer returned %d lines for %d' % (len(rows), len(lines)))
+        sys.exit('tarjama tokenize returned %d lines for %d' % (len(rows), len(lines)))
     return [[int(t) for t in r.split()] for r in rows]
 
 

@@ -110,6 +110,23 @@ void tj_softmax_rows(float *x, size_t rows, size_t n)
                 }
             float s = hsum8(sm);
             for (size_t i = 0; i < n; i++) row[i] = row[i] / s;
+        } else if (n % 4 == 0) {
+            /* Marian's float32x4 path (SSE): four lanes, sse_mathfun's exp_ps (the same Cephes
+             * steps as the 8-lane one), lanes reduced left to right. */
+            float mx[4], sm[4] = {0};
+            memcpy(mx, row, sizeof mx);
+            for (size_t i = 4; i < n; i += 4)
+                for (int l = 0; l < 4; l++) mx[l] = row[i + l] > mx[l] ? row[i + l] : mx[l];
+            float m = mx[0];
+            for (int l = 1; l < 4; l++) m = mx[l] > m ? mx[l] : m;
+            for (size_t i = 0; i < n; i += 4)
+                for (int l = 0; l < 4; l++) {
+                    float e = tj_exp_cephes(row[i + l] - m);
+                    sm[l] += e;
+                    row[i + l] = e;
+                }
+            float s = sm[0] + sm[1] + sm[2] + sm[3];
+            for (size_t i = 0; i < n; i++) row[i] = row[i] / s;
         } else {
             float m = row[0];
             for (size_t i = 1; i < n; i++) m = row[i] > m ? row[i] : m;

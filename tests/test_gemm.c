@@ -1,10 +1,11 @@
 /* int8 GEMM: hand-computed products, the vpmaddubsw pair saturation, and agreement of the
- * scalar and AVX2 paths on random data. */
+ * scalar and AVX2 paths on random data; the float product against in-order fmaf, both paths. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/gemm_f32.h"
 #include "nn/gemm_i8.h"
 #include "nn/ops.h"
 
@@ -83,12 +84,49 @@ static void test_exp(void)
     CHECK(fabsf(s - 1.0f) < 1e-6f, "softmax sums to %g", s);
 }
 
+/* The float product's contract: each output is fmaf over k in order, then + bias. Sizes cover
+ * the AVX2 kernel's row pairs, its odd last row, its 32-column strips and the scalar tail. */
+static void test_sgemm(void)
+{
+    enum { M = 3, K = 19, N = 70 };
+    float x[M * K], W[K * N], bias[N], y[M * N], want[M * N];
+    unsigned seed = 7;
+    for (int i = 0; i < M * K; i++)
+        x[i] = (float)((seed = seed * 1103515245u + 12345u) >> 9) / 4e6f - 1;
+    for (int i = 0; i < K * N; i++)
+        W[i] = (float)((seed = seed * 1103515245u + 12345u) >> 9) / 4e6f - 1;
+    for (int i = 0; i < N; i++) bias[i] = (float)i / 7.0f;
+    int unfused_differs = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const float *b = pass ? bias : NULL;
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                float s = 0.0f, u = 0.0f;
+                for (int k = 0; k < K; k++) {
+                    s = fmaf(x[i * K + k], W[k * N + j], s);
+                    u = u + x[i * K + k] * W[k * N + j];
+                }
+                want[i * N + j] = b ? s + b[j] : s;
+                unfused_differs += u != s;
+            }
+        tj_sgemm_bias(x, M, K, W, N, b, y);
+        CHECK(memcmp(y, want, sizeof y) == 0, "sgemm (bias %s) differs from in-order fmaf",
+              b ? "on" : "off");
+        tj_sgemm_bias_scalar(x, M, K, W, N, b, y);
+        CHECK(memcmp(y, want, sizeof y) == 0, "scalar sgemm (bias %s) differs from in-order fmaf",
+              b ? "on" : "off");
+    }
+    /* Otherwise this test could not tell a fused product from an unfused one. */
+    CHECK(unfused_differs > 0, "test data cannot distinguish fused from unfused sums");
+}
+
 int main(void)
 {
     test_quantize();
     test_saturation();
     test_agreement();
     test_exp();
+    test_sgemm();
     if (failures) {
         printf("test_gemm: %d failures\n", failures);
         return 1;

@@ -392,7 +392,7 @@ static void test_marian_synthetic(void)
 
     /* Things that are not Marian binaries at all. */
     CHECK(open_bytes("m.npz", "PK\x03\x04\x14\0\0\0\0\0junkjunkjunk", 22, &f, &err) ==
-          TJ_ERR_UNSUPPORTED);
+          TJ_ERR_FORMAT);
     CHECK(strstr(err.message, "npz") != NULL);
     const char *text = "type: transformer\ndim-emb: 256\nthis is a text file\n";
     CHECK(open_bytes("m.txt", text, strlen(text), &f, &err) == TJ_ERR_FORMAT);
@@ -905,8 +905,28 @@ static void test_fixtures(void)
     tj_error err = {0};
     struct stat sb;
     if (stat(fx("tiny-aren/float/model.aren.npz"), &sb) == 0) {
-        CHECK(tj_marian_open(fx("tiny-aren/float/model.aren.npz"), &f, &err) == TJ_ERR_UNSUPPORTED);
-        CHECK(strstr(err.message, "npz") != NULL);
+        /* Marian's own float .npz (cnpy): 141 arrays, names without ".npy", the same parameters
+         * as the quantised .bin of that fixture. */
+        CHECK(tj_marian_open(fx("tiny-aren/float/model.aren.npz"), &f, &err) == TJ_OK);
+        if (f.n_items) {
+            CHECK(f.n_items == 141);
+            const tj_item *w = tj_marian_find(&f, "Wemb");
+            CHECK(w && w->type == TJ_TYPE_FLOAT32 && w->ndim == 2 && w->shape[0] == 16000 &&
+                  w->shape[1] == 256);
+            const tj_item *q = tj_marian_find(&f, "encoder_l1_self_Wq");
+            CHECK(q && q->type == TJ_TYPE_FLOAT32 && q->shape[0] == 256 && q->shape[1] == 256);
+            CHECK(f.yaml && strstr(f.yaml, "dec-cell: ssru"));
+            tj_marian_file b;
+            if (tj_marian_open(fx("tiny-aren/model/model.aren.intgemm.alphas.bin"), &b, &err) ==
+                TJ_OK) {
+                size_t same = 0;
+                for (size_t i = 0; i < f.n_items; i++)
+                    if (tj_marian_find(&b, f.items[i].name)) same++;
+                CHECK(same == f.n_items); /* every float parameter is in the int8 model */
+                tj_marian_close(&b);
+            }
+            tj_marian_close(&f);
+        }
     }
     CHECK(tj_marian_open(fx("README.md"), &f, &err) == TJ_ERR_FORMAT);
     CHECK(strstr(err.message, "README.md") && strstr(err.message, "text"));

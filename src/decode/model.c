@@ -249,6 +249,13 @@ static tj_status load_embeddings(tj_model *m, tj_error *err)
         if (!(m->emb = malloc(n * sizeof *m->emb)))
             return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
         memcpy(m->emb, it->data, n * sizeof *m->emb);
+        /* The output layer reads Wemb by columns; transposed once, its products run along
+         * contiguous rows. */
+        if (!(m->emb_t = malloc(n * sizeof *m->emb_t)))
+            return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+        for (size_t v = 0; v < (size_t)m->vocab; v++)
+            for (size_t i = 0; i < (size_t)m->d; i++)
+                m->emb_t[i * (size_t)m->vocab + v] = m->emb[v * (size_t)m->d + i];
         m->out_bias = float_param(m, "decoder_ff_logit_out_b", (size_t)m->vocab, err);
         if (!m->out_bias) return err ? err->code : TJ_ERR_FORMAT;
         m->n_params += n + (size_t)m->vocab;
@@ -350,6 +357,7 @@ void tj_model_close(tj_model *m)
     free(m->enc);
     free(m->dec);
     free(m->emb);
+    free(m->emb_t);
     free(m->out_w);
     free(m->out_pbias);
     if (m->trg_spm && m->trg_spm != m->src_spm) tj_spm_free(m->trg_spm);
@@ -433,7 +441,7 @@ void tj_model_get_info(const tj_model *m, tj_model_info *info)
     info->unk_id = m->unk_id;
     info->n_params = m->n_params;
     info->n_items = m->bin.n_items;
-    info->file_bytes = m->bin.blob.size;
+    info->file_bytes = m->bin.file_bytes;
     info->has_shortlist = m->has_shortlist;
     if (m->has_shortlist) {
         info->shortlist_first = (size_t)m->shortlist.first_num;

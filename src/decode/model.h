@@ -64,6 +64,7 @@ struct tj_model {
     int d, d_ffn, heads, enc_depth, dec_depth, vocab;
     int is_float;          /* float32 weights (no quantisation anywhere) */
     float *emb;            /* Wemb [vocab][d] as float (owned) */
+    float *emb_t;          /* float models: Wemb transposed [d][vocab], the output layer (owned) */
     const float *out_bias; /* float models: output bias */
     int8_t *out_w;         /* output matrix re-quantised [vocab][d] (owned) */
     float out_alpha, out_beta, out_unq;

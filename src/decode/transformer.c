@@ -6,6 +6,7 @@
 
 #include "nn/gemm_i8.h"
 #include "nn/ops.h"
+#include "nn/fma.h"
 #include "nn/gemm_f32.h"
 #include "util/error.h"
 
@@ -25,8 +26,8 @@ static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_
  * scores needs Tq*Tk floats. Each product accumulates over its inner index in order with fused
  * multiply-adds, as the BLAS sgemm kernels behind Marian's bdot do; the scale multiplies the
  * finished sum (sgemm's alpha). */
-static void attention(const tj_model *m, const float *q, int Tq, const float *k, const float *v,
-                      int Tk, float *scores, float *out)
+TJ_FMA_CLONES static void attention(const tj_model *m, const float *q, int Tq, const float *k,
+                                    const float *v, int Tk, float *scores, float *out)
 {
     int d = m->d, H = m->heads, dh = d / H;
     float scale = 1.0f / sqrtf((float)dh);
@@ -80,6 +81,7 @@ void tj_sentence_end(tj_sentence_ctx *c)
     free(c->ctx_k);
     free(c->ctx_v);
     free(c->col_pbias);
+    free(c->col_wt);
     free(c->x);
     free(c->y1);
     free(c->tmp);
@@ -122,6 +124,21 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
     }
     if (!m->is_float)
         for (int j = 0; j < c->n_cols; j++) c->col_pbias[j] = m->out_pbias[cols ? cols[j] : j];
+    else
+        for (int j = 0; j < c->n_cols; j++) c->col_pbias[j] = m->out_bias[cols ? cols[j] : j];
+    if (m->is_float && cols) {
+        /* The shortlist's columns, gathered once per sentence so every step's output product
+         * runs over contiguous rows. */
+        c->col_wt = malloc((size_t)d * c->n_cols * sizeof(float));
+        if (!c->col_wt) {
+            tj_sentence_end(c);
+            return tj_fail(err, TJ_ERR_NOMEM, "out of memory (sentence of %d tokens)", L);
+        }
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < c->n_cols; j++)
+                c->col_wt[(size_t)i * c->n_cols + j] =
+                    m->emb_t[(size_t)i * m->vocab + (size_t)cols[j]];
+    }
 
     /* Encoder (spec §5.7). q/k/v share buffers: x (layer input), att/y1/tmp as scratch. */
     float *x = c->x, *q = c->y1, *k = c->tmp, *v = c->att;
@@ -151,8 +168,8 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
     return TJ_OK;
 }
 
-void tj_decoder_step(tj_sentence_ctx *c, const int *prev, int t, int rows, float *state,
-                     float *logits)
+TJ_FMA_CLONES void tj_decoder_step(tj_sentence_ctx *c, const int *prev, int t, int rows,
+                                   float *state, float *logits)
 {
     const tj_model *m = c->m;
     int d = m->d, L = c->src_len;
@@ -187,8 +204,8 @@ void tj_decoder_step(tj_sentence_ctx *c, const int *prev, int t, int rows, float
     }
     /* Output layer over the selected columns (spec §5.9). */
     if (m->is_float) {
-        tj_sgemm_rows_bias(y, (size_t)rows, (size_t)d, m->emb, c->cols, (size_t)c->n_cols,
-                           m->out_bias, logits);
+        tj_sgemm_bias(y, (size_t)rows, (size_t)d, c->cols ? c->col_wt : m->emb_t, (size_t)c->n_cols,
+                      c->col_pbias, logits);
         return;
     }
     tj_quantize_shifted(y, (size_t)rows * d, m->out_alpha, c->qbuf);

@@ -15,8 +15,9 @@ typedef struct tj_sentence_ctx {
     float *ctx_k, *ctx_v; /* [dec_depth][src_len][d] */
     const int *cols;      /* output columns (token ids), NULL = full vocabulary */
     int n_cols;
-    float *col_pbias;                         /* prepared bias of those columns */
-    int max_rows;                             /* rows the scratch below can hold */
+    float *col_pbias; /* prepared bias of those columns */
+    float *col_wt;    /* float models with a shortlist: those columns of Wembᵀ, [d][n_cols] */
+    int max_rows;     /* rows the scratch below can hold */
     float *x, *y1, *tmp, *att, *scores, *ffn; /* scratch */
     uint8_t *qbuf;
 } tj_sentence_ctx;

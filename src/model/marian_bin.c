@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/npz.h"
 #include "util/error.h"
 
 #define HEADER_BYTES 32
@@ -123,10 +124,10 @@ static tj_status parse(tj_marian_file *f, tj_error *err)
     const unsigned char *d = f->blob.data;
     size_t size = f->blob.size;
 
-    if (size >= 4 && d[0] == 'P' && d[1] == 'K' && d[2] == 3 && d[3] == 4)
-        return tj_fail(err, TJ_ERR_UNSUPPORTED,
-                       "an .npz (ZIP) model: float .npz models are not supported yet, only "
-                       "Marian binary (.bin) models");
+    if (size >= 4 && d[0] == 'P' && d[1] == 'K' && d[2] == 3 && d[3] == 4) {
+        tj_status st = tj_npz_parse(f, err);
+        return st ? st : check_unique(f, err);
+    }
     if (size < 16) {
         if (size > 0 && looks_like_text(d, size))
             return tj_fail(err, TJ_ERR_FORMAT, "not a Marian binary model (looks like text)");
@@ -273,6 +274,7 @@ tj_status tj_marian_open(const char *path, tj_marian_file *f, tj_error *err)
     memset(f, 0, sizeof *f);
     tj_status st = tj_blob_load(path, &f->blob, err);
     if (st != TJ_OK) return st;
+    f->file_bytes = f->blob.size;
     st = parse(f, err);
     if (st != TJ_OK) {
         tj_error_prefix(err, path);
@@ -285,6 +287,7 @@ void tj_marian_close(tj_marian_file *f)
 {
     if (!f) return;
     free(f->items);
+    free(f->arena);
     tj_blob_free(&f->blob);
     memset(f, 0, sizeof *f);
 }

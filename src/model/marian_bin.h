@@ -27,12 +27,14 @@ typedef struct tj_marian_file {
     tj_blob blob;
     size_t n_items;
     tj_item *items;
-    const char *yaml; /* text of special:model.yml (NUL-terminated), or NULL */
+    const char *yaml;  /* text of special:model.yml (NUL-terminated), or NULL */
+    void *arena;       /* .npz models: names and payloads live here (the blob is freed) */
+    size_t file_bytes; /* size of the (decompressed) file */
 } tj_marian_file;
 
-/* Opens and validates a Marian .bin (plain, .gz or .zst). Unknown item types are an
- * TJ_ERR_UNSUPPORTED error naming the item; a file that is not a Marian binary (e.g. an .npz or
- * random bytes) is TJ_ERR_FORMAT or TJ_ERR_UNSUPPORTED with a clear message. */
+/* Opens and validates a Marian model: a .bin (plain, .gz or .zst) or a float .npz (model/npz.c,
+ * recognised by its ZIP magic). Unknown item types are an TJ_ERR_UNSUPPORTED error naming the
+ * item; anything else (random bytes, text) is TJ_ERR_FORMAT with a clear message. */
 tj_status tj_marian_open(const char *path, tj_marian_file *f, tj_error *err);
 void tj_marian_close(tj_marian_file *f);
 

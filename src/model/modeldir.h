@@ -5,8 +5,7 @@
 #include "tarjama.h"
 
 typedef struct tj_modeldir {
-    char *model;     /* model.*.bin, model.*.bin.gz, model.*.bin.zst (or *.npz: reported as
-                        unsupported by the loader for now) */
+    char *model;     /* model.*.bin, model.*.bin.gz, model.*.bin.zst, or a float *.npz */
     char *shortlist; /* lex.*.s2t.bin[.gz|.zst], or NULL */
     char *src_vocab; /* vocab.*.spm[.gz|.zst], or srcvocab.*.spm */
     char *trg_vocab; /* same path as src_vocab when shared, else trgvocab.*.spm */

@@ -5,12 +5,13 @@
 
 #include <stddef.h>
 
-/* y[M][N] = x[M][K] · W[K][N] (+ bias[N] when bias != NULL). */
+/* y[M][N] = x[M][K] · W[K][N] (+ bias[N] when bias != NULL, added to the finished sum). */
 void tj_sgemm_bias(const float *x, size_t M, size_t K, const float *W, size_t N, const float *bias,
                    float *y);
 
-/* y[M][N] = x[M][K] · E[col_j]ᵀ + bias[col_j], E row-major [*][K]; col_j = cols ? cols[j] : j. */
-void tj_sgemm_rows_bias(const float *x, size_t M, size_t K, const float *E, const int *cols,
-                        size_t N, const float *bias, float *y);
+/* The portable path behind tj_sgemm_bias (which uses AVX2+FMA when the CPU has them); exposed so
+ * tests can check both give the same bits. */
+void tj_sgemm_bias_scalar(const float *x, size_t M, size_t K, const float *W, size_t N,
+                          const float *bias, float *y);
 
 #endif

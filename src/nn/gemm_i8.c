@@ -29,8 +29,8 @@ void tj_quantize_shifted_scalar(const float *x, size_t n, float alpha, uint8_t *
 /* 32 values per round: vcvtps2dq rounds under MXCSR (nearest-even by default, as lrintf under the
  * default rounding mode) and turns NaN and out-of-range into INT32_MIN, which the clamp takes to
  * -127 exactly as the scalar path does. */
-__attribute__((target("avx2"))) void tj_quantize_shifted_avx2(const float *x, size_t n, float alpha,
-                                                              uint8_t *au)
+__attribute__((target("avx2,fma"))) void tj_quantize_shifted_avx2(const float *x, size_t n,
+                                                                  float alpha, uint8_t *au)
 {
     const __m256 va = _mm256_set1_ps(alpha);
     const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127);
@@ -97,10 +97,11 @@ void tj_gemm_i8_scalar(const uint8_t *A, size_t M, size_t K, const int8_t *B, co
 #ifdef TJ_X86
 int tj_cpu_has_avx2(void)
 {
-    return __builtin_cpu_supports("avx2");
+    /* Every AVX2 CPU also has FMA; the kernel uses it for the exact fmaf of its epilogue. */
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 
-__attribute__((target("avx2"))) static inline int32_t hsum_epi32(__m256i v)
+__attribute__((target("avx2,fma"))) static inline int32_t hsum_epi32(__m256i v)
 {
     __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
     s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
@@ -109,8 +110,8 @@ __attribute__((target("avx2"))) static inline int32_t hsum_epi32(__m256i v)
 }
 
 /* acc += the 32-byte dot product of av (u8) and b (s8) with vpmaddubsw's saturated pair sums. */
-__attribute__((target("avx2"))) static inline __m256i dot32(__m256i acc, __m256i av,
-                                                            const int8_t *b, __m256i ones)
+__attribute__((target("avx2,fma"))) static inline __m256i dot32(__m256i acc, __m256i av,
+                                                                const int8_t *b, __m256i ones)
 {
     __m256i bv = _mm256_loadu_si256((const __m256i *)b);
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(av, bv), ones));
@@ -118,10 +119,10 @@ __attribute__((target("avx2"))) static inline __m256i dot32(__m256i acc, __m256i
 
 /* One A row against four B rows at a time: vpmaddubsw (u8 x s8 -> saturated s16 pair sums), then
  * vpmaddwd with ones to widen pairs of s16 exactly into s32. */
-__attribute__((target("avx2"))) void tj_gemm_i8_avx2(const uint8_t *A, size_t M, size_t K,
-                                                     const int8_t *B, const int *cols, size_t N,
-                                                     float unq, const float *pbias, float *C,
-                                                     size_t ldc)
+__attribute__((target("avx2,fma"))) void tj_gemm_i8_avx2(const uint8_t *A, size_t M, size_t K,
+                                                         const int8_t *B, const int *cols, size_t N,
+                                                         float unq, const float *pbias, float *C,
+                                                         size_t ldc)
 {
     const __m256i ones = _mm256_set1_epi16(1);
     for (size_t i = 0; i < M; i++) {

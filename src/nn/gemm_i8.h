@@ -27,7 +27,8 @@ void tj_gemm_i8(const uint8_t *A, size_t M, size_t K, const int8_t *B, const int
                 float unq, const float *pbias, float *C, size_t ldc);
 
 /* The two implementations behind tj_gemm_i8 (which picks AVX2 when the CPU has it); exposed so
- * tests can check they agree. tj_gemm_i8_avx2 must only be called when tj_cpu_has_avx2(). */
+ * tests can check they agree. tj_gemm_i8_avx2 must only be called when tj_cpu_has_avx2() (AVX2 and
+ * FMA). */
 void tj_gemm_i8_scalar(const uint8_t *A, size_t M, size_t K, const int8_t *B, const int *cols,
                        size_t N, float unq, const float *pbias, float *C, size_t ldc);
 void tj_gemm_i8_avx2(const uint8_t *A, size_t M, size_t K, const int8_t *B, const int *cols,

@@ -3,12 +3,14 @@
 #include <math.h>
 #include <string.h>
 
+#include "nn/fma.h"
+
 /* Marian is built with -march=native and GCC's default -ffp-contract=fast for C++, so on the
  * reference machine (AVX2 + FMA) every a*b+c in its float code became one fused multiply-add.
  * Bit parity needs the same roundings, hence the explicit fmaf() calls in this file (the build
  * uses -ffp-contract=off so that no other expression is fused behind our back). */
 
-float tj_exp_cephes(float x)
+static inline __attribute__((always_inline)) float exp_cephes(float x)
 {
     /* Range reduction x = n*ln2 + r (ln2 split in two for accuracy), then a degree-5 polynomial
      * for e^r: the Cephes single-precision constants, in the order of avx_mathfun's exp256_ps. */
@@ -34,7 +36,7 @@ float tj_exp_cephes(float x)
     return p * pow2.f;
 }
 
-float tj_log_cephes(float x)
+static inline __attribute__((always_inline)) float log_cephes(float x)
 {
     /* avx_mathfun's log256_ps: x = m * 2^e with m in [0.5, 1), folded to [sqrt(1/2), sqrt(2)),
      * then a degree-8 polynomial. Used by Marian's vectorised log-softmax. */
@@ -71,9 +73,19 @@ float tj_log_cephes(float x)
     return fmaf(e, 0.693359375f, r);
 }
 
-float tj_sigmoid_vec(float x)
+TJ_FMA_CLONES float tj_exp_cephes(float x)
 {
-    float e = tj_exp_cephes(x);
+    return exp_cephes(x);
+}
+
+TJ_FMA_CLONES float tj_log_cephes(float x)
+{
+    return log_cephes(x);
+}
+
+TJ_FMA_CLONES float tj_sigmoid_vec(float x)
+{
+    float e = exp_cephes(x);
     return e / (1.0f + e);
 }
 
@@ -92,7 +104,7 @@ static float hmax8(const float *v)
     return m;
 }
 
-void tj_softmax_rows(float *x, size_t rows, size_t n)
+TJ_FMA_CLONES void tj_softmax_rows(float *x, size_t rows, size_t n)
 {
     for (size_t r = 0; r < rows; r++) {
         float *row = x + r * n;
@@ -104,7 +116,7 @@ void tj_softmax_rows(float *x, size_t rows, size_t n)
             float m = hmax8(mx);
             for (size_t i = 0; i < n; i += 8)
                 for (int l = 0; l < 8; l++) {
-                    float e = tj_exp_cephes(row[i + l] - m);
+                    float e = exp_cephes(row[i + l] - m);
                     sm[l] += e;
                     row[i + l] = e;
                 }
@@ -121,7 +133,7 @@ void tj_softmax_rows(float *x, size_t rows, size_t n)
             for (int l = 1; l < 4; l++) m = mx[l] > m ? mx[l] : m;
             for (size_t i = 0; i < n; i += 4)
                 for (int l = 0; l < 4; l++) {
-                    float e = tj_exp_cephes(row[i + l] - m);
+                    float e = exp_cephes(row[i + l] - m);
                     sm[l] += e;
                     row[i + l] = e;
                 }
@@ -141,7 +153,7 @@ void tj_softmax_rows(float *x, size_t rows, size_t n)
     }
 }
 
-void tj_logsoftmax_rows(float *x, size_t rows, size_t n)
+TJ_FMA_CLONES void tj_logsoftmax_rows(float *x, size_t rows, size_t n)
 {
     for (size_t r = 0; r < rows; r++) {
         float *row = x + r * n;
@@ -155,7 +167,7 @@ void tj_logsoftmax_rows(float *x, size_t rows, size_t n)
             for (size_t i = 0; i < n; i += 8)
                 for (int l = 0; l < 8; l++) {
                     float d = row[i + l] - m;
-                    sm[l] += tj_exp_cephes(d);
+                    sm[l] += exp_cephes(d);
                     row[i + l] = d;
                 }
             s = hsum8(sm);
@@ -169,7 +181,7 @@ void tj_logsoftmax_rows(float *x, size_t rows, size_t n)
                 row[i] = d;
             }
         }
-        float ls = n % 8 == 0 ? tj_log_cephes(s) : logf(s);
+        float ls = n % 8 == 0 ? log_cephes(s) : logf(s);
         for (size_t i = 0; i < n; i++) row[i] = row[i] - ls;
     }
 }
@@ -184,8 +196,8 @@ static float lane_sum8(const float *v)
     return (a0 + a2) + (a1 + a3);
 }
 
-void tj_layernorm(const float *x, float *y, size_t rows, size_t n, const float *gamma,
-                  const float *beta, float eps)
+TJ_FMA_CLONES void tj_layernorm(const float *x, float *y, size_t rows, size_t n, const float *gamma,
+                                const float *beta, float eps)
 {
     for (size_t r = 0; r < rows; r++) {
         const float *xr = x + r * n;

@@ -1,0 +1,12 @@
+/* Float Marian models in NumPy's .npz format (a ZIP of .npy arrays). */
+#ifndef TJ_MODEL_NPZ_H
+#define TJ_MODEL_NPZ_H
+
+#include "model/marian_bin.h"
+
+/* Parses the .npz already loaded in f->blob into f->items (float32 and int8 arrays copied into
+ * f->arena, names without ".npy"), sets f->yaml, and frees the blob. Messages carry no file name.
+ */
+tj_status tj_npz_parse(tj_marian_file *f, tj_error *err);
+
+#endif

@@ -6,10 +6,17 @@
 # The goal is 100% (at least 99.5%); today's figures are below that on some cases (see
 # docs/parity.md), so this test guards against regressions: it fails when a case drops below the
 # floor in FLOORS (percent of identical lines), and reports every case either way.
+#
+# For greedy cases it also explains the lines that differ (build/parity_margins, docs/parity.md):
+# every such line must part from the reference at a near-tie, a logit gap below MAX_GAP between
+# the token we chose and the best token that continues the reference text. A differing line with
+# a larger gap, or one no token explains, is a bug, not a float tie, and fails the test.
 set -u
 BIN=${TJ_BIN:-build/tarjama}
 SHARED=${TJ_SHARED:-../shared}
 FIX="$SHARED/fixtures"
+MARGINS=${TJ_BUILD:-build}/parity_margins
+MAX_GAP=0.1
 if [ ! -d "$FIX" ]; then
     echo "skipped: ../shared not found (fixture parity needs the reference fixtures)"
     exit 77
@@ -49,6 +56,24 @@ for cases in "$FIX"/*/cases.tsv "$FIX"/*/cases-float.tsv; do
         status=ok
         [ "$ok" = 1 ] || { status="FAIL (floor $floor%)"; fail=$((fail + 1)); }
         printf '%-10s %-20s %5d/%-5d %6s%%  %s  (%s)\n' "$fx" "$name" "$same" "$total" "$pct" "$status" "$args"
+        case "$name" in greedy-* | noshortlist-*)
+            if [ "$same" -lt "$total" ] && [ -x "$MARGINS" ]; then
+                margs=()
+                [[ " $args " == *" --no-shortlist "* ]] && margs=(--no-shortlist)
+                sum=$("$MARGINS" "$dir/$model" "${margs[@]}" "$dir/$src" "$dir/$ref" | tail -2 | head -1)
+                # "lines N, differing D, explained by a margin E, largest gap G"
+                read -r d e g < <(echo "$sum" | awk -F'[ ,]+' '{print $4, $9, $12}')
+                expl=$(awk -v d="$d" -v e="$e" -v g="$g" -v m="$MAX_GAP" -v n=$((total - same)) \
+                    'BEGIN{print (d == n && e == d && g + 0 < m) ? 1 : 0}')
+                if [ "$expl" = 1 ]; then
+                    printf '%-10s %-20s   %s differing lines, all near-ties (largest logit gap %s)\n' "" "" "$d" "$g"
+                else
+                    printf '%-10s %-20s   FAIL margins: %s\n' "" "" "$sum"
+                    fail=$((fail + 1))
+                fi
+            fi
+            ;;
+        esac
         n=$((n + 1))
     done <"$cases"
 done

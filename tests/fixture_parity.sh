@@ -60,7 +60,7 @@ for cases in "$FIX"/*/cases.tsv "$FIX"/*/cases-float.tsv; do
             if [ "$same" -lt "$total" ] && [ -x "$MARGINS" ]; then
                 margs=()
                 [[ " $args " == *" --no-shortlist "* ]] && margs=(--no-shortlist)
-                sum=$("$MARGINS" "$dir/$model" "${margs[@]}" "$dir/$src" "$dir/$ref" | tail -2 | head -1)
+                sum=$("$MARGINS" "${margs[@]}" "$dir/$model" "$dir/$src" "$dir/$ref" | grep '^lines ')
                 # "lines N, differing D, explained by a margin E, largest gap G"
                 read -r d e g < <(echo "$sum" | awk -F'[ ,]+' '{print $4, $9, $12}')
                 expl=$(awk -v d="$d" -v e="$e" -v g="$g" -v m="$MAX_GAP" -v n=$((total - same)) \

@@ -436,6 +436,8 @@ static void test_yaml(void)
                     "empty-q: \"\"\n"
                     "single: 'it''s'\n"
                     "dq: \"a \\\"b\\\" \\\\ c\\u00e9\"\n"
+                    "esc: \"\\t\\n\\r\\a\\b\\e\\f\\v|\\x41\\/\\ \\U0001F600\"\n"
+                    "esc-bad: \"a\\qb\"\n"
                     "flag1: true\n"
                     "flag2: False\n"
                     "flag3: maybe\n"
@@ -467,6 +469,8 @@ static void test_yaml(void)
     CHECK(get_is(y, "empty-q", ""));
     CHECK(get_is(y, "single", "it's"));
     CHECK(get_is(y, "dq", "a \"b\" \\ c\xc3\xa9"));
+    CHECK(get_is(y, "esc", "\t\n\r\a\b\x1b\f\v|A/ \xf0\x9f\x98\x80"));
+    CHECK(!tj_yaml_get(y, "esc-bad", buf, sizeof buf));
     CHECK(tj_yaml_get_bool(y, "flag1", -1) == 1);
     CHECK(tj_yaml_get_bool(y, "flag2", -1) == 0);
     CHECK(tj_yaml_get_bool(y, "flag3", -1) == -1);

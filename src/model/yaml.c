@@ -95,53 +95,16 @@ static const char *scalar(const char *p, int flow, sink *out)
                 continue;
             }
             p++;
-            int digits = 0;
-            switch (*p) {
-            case 'n':
-                put(out, '\n');
-                break;
-            case 't':
-                put(out, '\t');
-                break;
-            case 'r':
-                put(out, '\r');
-                break;
-            case '0':
-                put(out, '\0');
-                break;
-            case 'a':
-                put(out, '\a');
-                break;
-            case 'b':
-                put(out, '\b');
-                break;
-            case 'e':
-                put(out, '\x1b');
-                break;
-            case 'f':
-                put(out, '\f');
-                break;
-            case 'v':
-                put(out, '\v');
-                break;
-            case '"':
-            case '\\':
-            case '/':
-            case ' ':
+            /* YAML's one-letter escapes, each standing for the control character below it. */
+            static const char esc[] = "ntr0abefv", ctl[] = "\n\t\r\0\a\b\x1b\f\v";
+            const char *e = *p ? strchr(esc, *p) : NULL;
+            int digits = *p == 'x' ? 2 : *p == 'u' ? 4 : *p == 'U' ? 8 : 0;
+            if (e)
+                put(out, ctl[e - esc]);
+            else if (*p == '"' || *p == '\\' || *p == '/' || *p == ' ')
                 put(out, *p);
-                break;
-            case 'x':
-                digits = 2;
-                break;
-            case 'u':
-                digits = 4;
-                break;
-            case 'U':
-                digits = 8;
-                break;
-            default:
+            else if (!digits)
                 return NULL;
-            }
             if (digits) {
                 unsigned long cp = 0;
                 for (int i = 0; i < digits; i++) {

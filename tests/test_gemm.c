@@ -84,37 +84,56 @@ static void test_exp(void)
     CHECK(fabsf(s - 1.0f) < 1e-6f, "softmax sums to %g", s);
 }
 
-/* The float product's contract: each output is fmaf over k in order, then + bias. Sizes cover
- * the AVX2 kernel's row pairs, its odd last row, its 32-column strips and the scalar tail. */
+/* The float product's contract: each output is fmaf over k in order, then + bias. Widths cover
+ * the AVX2 kernel's 32-column strips (row pairs and an odd last row), its 8-column strips and
+ * single columns; the strided call works on a block inside larger matrices and must leave the
+ * rest of y alone. */
+static unsigned rnd_state = 7;
+static float rnd(void)
+{
+    rnd_state = rnd_state * 1103515245u + 12345u;
+    return (float)(rnd_state >> 9) / 4e6f - 1.0f;
+}
+
 static void test_sgemm(void)
 {
-    enum { M = 3, K = 19, N = 70 };
-    float x[M * K], W[K * N], bias[N], y[M * N], want[M * N];
-    unsigned seed = 7;
-    for (int i = 0; i < M * K; i++)
-        x[i] = (float)((seed = seed * 1103515245u + 12345u) >> 9) / 4e6f - 1;
-    for (int i = 0; i < K * N; i++)
-        W[i] = (float)((seed = seed * 1103515245u + 12345u) >> 9) / 4e6f - 1;
-    for (int i = 0; i < N; i++) bias[i] = (float)i / 7.0f;
+    enum { M = 3, K = 19, NMAX = 77, LDX = K + 3, LDW = NMAX + 5, LDY = NMAX + 2 };
+    static float x[M * LDX], W[K * LDW], bias[NMAX], y[M * LDY], want[M * LDY];
+    static const size_t widths[] = {70, 45, 5, 77};
+    for (size_t i = 0; i < M * LDX; i++) x[i] = rnd();
+    for (size_t i = 0; i < K * LDW; i++) W[i] = rnd();
+    for (size_t i = 0; i < NMAX; i++) bias[i] = (float)i / 7.0f;
     int unfused_differs = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        const float *b = pass ? bias : NULL;
-        for (int i = 0; i < M; i++)
-            for (int j = 0; j < N; j++) {
-                float s = 0.0f, u = 0.0f;
-                for (int k = 0; k < K; k++) {
-                    s = fmaf(x[i * K + k], W[k * N + j], s);
-                    u = u + x[i * K + k] * W[k * N + j];
+    for (size_t wi = 0; wi < sizeof widths / sizeof *widths; wi++) {
+        size_t N = widths[wi];
+        for (int pass = 0; pass < 4; pass++) {
+            const float *b = pass & 1 ? bias : NULL;
+            int strided = pass >> 1;
+            size_t ldx = strided ? LDX : K, ldw = strided ? LDW : N, ldy = strided ? LDY : N;
+            for (size_t i = 0; i < M * LDY; i++) want[i] = y[i] = -99.0f;
+            for (size_t i = 0; i < M; i++)
+                for (size_t j = 0; j < N; j++) {
+                    float sf = 0.0f, u = 0.0f;
+                    for (size_t k = 0; k < K; k++) {
+                        sf = fmaf(x[i * ldx + k], W[k * ldw + j], sf);
+                        u = u + x[i * ldx + k] * W[k * ldw + j];
+                    }
+                    want[i * ldy + j] = b ? sf + b[j] : sf;
+                    unfused_differs += u != sf;
                 }
-                want[i * N + j] = b ? s + b[j] : s;
-                unfused_differs += u != s;
-            }
-        tj_sgemm_bias(x, M, K, W, N, b, y);
-        CHECK(memcmp(y, want, sizeof y) == 0, "sgemm (bias %s) differs from in-order fmaf",
-              b ? "on" : "off");
-        tj_sgemm_bias_scalar(x, M, K, W, N, b, y);
-        CHECK(memcmp(y, want, sizeof y) == 0, "scalar sgemm (bias %s) differs from in-order fmaf",
-              b ? "on" : "off");
+            if (strided)
+                tj_sgemm(x, ldx, M, K, W, ldw, N, b, y, ldy);
+            else
+                tj_sgemm_bias(x, M, K, W, N, b, y);
+            CHECK(memcmp(y, want, sizeof y) == 0,
+                  "sgemm N=%zu (bias %s, %s) differs from in-order fmaf", N, b ? "on" : "off",
+                  strided ? "strided" : "contiguous");
+            for (size_t i = 0; i < M * LDY; i++) y[i] = -99.0f;
+            tj_sgemm_scalar(x, ldx, M, K, W, ldw, N, b, y, ldy);
+            CHECK(memcmp(y, want, sizeof y) == 0,
+                  "scalar sgemm N=%zu (bias %s, %s) differs from in-order fmaf", N,
+                  b ? "on" : "off", strided ? "strided" : "contiguous");
+        }
     }
     /* Otherwise this test could not tell a fused product from an unfused one. */
     CHECK(unfused_differs > 0, "test data cannot distinguish fused from unfused sums");

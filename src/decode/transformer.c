@@ -22,40 +22,33 @@ static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_
                lin->pbias, y, (size_t)lin->out);
 }
 
-/* Multi-head attention core, float32 (Marian's bdot): q[Tq][d] against k,v[Tk][d] -> out[Tq][d].
- * scores needs Tq*Tk floats. Each product accumulates over its inner index in order with fused
- * multiply-adds, as the BLAS sgemm kernels behind Marian's bdot do; the scale multiplies the
- * finished sum (sgemm's alpha). */
-TJ_FMA_CLONES static void attention(const tj_model *m, const float *q, int Tq, const float *k,
-                                    const float *v, int Tk, float *scores, float *out)
+/* Multi-head attention core, float32 (Marian's bdot): queries q[Tq][d] against keys kt, stored
+ * transposed ([d][Tk], so each head's block is a contiguous [dh][Tk] matrix), and values v[Tk][d]
+ * -> out[Tq][d]. scores needs Tq*Tk floats. Both products accumulate over their inner index in
+ * order with fused multiply-adds, as the BLAS sgemm kernels behind Marian's bdot do; the scale
+ * multiplies the finished sum (sgemm's alpha). */
+static void attention(const tj_model *m, const float *q, int Tq, const float *kt, const float *v,
+                      int Tk, float *scores, float *out)
 {
-    int d = m->d, H = m->heads, dh = d / H;
+    size_t d = (size_t)m->d, dh = d / (size_t)m->heads, n = (size_t)Tq * Tk;
     float scale = 1.0f / sqrtf((float)dh);
-    for (int h = 0; h < H; h++) {
-        for (int i = 0; i < Tq; i++) {
-            const float *qi = q + (size_t)i * d + h * dh;
-            for (int j = 0; j < Tk; j++) {
-                const float *kj = k + (size_t)j * d + h * dh;
-                float s = 0.0f;
-                for (int e = 0; e < dh; e++) s = fmaf(qi[e], kj[e], s);
-                scores[(size_t)i * Tk + j] = scale * s;
-            }
-        }
+    for (size_t h = 0; h < (size_t)m->heads; h++) {
+        tj_sgemm(q + h * dh, d, (size_t)Tq, dh, kt + h * dh * Tk, (size_t)Tk, (size_t)Tk, NULL,
+                 scores, (size_t)Tk);
+        for (size_t i = 0; i < n; i++) scores[i] = scale * scores[i];
         tj_softmax_rows(scores, (size_t)Tq, (size_t)Tk);
-        for (int i = 0; i < Tq; i++) {
-            float *oi = out + (size_t)i * d + h * dh;
-            for (int e = 0; e < dh; e++) oi[e] = 0.0f;
-            const float *a = scores + (size_t)i * Tk;
-            for (int j = 0; j < Tk; j++) {
-                const float *vj = v + (size_t)j * d + h * dh;
-                float w = a[j];
-                for (int e = 0; e < dh; e++) oi[e] = fmaf(w, vj[e], oi[e]);
-            }
-        }
+        tj_sgemm(scores, (size_t)Tk, (size_t)Tq, (size_t)Tk, v + h * dh, d, dh, NULL, out + h * dh,
+                 d);
     }
 }
 
-/* x = LN(FFN(x) + x) */
+/* dst[d][rows] = src[rows][d]ᵀ: keys are kept transposed for attention. */
+static void transpose(const float *src, int rows, int d, float *dst)
+{
+    for (int i = 0; i < rows; i++)
+        for (int j = 0; j < d; j++) dst[(size_t)j * rows + i] = src[(size_t)i * d + j];
+}
+
 static void ffn_block(const tj_model *m, const tj_ffn *f, float *x, int M, float *hid, float *tmp,
                       uint8_t *qbuf)
 {
@@ -142,8 +135,9 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
 
     /* Encoder (spec §5.7). q/k/v share buffers: x (layer input), att/y1/tmp as scratch. */
     float *x = c->x, *q = c->y1, *k = c->tmp, *v = c->att;
-    float *o = malloc(ld * sizeof(float));
-    if (!o) {
+    float *o = malloc(ld * sizeof(float)), *kt = malloc(ld * sizeof(float));
+    if (!o || !kt) {
+        free(o), free(kt);
         tj_sentence_end(c);
         return tj_fail(err, TJ_ERR_NOMEM, "out of memory (sentence of %d tokens)", L);
     }
@@ -153,7 +147,8 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
         affine(&a->q, x, L, q, c->qbuf);
         affine(&a->k, x, L, k, c->qbuf);
         affine(&a->v, x, L, v, c->qbuf);
-        attention(m, q, L, k, v, L, c->scores, o);
+        transpose(k, L, d, kt);
+        attention(m, q, L, kt, v, L, c->scores, o);
         affine(&a->o, o, L, q, c->qbuf);
         tj_add(q, x, ld);
         tj_layernorm(q, x, (size_t)L, (size_t)d, a->norm.gamma, a->norm.beta, 1e-6f);
@@ -161,10 +156,11 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
     }
     /* Context keys/values for every decoder layer, computed once per sentence. */
     for (int l = 0; l < m->dec_depth; l++) {
-        affine(&m->dec[l].ctx.k, x, L, c->ctx_k + (size_t)l * ld, c->qbuf);
+        affine(&m->dec[l].ctx.k, x, L, k, c->qbuf);
+        transpose(k, L, d, c->ctx_k + (size_t)l * ld);
         affine(&m->dec[l].ctx.v, x, L, c->ctx_v + (size_t)l * ld, c->qbuf);
     }
-    free(o);
+    free(o), free(kt);
     return TJ_OK;
 }
 

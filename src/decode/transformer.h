@@ -12,8 +12,9 @@
 typedef struct tj_sentence_ctx {
     const tj_model *m;
     int src_len;
-    float *ctx_k, *ctx_v; /* [dec_depth][src_len][d] */
-    const int *cols;      /* output columns (token ids), NULL = full vocabulary */
+    float *ctx_k;    /* context keys, transposed for attention: [dec_depth][d][src_len] */
+    float *ctx_v;    /* context values: [dec_depth][src_len][d] */
+    const int *cols; /* output columns (token ids), NULL = full vocabulary */
     int n_cols;
     float *col_pbias; /* prepared bias of those columns */
     float *col_wt;    /* float models with a shortlist: those columns of Wembᵀ, [d][n_cols] */

@@ -139,6 +139,29 @@ static void test_sgemm(void)
     CHECK(unfused_differs > 0, "test data cannot distinguish fused from unfused sums");
 }
 
+/* The AVX2 softmax / log-softmax must be the portable lane code's exact bits, clamps of the
+ * Cephes exp included (row values far below the maximum). */
+static void test_softmax_paths(void)
+{
+    static const size_t lens[] = {8, 16, 40, 12, 13, 1, 16000};
+    static float a[3 * 16000], b[3 * 16000];
+    for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+        size_t n = lens[li], rows = 3;
+        for (size_t i = 0; i < rows * n; i++) {
+            a[i] = 30.0f * rnd();
+            if (i % 7 == 3) a[i] = -200.0f * (1.0f + rnd()); /* below the clamp */
+        }
+        memcpy(b, a, rows * n * sizeof *a);
+        tj_softmax_rows(a, rows, n);
+        tj_softmax_rows_portable(b, rows, n);
+        CHECK(memcmp(a, b, rows * n * sizeof *a) == 0, "softmax paths differ (n=%zu)", n);
+        for (size_t i = 0; i < rows * n; i++) a[i] = b[i] = 25.0f * rnd();
+        tj_logsoftmax_rows(a, rows, n);
+        tj_logsoftmax_rows_portable(b, rows, n);
+        CHECK(memcmp(a, b, rows * n * sizeof *a) == 0, "log-softmax paths differ (n=%zu)", n);
+    }
+}
+
 int main(void)
 {
     test_quantize();
@@ -146,6 +169,7 @@ int main(void)
     test_agreement();
     test_exp();
     test_sgemm();
+    test_softmax_paths();
     if (failures) {
         printf("test_gemm: %d failures\n", failures);
         return 1;

@@ -4,6 +4,10 @@
 #include <string.h>
 
 #include "nn/fma.h"
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define TJ_OPS_X86 1
+#endif
 
 /* Marian is built with -march=native and GCC's default -ffp-contract=fast for C++, so on the
  * reference machine (AVX2 + FMA) every a*b+c in its float code became one fused multiply-add.
@@ -104,7 +108,7 @@ static float hmax8(const float *v)
     return m;
 }
 
-TJ_FMA_CLONES void tj_softmax_rows(float *x, size_t rows, size_t n)
+TJ_FMA_CLONES void tj_softmax_rows_portable(float *x, size_t rows, size_t n)
 {
     for (size_t r = 0; r < rows; r++) {
         float *row = x + r * n;
@@ -153,7 +157,7 @@ TJ_FMA_CLONES void tj_softmax_rows(float *x, size_t rows, size_t n)
     }
 }
 
-TJ_FMA_CLONES void tj_logsoftmax_rows(float *x, size_t rows, size_t n)
+TJ_FMA_CLONES void tj_logsoftmax_rows_portable(float *x, size_t rows, size_t n)
 {
     for (size_t r = 0; r < rows; r++) {
         float *row = x + r * n;
@@ -184,6 +188,103 @@ TJ_FMA_CLONES void tj_logsoftmax_rows(float *x, size_t rows, size_t n)
         float ls = n % 8 == 0 ? log_cephes(s) : logf(s);
         for (size_t i = 0; i < n; i++) row[i] = row[i] - ls;
     }
+}
+
+#ifdef TJ_OPS_X86
+/* Marian's float32x8 path is one AVX register per step, lane l holding columns ≡ l (mod 8); the
+ * code below is the same computation as the portable lane arrays further down, instruction for
+ * instruction (tests/test_gemm.c compares them bit for bit). */
+__attribute__((target("avx2,fma"))) static inline __m256 exp8(__m256 x)
+{
+    x = _mm256_min_ps(_mm256_set1_ps(88.3762626647949f), x);
+    x = _mm256_max_ps(_mm256_set1_ps(-88.3762626647949f), x);
+    __m256 n = _mm256_floor_ps(
+        _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 r2 = _mm256_mul_ps(r, r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, r2, r);
+    p = _mm256_add_ps(p, _mm256_set1_ps(1.0f));
+    __m256i e =
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+
+/* Row maximum over 8 lanes (max(new, old) per lane), then across lanes as hmax8 does. */
+__attribute__((target("avx2,fma"))) static float rowmax8(const float *row, size_t n)
+{
+    __m256 mx = _mm256_loadu_ps(row);
+    for (size_t i = 8; i < n; i += 8) mx = _mm256_max_ps(_mm256_loadu_ps(row + i), mx);
+    float v[8];
+    _mm256_storeu_ps(v, mx);
+    return hmax8(v);
+}
+
+__attribute__((target("avx2,fma"))) static void softmax_row8_avx2(float *row, size_t n)
+{
+    __m256 m = _mm256_set1_ps(rowmax8(row, n)), sm = _mm256_setzero_ps();
+    for (size_t i = 0; i < n; i += 8) {
+        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(row + i), m));
+        sm = _mm256_add_ps(sm, e);
+        _mm256_storeu_ps(row + i, e);
+    }
+    float v[8];
+    _mm256_storeu_ps(v, sm);
+    __m256 s = _mm256_set1_ps(hsum8(v));
+    for (size_t i = 0; i < n; i += 8)
+        _mm256_storeu_ps(row + i, _mm256_div_ps(_mm256_loadu_ps(row + i), s));
+}
+
+__attribute__((target("avx2,fma"))) static void logsoftmax_row8_avx2(float *row, size_t n)
+{
+    __m256 m = _mm256_set1_ps(rowmax8(row, n)), sm = _mm256_setzero_ps();
+    for (size_t i = 0; i < n; i += 8) {
+        __m256 d = _mm256_sub_ps(_mm256_loadu_ps(row + i), m);
+        sm = _mm256_add_ps(sm, exp8(d));
+        _mm256_storeu_ps(row + i, d);
+    }
+    float v[8];
+    _mm256_storeu_ps(v, sm);
+    __m256 ls = _mm256_set1_ps(log_cephes(hsum8(v)));
+    for (size_t i = 0; i < n; i += 8)
+        _mm256_storeu_ps(row + i, _mm256_sub_ps(_mm256_loadu_ps(row + i), ls));
+}
+
+static int have_avx2_fma(void)
+{
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#else
+static int have_avx2_fma(void)
+{
+    return 0;
+}
+#define softmax_row8_avx2(row, n) ((void)0)
+#define logsoftmax_row8_avx2(row, n) ((void)0)
+#endif
+
+TJ_FMA_CLONES void tj_softmax_rows(float *x, size_t rows, size_t n)
+{
+    if (n % 8 == 0 && n > 0 && have_avx2_fma()) {
+        for (size_t r = 0; r < rows; r++) softmax_row8_avx2(x + r * n, n);
+        return;
+    }
+    tj_softmax_rows_portable(x, rows, n);
+}
+
+TJ_FMA_CLONES void tj_logsoftmax_rows(float *x, size_t rows, size_t n)
+{
+    if (n % 8 == 0 && n > 0 && have_avx2_fma()) {
+        for (size_t r = 0; r < rows; r++) logsoftmax_row8_avx2(x + r * n, n);
+        return;
+    }
+    tj_logsoftmax_rows_portable(x, rows, n);
 }
 
 /* Marian's layer norm is compiled with -ffast-math: GCC vectorises the two reductions over 8

@@ -15,6 +15,10 @@ float tj_log_cephes(float x);
  * scalar path (libm expf, left-to-right sums). */
 void tj_softmax_rows(float *x, size_t rows, size_t n);
 void tj_logsoftmax_rows(float *x, size_t rows, size_t n);
+/* The portable code behind them (lane arrays in plain C), which the AVX2 path must match bit for
+ * bit; exposed for tests. */
+void tj_softmax_rows_portable(float *x, size_t rows, size_t n);
+void tj_logsoftmax_rows_portable(float *x, size_t rows, size_t n);
 
 /* y = gamma * (x - mean) / sqrt(var + eps) + beta per row of length n (in place allowed). */
 void tj_layernorm(const float *x, float *y, size_t rows, size_t n, const float *gamma,

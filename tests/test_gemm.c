@@ -55,18 +55,26 @@ static void test_agreement(void)
         return;
     }
     srand(7);
-    size_t M = 5, K = 256, N = 37;
-    uint8_t *a = malloc(M * K);
+    /* Row pairs and an odd row, groups of four columns and single ones, with and without a
+     * column list. */
+    size_t K = 256, N = 37;
+    static const size_t Ms[] = {1, 2, 5};
+    uint8_t *a = malloc(5 * K);
     int8_t *b = malloc(N * K);
-    float *pb = malloc(N * sizeof *pb), *c1 = malloc(M * N * 4), *c2 = malloc(M * N * 4);
+    float *pb = malloc(N * sizeof *pb), *c1 = malloc(5 * N * 4), *c2 = malloc(5 * N * 4);
     int cols[37];
-    for (size_t i = 0; i < M * K; i++) a[i] = (uint8_t)(rand() % 255);
+    for (size_t i = 0; i < 5 * K; i++) a[i] = (uint8_t)(rand() % 255);
     for (size_t i = 0; i < N * K; i++) b[i] = (int8_t)(rand() % 255 - 127);
     for (size_t j = 0; j < N; j++)
         pb[j] = (float)(rand() % 1000) / 7.0f, cols[j] = (int)(N - 1 - j);
-    tj_gemm_i8_scalar(a, M, K, b, cols, N, 0.0123f, pb, c1, N);
-    tj_gemm_i8_avx2(a, M, K, b, cols, N, 0.0123f, pb, c2, N);
-    CHECK(memcmp(c1, c2, M * N * 4) == 0, "scalar and AVX2 results differ");
+    for (size_t mi = 0; mi < 3; mi++)
+        for (int use_cols = 0; use_cols < 2; use_cols++) {
+            size_t M = Ms[mi];
+            tj_gemm_i8_scalar(a, M, K, b, use_cols ? cols : NULL, N, 0.0123f, pb, c1, N);
+            tj_gemm_i8_avx2(a, M, K, b, use_cols ? cols : NULL, N, 0.0123f, pb, c2, N);
+            CHECK(memcmp(c1, c2, M * N * 4) == 0, "scalar and AVX2 results differ (M=%zu%s)", M,
+                  use_cols ? ", cols" : "");
+        }
     free(a), free(b), free(pb), free(c1), free(c2);
 }
 

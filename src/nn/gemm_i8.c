@@ -117,44 +117,62 @@ __attribute__((target("avx2,fma"))) static inline __m256i dot32(__m256i acc, __m
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(av, bv), ones));
 }
 
-/* One A row against four B rows at a time: vpmaddubsw (u8 x s8 -> saturated s16 pair sums), then
- * vpmaddwd with ones to widen pairs of s16 exactly into s32. */
+/* The four int32 totals of four accumulators, in order: two rounds of pairwise adds inside each
+ * 128-bit half, then the halves added. Integer sums, so the grouping changes nothing. */
+__attribute__((target("avx2,fma"))) static inline __m128i hsum4(__m256i s0, __m256i s1, __m256i s2,
+                                                                __m256i s3)
+{
+    __m256i c = _mm256_hadd_epi32(_mm256_hadd_epi32(s0, s1), _mm256_hadd_epi32(s2, s3));
+    return _mm_add_epi32(_mm256_castsi256_si128(c), _mm256_extracti128_si256(c, 1));
+}
+
+/* c[0..4) = fma(float(S), unq, pbias[0..4)): the same roundings as the scalar epilogue. */
+__attribute__((target("avx2,fma"))) static inline void unquant4(float *c, __m128i S, float unq,
+                                                                const float *pbias)
+{
+    _mm_storeu_ps(c, _mm_fmadd_ps(_mm_cvtepi32_ps(S), _mm_set1_ps(unq), _mm_loadu_ps(pbias)));
+}
+
+/* Four B rows (output columns) at a time, against every A row in turn: the four B rows (4 K bytes)
+ * stay in L1 while the A rows stream past, and the four totals are unquantised together.
+ * vpmaddubsw (u8 x s8 -> saturated s16 pair sums), then vpmaddwd with ones to widen pairs of s16
+ * exactly into s32. The last N % 4 columns go one at a time. Pairs of A rows sharing each B load
+ * were tried and are slower: eight accumulators are one more than GCC keeps in registers. */
 __attribute__((target("avx2,fma"))) void tj_gemm_i8_avx2(const uint8_t *A, size_t M, size_t K,
                                                          const int8_t *B, const int *cols, size_t N,
                                                          float unq, const float *pbias, float *C,
                                                          size_t ldc)
 {
     const __m256i ones = _mm256_set1_epi16(1);
-    for (size_t i = 0; i < M; i++) {
-        const uint8_t *a = A + i * K;
-        float *c = C + i * ldc;
-        size_t j = 0;
-        for (; j + 4 <= N; j += 4) {
-            const int8_t *b0 = B + (size_t)(cols ? cols[j] : (int)j) * K;
-            const int8_t *b1 = B + (size_t)(cols ? cols[j + 1] : (int)j + 1) * K;
-            const int8_t *b2 = B + (size_t)(cols ? cols[j + 2] : (int)j + 2) * K;
-            const int8_t *b3 = B + (size_t)(cols ? cols[j + 3] : (int)j + 3) * K;
+    size_t j = 0;
+    for (; j + 4 <= N; j += 4) {
+        const int8_t *b0 = B + (size_t)(cols ? cols[j] : (int)j) * K;
+        const int8_t *b1 = B + (size_t)(cols ? cols[j + 1] : (int)j + 1) * K;
+        const int8_t *b2 = B + (size_t)(cols ? cols[j + 2] : (int)j + 2) * K;
+        const int8_t *b3 = B + (size_t)(cols ? cols[j + 3] : (int)j + 3) * K;
+        for (size_t i = 0; i < M; i++) {
+            const uint8_t *a0 = A + i * K;
             __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
             for (size_t k = 0; k < K; k += 32) {
-                __m256i av = _mm256_loadu_si256((const __m256i *)(a + k));
+                __m256i av = _mm256_loadu_si256((const __m256i *)(a0 + k));
                 s0 = dot32(s0, av, b0 + k, ones);
                 s1 = dot32(s1, av, b1 + k, ones);
                 s2 = dot32(s2, av, b2 + k, ones);
                 s3 = dot32(s3, av, b3 + k, ones);
             }
-            c[j] = fmaf((float)hsum_epi32(s0), unq, pbias[j]);
-            c[j + 1] = fmaf((float)hsum_epi32(s1), unq, pbias[j + 1]);
-            c[j + 2] = fmaf((float)hsum_epi32(s2), unq, pbias[j + 2]);
-            c[j + 3] = fmaf((float)hsum_epi32(s3), unq, pbias[j + 3]);
+            unquant4(C + i * ldc + j, hsum4(s0, s1, s2, s3), unq, pbias + j);
         }
-        for (; j < N; j++) {
-            const int8_t *b0 = B + (size_t)(cols ? cols[j] : (int)j) * K;
+    }
+    for (; j < N; j++) {
+        const int8_t *b0 = B + (size_t)(cols ? cols[j] : (int)j) * K;
+        for (size_t i = 0; i < M; i++) {
+            const uint8_t *a0 = A + i * K;
             __m256i s0 = _mm256_setzero_si256();
             for (size_t k = 0; k < K; k += 32) {
-                __m256i av = _mm256_loadu_si256((const __m256i *)(a + k));
+                __m256i av = _mm256_loadu_si256((const __m256i *)(a0 + k));
                 s0 = dot32(s0, av, b0 + k, ones);
             }
-            c[j] = fmaf((float)hsum_epi32(s0), unq, pbias[j]);
+            C[i * ldc + j] = fmaf((float)hsum_epi32(s0), unq, pbias[j]);
         }
     }
 }

@@ -24,11 +24,11 @@ torch_decode() { # DIR: PyTorch greedy, float and with the exported int8 weights
     dir=$1; s=${dir%-*}; t=${dir#*-}; pair=$s$t
     src=$SHARED/eval/flores200-devtest.$s
     [ -f "$E/flores.$dir.torch-float" ] ||
-        $PY "$HERE/decode.py" --ckpt "$WORK/ft-$dir/final.pt" --vocab "$VOCAB" --tarjama "$TJ" \
+        $PY "$HERE/decode.py" --ckpt "$WORK/$dir/final.pt" --vocab "$VOCAB" --tarjama "$TJ" \
             --shortlist "$OUT/$dir/lex.50.50.$pair.s2t.bin" < "$src" > "$E/flores.$dir.torch-float.tmp" &&
         mv "$E/flores.$dir.torch-float.tmp" "$E/flores.$dir.torch-float"
     [ -f "$E/flores.$dir.torch-int8" ] ||
-        $PY "$HERE/decode.py" --ckpt "$WORK/ft-$dir/final.pt" --vocab "$VOCAB" --tarjama "$TJ" \
+        $PY "$HERE/decode.py" --ckpt "$WORK/$dir/final.pt" --vocab "$VOCAB" --tarjama "$TJ" \
             --shortlist "$OUT/$dir/lex.50.50.$pair.s2t.bin" \
             --int8 "$OUT/$dir/model.$pair.intgemm.alphas.bin" < "$src" > "$E/flores.$dir.torch-int8.tmp" &&
         mv "$E/flores.$dir.torch-int8.tmp" "$E/flores.$dir.torch-int8"

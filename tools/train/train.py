@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""Train one Arabic<->English model of the Firefox tiny-student shape on the output of prep.py.
+"""Train an Arabic<->English model of the Firefox tiny-student shape on the output of prep.py.
 
-One model learns both directions: the source script tells it which language to produce, and the
-per-direction shortlist at run time keeps the output in the target language. On a small corpus
-this shares what each direction learns about both languages and halves the training cost.
+--directions picks what it learns: one direction (what run.sh does, one model each), or both in
+one model, where the source script tells it which language to produce.
 
 Recipe: Adam (0.9, 0.98), linear warm-up then inverse-square-root decay, label smoothing, dropout,
-token-bucketed batches, validation on ../shared/corpus/dev.* (cross-entropy per target token),
-early stopping on it, and the final model the average of the best checkpoints. Reproducible from
---seed (same data order, same initialisation; single-threaded BLAS gives identical numbers).
+token-bucketed batches, validation on ../shared/corpus/dev.* (cross-entropy per target token, and
+the source gain: how much worse it gets with shuffled sources), early stopping on it, and the final
+model the average of the best checkpoints. Reproducible from --seed (same data order, same
+initialisation; single-threaded BLAS gives identical numbers).
 
 usage: train.py --data DIR/data.pt --out DIR [--max-minutes M] [--seed S] ...
 """
@@ -93,6 +93,15 @@ def evaluate(model, dev_batches, device):
     return tot / n
 
 
+def shuffled_sources(exs, rng):
+    """The same targets with each source swapped for another sentence's: the dev loss on these
+    minus the real one (the source gain) says how much the model uses its input. A model that
+    has collapsed into a target-side language model scores the same on both."""
+    srcs = [s for s, _ in exs]
+    rng.shuffle(srcs)
+    return [(s, t) for s, (_, t) in zip(srcs, exs)]
+
+
 def average(paths):
     avg = None
     for p in paths:
@@ -131,6 +140,10 @@ def main():
     ap.add_argument('--directions', default='ar-en,en-ar',
                     help='comma-separated; one direction fine-tunes a joint model for it')
     ap.add_argument('--init', help='start from the weights of this checkpoint (fine-tuning)')
+    ap.add_argument('--emb-std', type=float, default=0.0,
+                    help='initialise the embeddings N(0, emb-std) instead of Glorot (0 = Glorot)')
+    ap.add_argument('--bf16', action='store_true',
+                    help='bfloat16 autocast for the forward pass (CPUs with AVX-512 BF16)')
     ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     a = ap.parse_args()
     dirs = tuple(a.directions.split(','))
@@ -147,13 +160,17 @@ def main():
     else:
         model = TinyTransformer(d=a.d, d_ffn=a.ffn, heads=a.heads, enc_depth=a.enc_depth,
                                 dec_depth=a.dec_depth, dropout=a.dropout)
+        if a.emb_std > 0:
+            torch.nn.init.normal_(model.Wemb, 0.0, a.emb_std)
     model.to(a.device)
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, betas=(0.9, 0.98), eps=1e-9)
 
     def lr_at(step):
         return a.lr * min(step / a.warmup, math.sqrt(a.warmup / max(step, 1)))
 
-    dev = batches(examples(data['dev'], None, rng, 10**9, dirs), 4000, rng, shuffle=False)
+    dev_exs = examples(data['dev'], None, rng, 10**9, dirs)
+    dev = batches(dev_exs, 4000, rng, shuffle=False)
+    dev_shuf = batches(shuffled_sources(dev_exs, random.Random(a.seed)), 4000, rng, shuffle=False)
     log = open(os.path.join(a.out, 'train.log'), 'a')
 
     def say(msg):
@@ -176,9 +193,11 @@ def main():
             for g in opt.param_groups:
                 g['lr'] = lr_at(step)
             src, mask, prev, tgt = (t.to(a.device) for t in tensors(b))
-            lo = model(src, mask, prev)
-            loss = F.cross_entropy(lo.view(-1, lo.shape[-1]), tgt.view(-1), ignore_index=-100,
-                                   label_smoothing=a.label_smoothing)
+            with torch.autocast(a.device if a.device == 'cpu' else 'cuda', dtype=torch.bfloat16,
+                                enabled=a.bf16):
+                lo = model(src, mask, prev)
+            loss = F.cross_entropy(lo.float().view(-1, lo.shape[-1]), tgt.view(-1),
+                                   ignore_index=-100, label_smoothing=a.label_smoothing)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -194,6 +213,7 @@ def main():
             elapsed = (time.time() - start) / 60
             if step % a.valid_every == 0 or elapsed > a.max_minutes or step >= a.max_steps:
                 dl = evaluate(model, dev, a.device)
+                gain = evaluate(model, dev_shuf, a.device) - dl
                 path = os.path.join(a.out, 'ckpt-%06d.pt' % step)
                 torch.save(dict(model=model.state_dict(), cfg=model.cfg, step=step, dev=dl), path)
                 scores.append((dl, path))
@@ -201,8 +221,8 @@ def main():
                     best, bad = dl, 0
                 else:
                     bad += 1
-                say('valid step %d epoch %d dev-ce %.4f ppl %.2f best %.4f (%d bad) %.1f min' %
-                    (step, epoch, dl, math.exp(dl), best, bad, elapsed))
+                say('valid step %d epoch %d dev-ce %.4f ppl %.2f source-gain %.4f best %.4f '
+                    '(%d bad) %.1f min' % (step, epoch, dl, math.exp(dl), gain, best, bad, elapsed))
                 # keep only the checkpoints that can still be averaged
                 keep = set(p for _, p in sorted(scores)[:a.average])
                 for _, p in scores:

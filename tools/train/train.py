@@ -140,6 +140,8 @@ def main():
     ap.add_argument('--directions', default='ar-en,en-ar',
                     help='comma-separated; one direction fine-tunes a joint model for it')
     ap.add_argument('--init', help='start from the weights of this checkpoint (fine-tuning)')
+    ap.add_argument('--step-offset', type=int, default=0,
+                    help='with --init: continue the learning-rate schedule from this update')
     ap.add_argument('--emb-std', type=float, default=0.0,
                     help='initialise the embeddings N(0, emb-std) instead of Glorot (0 = Glorot)')
     ap.add_argument('--bf16', action='store_true',
@@ -166,6 +168,7 @@ def main():
     opt = torch.optim.Adam(model.parameters(), lr=a.lr, betas=(0.9, 0.98), eps=1e-9)
 
     def lr_at(step):
+        step += a.step_offset
         return a.lr * min(step / a.warmup, math.sqrt(a.warmup / max(step, 1)))
 
     dev_exs = examples(data['dev'], None, rng, 10**9, dirs)

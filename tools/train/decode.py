@@ -5,7 +5,8 @@ shortlist, <unk> excluded, length limit 2 x (source pieces + 1), raw scores.
 Used for the agreement check (the training framework's own decoding of a model against tarjama's
 int8 run of its export) and, with --collect, to record activation ranges for the int8 alphas.
 --int8 decodes with the exported int8 weights and alphas (activations and weights quantised
-exactly as the .bin stores them; the shifted-uint8 trick of intgemm gives the same products).
+exactly as the .bin stores them, products with vpmaddubsw's int16 saturation, tarjama's
+epilogue); only the float32 operations between the products may round differently.
 
 usage: decode.py --ckpt final.pt|model.npz --vocab vocab.spm --tarjama build/tarjama
                  [--shortlist lex.bin] [--int8 model.bin] < source > output
@@ -21,10 +22,11 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import exact  # noqa: E402
 import marianbin  # noqa: E402
 import prep  # noqa: E402
 import shortlist  # noqa: E402
-from tjmodel import Linear, TinyTransformer, position_signal  # noqa: E402
+from tjmodel import Linear, TinyTransformer, fma32, int8_product, position_signal  # noqa: E402
 
 def load_npz(path):
     """A Marian float .npz of this architecture as a TinyTransformer (for checking the pipeline
@@ -122,39 +124,51 @@ def allowed_ids(sl, src, vocab):
 
 
 class Int8Sim:
-    """Puts the exported int8 weights and alphas into the model's Linear layers."""
+    """Puts the exported int8 weights and alphas into the model's Linear layers, prepared exactly
+    as tarjama prepares them (src/decode/model.c): every constant rounded to float32 step by step,
+    the shift folded into the bias with intgemm's PrepareBias formula."""
 
     def __init__(self, model, binpath):
         items = marianbin.read(binpath)
         self.names = linear_names(model)
+        f32 = np.float32
 
         def scalar(name):
             typ, _, payload = items[name]
             if typ == marianbin.INTGEMM8:  # Wemb_QuantMultA quirk: int8 127 + 127/alpha
                 q, = struct.unpack('<f', payload[1:5])
                 v = np.int8(payload[0] if payload[0] < 128 else payload[0] - 256)
-                return float(np.float32(v) * (np.float32(1) / np.float32(q)))
-            return struct.unpack('<f', payload[:4])[0]
+                return f32(v) * (f32(1) / f32(q))
+            return f32(struct.unpack('<f', payload[:4])[0])
 
         def weight(name, transposed):
             typ, shape, payload = items[name]
             n = int(np.prod(shape))
-            w = np.frombuffer(payload[:n], dtype=np.int8).astype(np.float64)
+            w = np.frombuffer(payload[:n], dtype=np.int8).astype(np.int32)
             q, = struct.unpack('<f', payload[n:n + 4])
             w = w.reshape(shape[1], shape[0]).T if transposed else w.reshape(shape)
-            return torch.from_numpy(w.copy()), q
+            return np.ascontiguousarray(w), f32(q)
+
+        def prepare(w, alpha, beta, bias):
+            v = (-f32(1) * ((f32(127) / alpha) * (f32(127) / beta))) / f32(127)
+            sums = torch.from_numpy(w.sum(axis=0).astype(np.float32))
+            b = torch.zeros_like(sums) if bias is None else bias.detach().float()
+            pbias = fma32(sums, torch.tensor(v), b) if bias is not None else sums * float(v)
+            return dict(alpha=float(alpha), w=torch.from_numpy(w), unq=float(f32(1) / (alpha * beta)),
+                        pbias=pbias)
 
         for mod in model.modules():
             if isinstance(mod, Linear):
                 name = self.names[id(mod.W)]
-                wq, q = weight(name, True)
-                mod.int8 = (scalar(name + '_QuantMultA'), wq, q)
+                w, beta = weight(name, True)
+                mod.int8 = prepare(w, scalar(name + '_QuantMultA'), beta, mod.b)
         e8, qe = weight('Wemb', False)
-        emb = (e8 * (1.0 / np.float32(qe))).float()
-        model.Wemb.data.copy_(emb)
-        beta = 127.0 / float(emb.abs().max())
-        model.out_int8 = (scalar('Wemb_QuantMultA'),
-                         torch.clamp(torch.round(emb.double() * beta), -127, 127), beta)
+        emb = e8.astype(np.float32) * (f32(1) / qe)
+        model.Wemb.data.copy_(torch.from_numpy(emb))
+        beta = f32(127) / np.abs(emb).max()
+        ow = np.clip(np.rint(emb * beta), -127, 127).astype(np.int32)  # [vocab, d]
+        model.out_int8 = prepare(np.ascontiguousarray(ow.T), scalar('Wemb_QuantMultA'), beta,
+                                 model.out_b)
 
 
 class Collector:
@@ -177,32 +191,42 @@ class Collector:
 
 
 def greedy(model, src, sl=None, collect=None, factor=2.0, eos=0, unk=1):
-    x = torch.tensor([src])
-    mem, add = model.encode(x, torch.ones_like(x))
-    kvs = [L['ctx'].kv(mem) for L in model.dec]
-    states = [None] * len(model.dec)
+    """Greedy decoding of one sentence (ids with EOS). With the int8 weights of an export in the
+    model (Int8Sim), the forward pass is exact.py's, tarjama's float32 arithmetic."""
+    p = getattr(model, 'out_int8', None)
+    if p is not None:
+        ctx = exact.encode(model, src)
+        states = [torch.zeros(1, model.d) for _ in model.dec]
+    else:
+        x = torch.tensor([src])
+        mem, add = model.encode(x, torch.ones_like(x))
+        kvs = [L['ctx'].kv(mem) for L in model.dec]
+        states = [None] * len(model.dec)
     allowed = allowed_ids(sl, src, model.Wemb.shape[0]) if sl is not None else None
     W = model.Wemb if allowed is None else model.Wemb[allowed]
     b = model.out_b if allowed is None else model.out_b[allowed]
     cols = allowed if allowed is not None else torch.arange(model.Wemb.shape[0])
     unk_mask = cols == unk
+    if p is not None:  # the output layer's int8 product restricted to this sentence's columns
+        p = dict(p, w=p['w'][:, cols].contiguous(), pbias=p['pbias'][cols])
     max_steps = max(1, math.ceil(factor * len(src)))
     out, prev = [], -1
     for t in range(max_steps):
-        y = position_signal(1, model.d, t).unsqueeze(0)
-        if prev >= 0:
-            y = model.Wemb[prev].view(1, 1, -1) * math.sqrt(model.d) + y
-        for i, L in enumerate(model.dec):
-            y, states[i] = L['rnn'](y, states[i])
-            y = L['ctx'](y, kvs[i], add)
-            y = L['ffn'](y)
-        h = y[0]
+        if p is not None:
+            h = exact.decoder_step(model, ctx, prev, t, states)
+        else:
+            y = position_signal(1, model.d, t).unsqueeze(0)
+            if prev >= 0:
+                y = model.Wemb[prev].view(1, 1, -1) * math.sqrt(model.d) + y
+            for i, L in enumerate(model.dec):
+                y, states[i] = L['rnn'](y, states[i])
+                y = L['ctx'](y, kvs[i], add)
+                y = L['ffn'](y)
+            h = y[0]
         if collect is not None:
             collect.add('Wemb', h)
-        if getattr(model, 'out_int8', None) is not None:
-            alpha, e8, beta = model.out_int8
-            hq = torch.clamp(torch.round(h.double() * alpha), -127, 127)
-            s = ((hq @ e8[cols].t()) / (alpha * beta)).float() + b
+        if p is not None:
+            s = int8_product(h, p)
         else:
             s = h @ W.t() + b
         s = s[0].masked_fill(unk_mask, -float('inf'))

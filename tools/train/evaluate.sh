@@ -1,6 +1,7 @@
 #!/bin/sh
 # Agreement of the exported int8 model (tarjama) with the training framework's own greedy
-# decoding on FLORES devtest, then BLEU/chrF of the shipped models on FLORES-200 devtest,
+# decoding on FLORES devtest (PyTorch in float32 as trained, and PyTorch running the exported int8
+# weights with tarjama's arithmetic, tools/train/exact.py: that one must agree line for line), then BLEU/chrF of the shipped models on FLORES-200 devtest,
 # TICO-19 test and Tatoeba test, both directions.
 #
 #   tools/train/evaluate.sh WORK_DIR     (after run.sh; writes WORK_DIR/eval/ and prints a table)
@@ -42,7 +43,7 @@ for dir in ar-en en-ar; do
     done
     echo "agreement $dir flores devtest: tarjama int8 vs PyTorch float greedy" \
         "$(agree "$E/flores.$dir.tarjama" "$E/flores.$dir.torch-float")," \
-        "vs PyTorch with the exported int8 weights $(agree "$E/flores.$dir.tarjama" "$E/flores.$dir.torch-int8")"
+        "vs PyTorch running the export $(agree "$E/flores.$dir.tarjama" "$E/flores.$dir.torch-int8")"
 done
 
 printf '%-8s %-16s %8s %8s\n' pair testset BLEU chrF

@@ -27,18 +27,55 @@ class Linear(nn.Module):
         self.W = nn.Parameter(torch.empty(d_in, d_out))
         nn.init.xavier_uniform_(self.W)  # Marian's glorot_uniform
         self.b = nn.Parameter(torch.zeros(d_out)) if bias else None
-        self.int8 = None  # (alpha, int8 weights as float64 [in, out], q): see decode.Int8Sim
+        self.int8 = None  # dict(alpha, w int32 [in, out], unq, pbias): see decode.Int8Sim
 
     def forward(self, x):
         if self.int8 is not None:
-            # intgemm's product: activations quantised with the alpha, exact integer sums,
-            # scaled back by 1/(alpha q) (the shifted-uint8 trick gives the same sums).
-            alpha, wq, q = self.int8
-            xq = torch.clamp(torch.round(x.double() * alpha), -127, 127)
-            y = ((xq @ wq) / (alpha * q)).float()
-        else:
-            y = x @ self.W
+            return int8_product(x, self.int8)
+        y = x @ self.W
         return y + self.b if self.b is not None else y
+
+
+def quantize_shifted(x, alpha):
+    """intgemm's PrepareA for the shifted product: round(x * alpha) in float32 to nearest-even,
+    clamped to [-127, 127], plus 127 (uint8 0..254)."""
+    t = x.float() * torch.tensor(alpha, dtype=torch.float32)
+    return (torch.clamp(torch.round(t), -127, 127) + 127).to(torch.int32)
+
+
+def saturating_matmul(u, p):
+    """u [M, K] (0..254) x p['w'] [K, N] (-127..127): int32 sums of vpmaddubsw's pairs, each pair
+    of adjacent products (k, k+1) saturated to int16 before it is added up. The plain product is
+    exact in float64; only pairs whose weights could push past 32767 are computed apart and
+    corrected (their list is cached in p)."""
+    w = p['w']
+    if 'sat' not in p:
+        we, wo = w[0::2], w[1::2]
+        kk, jj = torch.nonzero(we.abs() + wo.abs() > 32767 // 254, as_tuple=True)
+        p['sat'] = (kk, jj, we[kk, jj], wo[kk, jj], w.double())
+    kk, jj, wek, wok, wd = p['sat']
+    out = u.double() @ wd
+    if len(kk):
+        pair = u[:, 0::2][:, kk] * wek + u[:, 1::2][:, kk] * wok
+        corr = (pair.clamp(-32768, 32767) - pair).t().double()
+        out += torch.zeros(wd.shape[1], u.shape[0], dtype=torch.float64).index_add_(0, jj, corr).t()
+    return out  # integers, exact in float64
+
+
+def fma32(a, b, c):
+    """float32 fma(a, b, c): the product of two floats is exact in float64, so one float64 add and
+    one rounding to float32 (double rounding is possible but needs a 29-bit tie)."""
+    return (a.double() * b.double() + c.double()).float()
+
+
+def int8_product(x, p):
+    """tarjama's (and intgemm's int8shiftAlphaAll) product: quantise, saturating integer sums,
+    then fma(float(sum), unquant, prepared bias) where the prepared bias folds in the shift."""
+    shape = x.shape
+    u = quantize_shifted(x.reshape(-1, shape[-1]), p['alpha'])
+    s = saturating_matmul(u, p)
+    y = fma32(s.float(), torch.tensor(p['unq'], dtype=torch.float32), p['pbias'])
+    return y.reshape(*shape[:-1], -1)
 
 
 class LayerNorm(nn.Module):

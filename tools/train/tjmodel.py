@@ -51,7 +51,9 @@ def saturating_matmul(u, p):
     w = p['w']
     if 'sat' not in p:
         we, wo = w[0::2], w[1::2]
-        kk, jj = torch.nonzero(we.abs() + wo.abs() > 32767 // 254, as_tuple=True)
+        # u >= 0, so a pair of opposite-signed weights stays within one product (<= 254 * 127).
+        kk, jj = torch.nonzero((we.abs() + wo.abs() > 32767 // 254) & (we * wo > 0),
+                               as_tuple=True)
         p['sat'] = (kk, jj, we[kk, jj], wo[kk, jj], w.double())
     kk, jj, wek, wok, wd = p['sat']
     out = u.double() @ wd
@@ -65,7 +67,7 @@ def saturating_matmul(u, p):
 def fma32(a, b, c):
     """float32 fma(a, b, c): the product of two floats is exact in float64, so one float64 add and
     one rounding to float32 (double rounding is possible but needs a 29-bit tie)."""
-    return (a.double() * b.double() + c.double()).float()
+    return torch.addcmul(c.double(), a.double(), b.double()).float()
 
 
 def int8_product(x, p):

@@ -7,7 +7,10 @@
 #                                         python3 with torch and numpy, and build/tarjama)
 #
 # Environment: MINUTES (training time of each direction, default 95; both directions train at
-# once, one thread each), SEED (default 1), THREADS (export and evaluation, default all cores),
+# once, one thread each), MAX_STEPS (stop the first stage at this update instead), MORE_MINUTES
+# (default 0: a second stage of that many minutes continuing from the first stage's last
+# checkpoint with SEED2, default 2; the shipped models are MAX_STEPS=2600 MORE_MINUTES=85),
+# SEED (default 1), THREADS (export and evaluation, default all cores),
 # SHARED (default ../shared), OUT (model folders, default models), BF16 (1: bfloat16 autocast,
 # default 1 where the CPU has AVX-512 BF16). With a CUDA GPU visible to PyTorch, training runs there.
 set -eu
@@ -15,7 +18,10 @@ WORK=${1:-work/train}
 SHARED=${SHARED:-../shared}
 OUT=${OUT:-models}
 MINUTES=${MINUTES:-95}
+MAX_STEPS=${MAX_STEPS:-1000000000}
+MORE_MINUTES=${MORE_MINUTES:-0}
 SEED=${SEED:-1}
+SEED2=${SEED2:-2}
 THREADS=${THREADS:-$(nproc)}
 TJ=${TJ:-build/tarjama}
 PY=${PYTHON:-python3}
@@ -38,12 +44,30 @@ for dir in ar-en en-ar; do
     [ -f "$WORK/$dir/final.pt" ] || $PY "$HERE/train.py" --data "$WORK/data.pt" \
         --out "$WORK/$dir" --directions $dir --max-minutes "$MINUTES" --lr 3e-4 --warmup 800 \
         --batch-tokens 1500 --emb-std 0.0625 --valid-every 200 --patience 100 --average 4 \
-        --names-per-epoch 15000 --threads 1 --seed "$SEED" $BF16_FLAG &
+        --names-per-epoch 15000 --threads 1 --seed "$SEED" --max-steps "$MAX_STEPS" $BF16_FLAG &
 done
 wait
 for dir in ar-en en-ar; do
     [ -f "$WORK/$dir/final.pt" ] || { echo "run.sh: training $dir failed" >&2; exit 1; }
 done
+# 2b. Optional second stage from the first stage's last checkpoint; the learning-rate schedule
+#    goes on where it stopped (--step-offset). Its final model replaces the first stage's.
+if [ "$MORE_MINUTES" != 0 ]; then
+    for dir in ar-en en-ar; do
+        [ -f "$WORK/$dir/more/final.pt" ] && continue
+        last=$(ls "$WORK/$dir"/ckpt-*.pt | tail -n 1)
+        step=$(basename "$last" .pt | sed 's/^ckpt-0*//')
+        $PY "$HERE/train.py" --data "$WORK/data.pt" --out "$WORK/$dir/more" --directions $dir \
+            --init "$last" --step-offset "$step" --max-minutes "$MORE_MINUTES" --lr 3e-4 \
+            --warmup 800 --batch-tokens 1500 --valid-every 200 --patience 100 --average 4 \
+            --names-per-epoch 15000 --threads 1 --seed "$SEED2" $BF16_FLAG &
+    done
+    wait
+    for dir in ar-en en-ar; do
+        [ -f "$WORK/$dir/more/final.pt" ] || { echo "run.sh: second stage of $dir failed" >&2; exit 1; }
+        cp "$WORK/$dir/more/final.pt" "$WORK/$dir/final.pt"
+    done
+fi
 # 3. Shortlists, export (alphas from decoding the dev set in that direction), model folders.
 for dir in ar-en en-ar; do
     s=${dir%-*}; pair=$(echo $dir | tr -d -)

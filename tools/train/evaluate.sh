@@ -24,15 +24,17 @@ agree() { # file1 file2 -> "identical/total"
 torch_decode() { # DIR: PyTorch greedy, float and with the exported int8 weights
     dir=$1; s=${dir%-*}; t=${dir#*-}; pair=$s$t
     src=$SHARED/eval/flores200-devtest.$s
-    [ -f "$E/flores.$dir.torch-float" ] ||
+    if [ ! -f "$E/flores.$dir.torch-float" ]; then
         $PY "$HERE/decode.py" --ckpt "$WORK/$dir/final.pt" --vocab "$VOCAB" --tarjama "$TJ" \
-            --shortlist "$OUT/$dir/lex.50.50.$pair.s2t.bin" < "$src" > "$E/flores.$dir.torch-float.tmp" &&
+            --shortlist "$OUT/$dir/lex.50.50.$pair.s2t.bin" < "$src" > "$E/flores.$dir.torch-float.tmp"
         mv "$E/flores.$dir.torch-float.tmp" "$E/flores.$dir.torch-float"
-    [ -f "$E/flores.$dir.torch-int8" ] ||
+    fi
+    if [ ! -f "$E/flores.$dir.torch-int8" ]; then
         $PY "$HERE/decode.py" --ckpt "$WORK/$dir/final.pt" --vocab "$VOCAB" --tarjama "$TJ" \
             --shortlist "$OUT/$dir/lex.50.50.$pair.s2t.bin" \
-            --int8 "$OUT/$dir/model.$pair.intgemm.alphas.bin" < "$src" > "$E/flores.$dir.torch-int8.tmp" &&
+            --int8 "$OUT/$dir/model.$pair.intgemm.alphas.bin" < "$src" > "$E/flores.$dir.torch-int8.tmp"
         mv "$E/flores.$dir.torch-int8.tmp" "$E/flores.$dir.torch-int8"
+    fi
 }
 torch_decode ar-en & torch_decode en-ar & wait
 for dir in ar-en en-ar; do
@@ -44,6 +46,13 @@ for dir in ar-en en-ar; do
     echo "agreement $dir flores devtest: tarjama int8 vs PyTorch float greedy" \
         "$(agree "$E/flores.$dir.tarjama" "$E/flores.$dir.torch-float")," \
         "vs PyTorch running the export $(agree "$E/flores.$dir.tarjama" "$E/flores.$dir.torch-int8")"
+    # PyTorch running the export computes what tarjama computes (exact.py): any differing line is
+    # a bug in the export, in tarjama or in exact.py, so the evaluation stops there.
+    if ! cmp -s "$E/flores.$dir.tarjama" "$E/flores.$dir.torch-int8"; then
+        echo "evaluate: $dir: tarjama and PyTorch running the export differ:" >&2
+        diff "$E/flores.$dir.tarjama" "$E/flores.$dir.torch-int8" | head -4 >&2
+        exit 1
+    fi
 done
 
 printf '%-8s %-16s %8s %8s\n' pair testset BLEU chrF

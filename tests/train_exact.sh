@@ -11,11 +11,8 @@ shared=${TJ_SHARED:-$root/../shared}
 fx=$shared/fixtures/tiny-aren
 if [ ! -x "$bin" ]; then echo "skipped: tarjama binary not found at $bin"; exit 77; fi
 if [ ! -d "$fx" ]; then echo "skipped: $fx not found (../shared is not beside the repository)"; exit 77; fi
-PY=
-for p in python3 /usr/bin/python3; do
-    if command -v $p > /dev/null 2>&1 && $p -c 'import torch, numpy' 2> /dev/null; then PY=$p; break; fi
-done
-if [ -z "$PY" ]; then echo "skipped: python3 with torch and numpy not found"; exit 77; fi
+. "$root/tests/tools/python.sh"
+find_python "torch, numpy"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tj_exact.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 

@@ -9,11 +9,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED=${TJ_SHARED:-$ROOT/../shared}
 FX=$SHARED/fixtures/tiny-aren
 if [ ! -d "$FX" ]; then echo "skipped: ../shared not found"; exit 77; fi
-PY=
-for p in python3 /usr/bin/python3; do
-    if command -v $p > /dev/null 2>&1 && $p -c 'import numpy' 2> /dev/null; then PY=$p; break; fi
-done
-if [ -z "$PY" ]; then echo "skipped: python3 with numpy not found"; exit 77; fi
+. "$ROOT/tests/tools/python.sh"
+find_python numpy
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$ROOT/tools/train"

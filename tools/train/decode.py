@@ -152,8 +152,10 @@ class Int8Sim:
         def prepare(w, alpha, beta, bias):
             v = (-f32(1) * ((f32(127) / alpha) * (f32(127) / beta))) / f32(127)
             sums = torch.from_numpy(w.sum(axis=0).astype(np.float32))
-            b = torch.zeros_like(sums) if bias is None else bias.detach().float()
-            pbias = fma32(sums, torch.tensor(v), b) if bias is not None else sums * float(v)
+            if bias is None:
+                pbias = sums * float(v)
+            else:
+                pbias = fma32(sums, torch.tensor(v), bias.detach().float())
             return dict(alpha=float(alpha), w=torch.from_numpy(w), unq=float(f32(1) / (alpha * beta)),
                         pbias=pbias)
 
@@ -203,12 +205,14 @@ def greedy(model, src, sl=None, collect=None, factor=2.0, eos=0, unk=1):
         kvs = [L['ctx'].kv(mem) for L in model.dec]
         states = [None] * len(model.dec)
     allowed = allowed_ids(sl, src, model.Wemb.shape[0]) if sl is not None else None
-    W = model.Wemb if allowed is None else model.Wemb[allowed]
-    b = model.out_b if allowed is None else model.out_b[allowed]
     cols = allowed if allowed is not None else torch.arange(model.Wemb.shape[0])
     unk_mask = cols == unk
-    if p is not None:  # the output layer's int8 product restricted to this sentence's columns
+    # The output layer restricted to this sentence's columns.
+    if p is not None:
         p = dict(p, w=p['w'][:, cols].contiguous(), pbias=p['pbias'][cols])
+    else:
+        W = model.Wemb if allowed is None else model.Wemb[allowed]
+        b = model.out_b if allowed is None else model.out_b[allowed]
     max_steps = max(1, math.ceil(factor * len(src)))
     out, prev = [], -1
     for t in range(max_steps):

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Agreement of the exported int8 model (tarjama) with the training framework's own greedy
 # decoding on FLORES devtest (PyTorch in float32 as trained, and PyTorch running the exported int8
-# weights with tarjama's arithmetic, tools/train/exact.py: that one must agree line for line), then BLEU/chrF of the shipped models on FLORES-200 devtest,
-# TICO-19 test and Tatoeba test, both directions.
+# weights with tarjama's arithmetic, tools/train/exact.py: that one must agree line for line),
+# then BLEU/chrF of the shipped models on FLORES-200 devtest, TICO-19 test and Tatoeba test, both
+# directions.
 #
 #   tools/train/evaluate.sh WORK_DIR     (after run.sh; writes WORK_DIR/eval/ and prints a table)
 set -eu

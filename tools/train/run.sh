@@ -34,6 +34,9 @@ fi
 BF16_FLAG=
 [ "$BF16" = 1 ] && BF16_FLAG=--bf16
 mkdir -p "$WORK"
+# The recipe both training stages share (one thread each: the two directions train at once).
+RECIPE="--lr 3e-4 --warmup 800 --batch-tokens 1500 --valid-every 200 --patience 100 --average 4
+    --names-per-epoch 15000 --threads 1 $BF16_FLAG"
 
 [ -f "$WORK/data.pt" ] || $PY "$HERE/prep.py" --corpus "$SHARED/corpus" --tarjama "$TJ" --out "$WORK"
 # 1-2. One model per direction, both at once. Small batches (more updates for the compute), a
@@ -42,9 +45,8 @@ mkdir -p "$WORK"
 #    validation loss identical with shuffled sources). train.py logs that "source gain".
 for dir in ar-en en-ar; do
     [ -f "$WORK/$dir/final.pt" ] || $PY "$HERE/train.py" --data "$WORK/data.pt" \
-        --out "$WORK/$dir" --directions $dir --max-minutes "$MINUTES" --lr 3e-4 --warmup 800 \
-        --batch-tokens 1500 --emb-std 0.0625 --valid-every 200 --patience 100 --average 4 \
-        --names-per-epoch 15000 --threads 1 --seed "$SEED" --max-steps "$MAX_STEPS" $BF16_FLAG &
+        --out "$WORK/$dir" --directions $dir --max-minutes "$MINUTES" --max-steps "$MAX_STEPS" \
+        --emb-std 0.0625 --seed "$SEED" $RECIPE &
 done
 wait
 for dir in ar-en en-ar; do
@@ -58,9 +60,8 @@ if [ "$MORE_MINUTES" != 0 ]; then
         last=$(ls "$WORK/$dir"/ckpt-*.pt | tail -n 1)
         step=$(basename "$last" .pt | sed 's/^ckpt-0*//')
         $PY "$HERE/train.py" --data "$WORK/data.pt" --out "$WORK/$dir/more" --directions $dir \
-            --init "$last" --step-offset "$step" --max-minutes "$MORE_MINUTES" --lr 3e-4 \
-            --warmup 800 --batch-tokens 1500 --valid-every 200 --patience 100 --average 4 \
-            --names-per-epoch 15000 --threads 1 --seed "$SEED2" $BF16_FLAG &
+            --init "$last" --step-offset "$step" --max-minutes "$MORE_MINUTES" --seed "$SEED2" \
+            $RECIPE &
     done
     wait
     for dir in ar-en en-ar; do

@@ -16,7 +16,9 @@ find_python "torch, numpy"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tj_exact.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
 
-head -n 100 "$fx/src/tico19-test-500.ar" > "$tmp/src"
+# The first 100 lines, plus three (267, 296, 447) whose output depends on summing the attention
+# products in OpenBLAS's order (src/nn/sgemm_order.c) rather than in one chain.
+sed -n '1,100p;267p;296p;447p' "$fx/src/tico19-test-500.ar" > "$tmp/src"
 "$bin" translate -m "$fx/model" --split line --threads 1 "$tmp/src" > "$tmp/tarjama" || {
     echo "FAIL: tarjama translate"; exit 1; }
 $PY "$root/tools/train/decode.py" --ckpt "$fx/float/model.aren.npz" --vocab "$fx/model/vocab.aren.spm" \
@@ -25,7 +27,7 @@ $PY "$root/tools/train/decode.py" --ckpt "$fx/float/model.aren.npz" --vocab "$fx
     echo "FAIL: decode.py: $(tail -1 "$tmp/err")"; exit 1; }
 n=$(wc -l < "$tmp/src")
 same=$(paste -d '\t' "$tmp/tarjama" "$tmp/torch" | awk -F'\t' '$1 == $2 { n++ } END { print n + 0 }')
-echo "exact.py vs tarjama, tiny-aren int8, first $n TICO-19 lines: $same/$n identical"
+echo "exact.py vs tarjama, tiny-aren int8, $n TICO-19 lines: $same/$n identical"
 if [ "$same" != "$n" ] || [ "$(wc -l < "$tmp/torch")" != "$n" ]; then
     diff "$tmp/tarjama" "$tmp/torch" | head -6
     echo "FAIL: PyTorch with tarjama's arithmetic differs from tarjama"

@@ -8,6 +8,7 @@
 #include "nn/ops.h"
 #include "nn/fma.h"
 #include "nn/gemm_f32.h"
+#include "nn/sgemm_order.h"
 #include "util/error.h"
 
 /* y[M][out] = x[M][in] · W + b through the shifted int8 product. */
@@ -24,22 +25,26 @@ static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_
 
 /* Multi-head attention core, float32 (Marian's bdot): queries q[Tq][d] against keys kt, stored
  * transposed ([d][Tk], so each head's block is a contiguous [dh][Tk] matrix), and values v[Tk][d]
- * -> out[Tq][d]. scores needs Tq*Tk floats. Both products accumulate over their inner index in
- * order with fused multiply-adds, as the BLAS sgemm kernels behind Marian's bdot do; the scale
- * multiplies the finished sum (sgemm's alpha). */
+ * -> out[Tq][d]. scores needs Tq*Tk floats. The products are summed in the order of the
+ * reference's BLAS (nn/sgemm_order.h), which depends on the shape of each product: the encoder
+ * multiplies all Tq queries of a head at once, the decoder each hypothesis' query on its own
+ * (Marian batches beam hypotheses as separate matrices), so per_row is set there. The scale is
+ * sgemm's alpha. */
 static void attention(const tj_model *m, const float *q, int Tq, const float *kt, const float *v,
-                      int Tk, float *scores, float *out)
+                      int Tk, float *scores, float *out, int per_row)
 {
-    size_t d = (size_t)m->d, dh = d / (size_t)m->heads, n = (size_t)Tq * Tk;
+    size_t d = (size_t)m->d, dh = d / (size_t)m->heads;
     float scale = 1.0f / sqrtf((float)dh);
-    for (size_t h = 0; h < (size_t)m->heads; h++) {
-        tj_sgemm(q + h * dh, d, (size_t)Tq, dh, kt + h * dh * Tk, (size_t)Tk, (size_t)Tk, NULL,
-                 scores, (size_t)Tk);
-        for (size_t i = 0; i < n; i++) scores[i] = scale * scores[i];
-        tj_softmax_rows(scores, (size_t)Tq, (size_t)Tk);
-        tj_sgemm(scores, (size_t)Tk, (size_t)Tq, (size_t)Tk, v + h * dh, d, dh, NULL, out + h * dh,
-                 d);
-    }
+    size_t step = per_row ? 1 : (size_t)Tq;
+    for (size_t h = 0; h < (size_t)m->heads; h++)
+        for (size_t r = 0; r < (size_t)Tq; r += step) {
+            float *s = scores + r * Tk;
+            tj_sgemm_ordered(q + r * d + h * dh, d, step, dh, kt + h * dh * Tk, (size_t)Tk,
+                             (size_t)Tk, scale, s, (size_t)Tk);
+            tj_softmax_rows(s, step, (size_t)Tk);
+            tj_sgemm_ordered(s, (size_t)Tk, step, (size_t)Tk, v + h * dh, d, dh, 1.0f,
+                             out + r * d + h * dh, d);
+        }
 }
 
 /* dst[d][rows] = src[rows][d]ᵀ: keys are kept transposed for attention. */
@@ -148,7 +153,7 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
         affine(&a->k, x, L, k, c->qbuf);
         affine(&a->v, x, L, v, c->qbuf);
         transpose(k, L, d, kt);
-        attention(m, q, L, kt, v, L, c->scores, o);
+        attention(m, q, L, kt, v, L, c->scores, o, 0);
         affine(&a->o, o, L, q, c->qbuf);
         tj_add(q, x, ld);
         tj_layernorm(q, x, (size_t)L, (size_t)d, a->norm.gamma, a->norm.beta, 1e-6f);
@@ -192,7 +197,7 @@ TJ_FMA_CLONES void tj_decoder_step(tj_sentence_ctx *c, const int *prev, int t, i
         /* Context attention against the cached encoder keys/values. */
         affine(&D->ctx.q, y1, rows, tmp, c->qbuf);
         attention(m, tmp, rows, c->ctx_k + (size_t)l * ld, c->ctx_v + (size_t)l * ld, L, c->scores,
-                  att);
+                  att, 1);
         affine(&D->ctx.o, att, rows, tmp, c->qbuf);
         tj_add(tmp, y1, (size_t)rows * d);
         tj_layernorm(tmp, y, (size_t)rows, (size_t)d, D->ctx.norm.gamma, D->ctx.norm.beta, 1e-6f);

@@ -2,7 +2,7 @@
 
 decode.py --int8 uses this to decode an exported model the way tarjama computes it: the int8
 products of tjmodel.int8_product, and every float32 step between them in tarjama's order
-(src/decode/transformer.c, src/nn/ops.c, src/nn/gemm_f32.c): sums accumulated in the same lanes
+(src/decode/transformer.c, src/nn/ops.c, src/nn/sgemm_order.c): sums accumulated in the same lanes
 and order, the fused multiply-adds where tarjama (after Marian) fuses, the Cephes exp of Marian's
 vectorised softmax, glibc's expf/sinf/cosf called through ctypes. Then any disagreement between
 this decoding and tarjama's output on the same .bin points at a bug in the export, in tarjama or
@@ -105,13 +105,71 @@ def layernorm(x, gamma, beta, eps=1e-6):
     return fma32(gamma.detach()[None, :] * rs, x - mean, beta.detach()[None, :])
 
 
-def sgemm(a, b):
-    """tj_sgemm: every output accumulates over k in order with fused multiply-adds, from 0.
+def _chunk(left, q, later):
+    """Length of OpenBLAS's next k or column chunk (src/nn/sgemm_order.c:chunk)."""
+    if left >= 2 * q:
+        return q
+    if left > q:
+        return (((left + 1) // 2 if later else left // 2) + 7) // 8 * 8
+    return left
+
+
+def _two_chains(M, N):
+    """[M, N] bool: the outputs OpenBLAS's Haswell sgemm kernel sums as an even and an odd chain
+    (src/nn/sgemm_order.c: row blocks of 12/8/4/rest, column groups of 8)."""
+    mask = np.zeros((M, N), dtype=bool)
+    j0 = 0
+    while j0 < N:
+        mw = _chunk(N - j0, 320, j0 > 0)
+        groups = mw // 8
+        last = groups - 1
+        i0 = 0
+        while i0 < M:
+            left = M - i0
+            nb = 12 if left >= 12 else 8 if left >= 8 else 4 if left > 4 else left
+            for r in range(nb):
+                for g in range(groups):
+                    if nb in (4, 8):
+                        two = True
+                    elif nb == 12 and mw >= 16:
+                        two = (g == 0 or (g == last and last % 2 == 1)) if r < 6 else \
+                            (g == last and last % 2 == 0)
+                    else:
+                        two = False
+                    if two:
+                        mask[i0 + r, j0 + 8 * g:j0 + 8 * g + 8] = True
+            i0 += nb
+        j0 += mw
+    return torch.from_numpy(mask)
+
+
+def sgemm_ordered(a, b, alpha):
+    """tj_sgemm_ordered: alpha * a @ b summed in the order of OpenBLAS's Haswell kernel.
     a [..., M, K], b [..., K, N] (leading dimensions batched, e.g. attention heads)."""
-    acc = torch.zeros(*a.shape[:-1], b.shape[-1], dtype=torch.float32)
-    for k in range(a.shape[-1]):
-        acc = fma32(a[..., k:k + 1], b[..., k:k + 1, :], acc)
-    return acc
+    M, K = a.shape[-2:]
+    shape = (*a.shape[:-1], b.shape[-1])
+    mask = _two_chains(M, b.shape[-1])
+    y = torch.zeros(shape, dtype=torch.float32)
+    k0 = 0
+    while k0 < K:
+        kl = _chunk(K - k0, 320, False)
+        seq = torch.zeros(shape, dtype=torch.float32)
+        for k in range(k0, k0 + kl):
+            seq = fma32(a[..., k:k + 1], b[..., k:k + 1, :], seq)
+        part = seq
+        if kl >= 8 and bool(mask.any()):
+            even = torch.zeros(shape, dtype=torch.float32)
+            odd = torch.zeros(shape, dtype=torch.float32)
+            pairs_end = k0 + kl // 8 * 8
+            for k in range(k0, pairs_end, 2):
+                even = fma32(a[..., k:k + 1], b[..., k:k + 1, :], even)
+                odd = fma32(a[..., k + 1:k + 2], b[..., k + 1:k + 2, :], odd)
+            for k in range(pairs_end, k0 + kl):
+                even = fma32(a[..., k:k + 1], b[..., k:k + 1, :], even)
+            part = torch.where(mask, even + odd, seq)
+        y = fma32(alpha if torch.is_tensor(alpha) else c(alpha), part, y)
+        k0 += kl
+    return y
 
 
 _pos_cache = {}
@@ -151,9 +209,9 @@ def attention(model, q, kt, v):
     qh = q.view(Tq, H, dh).transpose(0, 1)              # [H, Tq, dh]
     kh = kt.view(H, dh, -1)                             # [H, dh, Tk]
     vh = v.view(-1, H, dh).transpose(0, 1)              # [H, Tk, dh]
-    s = scale * sgemm(qh, kh)                           # [H, Tq, Tk]
+    s = sgemm_ordered(qh, kh, scale)                    # [H, Tq, Tk]
     a = softmax_rows(s.reshape(H * Tq, -1)).view(H, Tq, -1)
-    return sgemm(a, vh).transpose(0, 1).reshape(Tq, d)
+    return sgemm_ordered(a, vh, 1.0).transpose(0, 1).reshape(Tq, d)
 
 
 def ffn(f, x):

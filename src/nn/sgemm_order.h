@@ -1,0 +1,25 @@
+/* Attention products (Marian's bdot) summed in the order of the reference's BLAS.
+ *
+ * The reference marian-decoder ran its float32 attention products through OpenBLAS, whose AVX2
+ * (Haswell/Zen) sgemm kernel does not add every output's products in one chain: for some blocks
+ * of the output it keeps two chains, even and odd k, and adds them at the end. Which outputs get
+ * which order follows from how the OpenBLAS driver cuts the product into kernel calls and how the
+ * kernel walks its block; tj_sgemm_ordered reproduces that choice, so every output is rounded
+ * exactly as in the reference. See docs/parity.md ("Attention products"). */
+#ifndef TJ_NN_SGEMM_ORDER_H
+#define TJ_NN_SGEMM_ORDER_H
+
+#include <stddef.h>
+
+/* y[i][j] = alpha · Σ_k x[i][k]·W[k][j] for i < M, j < N, k < K, as OpenBLAS computes the
+ * row-major product on one thread (cblas_sgemm with beta 0). Rows of x, W and y are ldx, ldw and
+ * ldy floats apart. Uses AVX2+FMA when the CPU has them; the result is the same bits either
+ * way. */
+void tj_sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const float *W, size_t ldw,
+                      size_t N, float alpha, float *y, size_t ldy);
+
+/* The portable path, exposed so tests can compare both. */
+void tj_sgemm_ordered_scalar(const float *x, size_t ldx, size_t M, size_t K, const float *W,
+                             size_t ldw, size_t N, float alpha, float *y, size_t ldy);
+
+#endif

@@ -1,0 +1,127 @@
+/* tj_sgemm_ordered: the attention products summed in the reference BLAS's order.
+ *
+ * 1. Hand-derived cases: x is all ones and one column of W holds +2^30 at k = 0, -2^30 at k = 1
+ *    and ones elsewhere. Summed in one chain the big pair cancels first and the 14 later ones
+ *    survive (14); summed as an even and an odd chain, each chain swallows its ones (2^30 + 1
+ *    rounds back to 2^30) and the chains cancel (0). Which outputs get which order is spelt out
+ *    in src/nn/sgemm_order.c.
+ * 2. The AVX2 and portable paths give the same bits.
+ * 3. Where Debian's OpenBLAS is installed (libopenblas0), its cblas_sgemm with the Haswell
+ *    kernel on one thread, the reference's BLAS, gives the same bits on random shapes. */
+#include <dlfcn.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "nn/sgemm_order.h"
+
+static float W[16 * 24], X[12 * 16], Y[12 * 24];
+
+/* Every column gets the cancelling pair; y for M rows, N columns, K = 16. */
+static void run_cancel(size_t M, size_t N)
+{
+    for (size_t i = 0; i < M * 16; i++) X[i] = 1.0f;
+    for (size_t k = 0; k < 16; k++)
+        for (size_t j = 0; j < N; j++) W[k * N + j] = k == 0 ? 0x1p30f : k == 1 ? -0x1p30f : 1.0f;
+    tj_sgemm_ordered(X, 16, M, 16, W, N, N, 1.0f, Y, N);
+}
+
+/* two_chain_map has one character per row and group of 8 columns: '2' where the outputs are
+ * summed in two chains (expect 0), 's' where in one (expect 14). */
+static void expect(size_t M, size_t N, const char *two_chain_map)
+{
+    run_cancel(M, N);
+    for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++) {
+            float want = two_chain_map[i * (N / 8) + j / 8] == '2' ? 0.0f : 14.0f;
+            CHECK(Y[i * N + j] == want, "M=%zu N=%zu y[%zu][%zu] = %g, want %g", M, N, i, j,
+                  Y[i * N + j], want);
+        }
+}
+
+static uint32_t rng = 12345;
+static float rnd(void)
+{
+    rng = rng * 1664525u + 1013904223u;
+    float u = (float)(rng >> 8) / 16777216.0f * 2.0f - 1.0f;
+    return ldexpf(u, (int)(rng >> 29) - 3);
+}
+
+typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
+                               const float *, int, float, float *, int);
+
+static void random_shapes(cblas_sgemm_fn blas)
+{
+    for (int t = 0; t < 300; t++) {
+        size_t M = 1 + rng % 60, N = 1 + (rng >> 8) % 140, K = 1 + (rng >> 16) % 120;
+        if (t % 10 == 0) K = 300 + (rng >> 4) % 600; /* several k chunks */
+        size_t ldw = N + (t % 3);
+        float *x = malloc(M * K * sizeof(float)), *w = malloc(K * ldw * sizeof(float));
+        float *a = malloc(M * N * sizeof(float)), *b = malloc(M * N * sizeof(float));
+        for (size_t i = 0; i < M * K; i++) x[i] = rnd();
+        for (size_t i = 0; i < K * ldw; i++) w[i] = rnd();
+        float alpha = t % 2 ? 0.17677669f : 1.0f;
+        tj_sgemm_ordered(x, K, M, K, w, ldw, N, alpha, a, N);
+        tj_sgemm_ordered_scalar(x, K, M, K, w, ldw, N, alpha, b, N);
+        CHECK(memcmp(a, b, M * N * sizeof(float)) == 0, "SIMD and scalar differ, M=%zu N=%zu K=%zu",
+              M, N, K);
+        if (blas) {
+            /* row-major (101), no transposes (111), beta 0 */
+            blas(101, 111, 111, (int)M, (int)N, (int)K, alpha, x, (int)K, w, (int)ldw, 0.0f, b,
+                 (int)N);
+            size_t bad = 0;
+            for (size_t i = 0; i < M * N; i++) bad += a[i] != b[i];
+            CHECK(bad == 0, "OpenBLAS differs on %zu of %zu outputs, M=%zu N=%zu K=%zu", bad, M * N,
+                  M, N, K);
+        }
+        free(x), free(w), free(a), free(b);
+    }
+}
+
+int main(void)
+{
+    /* One row: one chain. */
+    expect(1, 8, "s");
+    /* A 4-row block: every full group in two chains. */
+    expect(4, 8, "2222");
+    /* Three rows: blocks of 2 and 1, one chain. */
+    expect(3, 16, "ssssss");
+    /* A 12-row block over 2 groups (last group 1, odd): first 6 rows both groups, rest none. */
+    expect(12, 16,
+           "222222222222"
+           "ssssssssssss");
+    /* Over 3 groups (last group 2, even): rows 0-5 group 0, rows 6-11 group 2. */
+    expect(12, 24,
+           "2ss2ss2ss2ss2ss2ss"
+           "ss2ss2ss2ss2ss2ss2");
+    /* 20 rows = a 12-row block then an 8-row block (all groups two chains). */
+    {
+        char map[20 * 2 + 1];
+        for (int i = 0; i < 20; i++) {
+            map[2 * i] = i < 12 ? (i < 6 ? '2' : 's') : '2';
+            map[2 * i + 1] = i < 12 ? (i < 6 ? '2' : 's') : '2';
+        }
+        map[40] = 0;
+        expect(20, 16, map);
+    }
+
+    cblas_sgemm_fn blas = NULL;
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        /* Read by OpenBLAS when it loads: the reference's kernel, one thread. */
+        setenv("OPENBLAS_CORETYPE", "Haswell", 1);
+        setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        setenv("OMP_NUM_THREADS", "1", 1);
+        void *h = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
+        if (h) blas = (cblas_sgemm_fn)(uintptr_t)dlsym(h, "cblas_sgemm");
+    }
+#endif
+    if (!blas)
+        printf("note: libopenblas.so.0 not found (or no AVX2): OpenBLAS comparison skipped\n");
+    random_shapes(blas);
+    if (failures == 0)
+        printf("sgemm_order: ok%s\n", blas ? " (bit-identical to OpenBLAS's Haswell kernel)" : "");
+    return failures != 0;
+}

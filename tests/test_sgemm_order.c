@@ -7,7 +7,9 @@
  *    in src/nn/sgemm_order.c.
  * 2. The AVX2 and portable paths give the same bits.
  * 3. Where Debian's OpenBLAS is installed (libopenblas0), its cblas_sgemm with the Haswell
- *    kernel on one thread, the reference's BLAS, gives the same bits on random shapes. */
+ *    kernel, the reference's BLAS, gives the same bits on random shapes and on the shapes of
+ *    attention, on 1, 2, 4 and 8 threads (OpenBLAS splits large products between threads, and
+ *    the split decides the order too). */
 #include <dlfcn.h>
 #include <math.h>
 #include <stdint.h>
@@ -25,7 +27,7 @@ static void run_cancel(size_t M, size_t N)
     for (size_t i = 0; i < M * 16; i++) X[i] = 1.0f;
     for (size_t k = 0; k < 16; k++)
         for (size_t j = 0; j < N; j++) W[k * N + j] = k == 0 ? 0x1p30f : k == 1 ? -0x1p30f : 1.0f;
-    tj_sgemm_ordered(X, 16, M, 16, W, N, N, 1.0f, Y, N);
+    tj_sgemm_ordered(X, 16, M, 16, W, N, N, 1.0f, Y, N, 1);
 }
 
 /* two_chain_map has one character per row and group of 8 columns: '2' where the outputs are
@@ -51,32 +53,45 @@ static float rnd(void)
 
 typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
                                const float *, int, float, float *, int);
+typedef void (*set_threads_fn)(int);
+typedef int (*get_threads_fn)(void);
 
-static void random_shapes(cblas_sgemm_fn blas)
+/* One product of random values: SIMD and scalar paths agree, and agree with OpenBLAS on
+ * `threads` threads when blas is given. */
+static void compare(cblas_sgemm_fn blas, size_t M, size_t N, size_t K, size_t threads, float alpha)
 {
-    for (int t = 0; t < 300; t++) {
+    size_t ldw = N + K % 3;
+    float *x = malloc(M * K * sizeof(float)), *w = malloc(K * ldw * sizeof(float));
+    float *a = malloc(M * N * sizeof(float)), *b = malloc(M * N * sizeof(float));
+    for (size_t i = 0; i < M * K; i++) x[i] = rnd();
+    for (size_t i = 0; i < K * ldw; i++) w[i] = rnd();
+    tj_sgemm_ordered(x, K, M, K, w, ldw, N, alpha, a, N, threads);
+    tj_sgemm_ordered_scalar(x, K, M, K, w, ldw, N, alpha, b, N, threads);
+    CHECK(memcmp(a, b, M * N * sizeof(float)) == 0,
+          "SIMD and scalar differ, M=%zu N=%zu K=%zu threads=%zu", M, N, K, threads);
+    if (blas) {
+        /* row-major (101), no transposes (111), beta 0 */
+        blas(101, 111, 111, (int)M, (int)N, (int)K, alpha, x, (int)K, w, (int)ldw, 0.0f, b, (int)N);
+        size_t bad = 0;
+        for (size_t i = 0; i < M * N; i++) bad += a[i] != b[i];
+        CHECK(bad == 0, "OpenBLAS differs on %zu of %zu outputs, M=%zu N=%zu K=%zu threads=%zu",
+              bad, M * N, M, N, K, threads);
+    }
+    free(x), free(w), free(a), free(b);
+}
+
+static void random_shapes(cblas_sgemm_fn blas, size_t threads)
+{
+    for (int t = 0; t < 200; t++) {
         size_t M = 1 + rng % 60, N = 1 + (rng >> 8) % 140, K = 1 + (rng >> 16) % 120;
         if (t % 10 == 0) K = 300 + (rng >> 4) % 600; /* several k chunks */
-        size_t ldw = N + (t % 3);
-        float *x = malloc(M * K * sizeof(float)), *w = malloc(K * ldw * sizeof(float));
-        float *a = malloc(M * N * sizeof(float)), *b = malloc(M * N * sizeof(float));
-        for (size_t i = 0; i < M * K; i++) x[i] = rnd();
-        for (size_t i = 0; i < K * ldw; i++) w[i] = rnd();
-        float alpha = t % 2 ? 0.17677669f : 1.0f;
-        tj_sgemm_ordered(x, K, M, K, w, ldw, N, alpha, a, N);
-        tj_sgemm_ordered_scalar(x, K, M, K, w, ldw, N, alpha, b, N);
-        CHECK(memcmp(a, b, M * N * sizeof(float)) == 0, "SIMD and scalar differ, M=%zu N=%zu K=%zu",
-              M, N, K);
-        if (blas) {
-            /* row-major (101), no transposes (111), beta 0 */
-            blas(101, 111, 111, (int)M, (int)N, (int)K, alpha, x, (int)K, w, (int)ldw, 0.0f, b,
-                 (int)N);
-            size_t bad = 0;
-            for (size_t i = 0; i < M * N; i++) bad += a[i] != b[i];
-            CHECK(bad == 0, "OpenBLAS differs on %zu of %zu outputs, M=%zu N=%zu K=%zu", bad, M * N,
-                  M, N, K);
-        }
-        free(x), free(w), free(a), free(b);
+        compare(blas, M, N, K, threads, t % 2 ? 0.17677669f : 1.0f);
+    }
+    /* Attention in the encoder of an L-token sentence: scores L x L over 32, context L x 32
+     * over L; past 262144 multiply-adds OpenBLAS splits them between threads. */
+    for (size_t L = 85; L < 400; L += 13 + L % 7) {
+        compare(blas, L, L, 32, threads, 0.17677669f);
+        compare(blas, L, 32, L, threads, 1.0f);
     }
 }
 
@@ -108,20 +123,38 @@ int main(void)
     }
 
     cblas_sgemm_fn blas = NULL;
+    set_threads_fn set_threads = NULL;
+    get_threads_fn get_threads = NULL;
 #if defined(__x86_64__)
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        /* Read by OpenBLAS when it loads: the reference's kernel, one thread. */
+        /* Read by OpenBLAS when it loads: the reference's (Haswell) kernel. */
         setenv("OPENBLAS_CORETYPE", "Haswell", 1);
-        setenv("OPENBLAS_NUM_THREADS", "1", 1);
-        setenv("OMP_NUM_THREADS", "1", 1);
         void *h = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
-        if (h) blas = (cblas_sgemm_fn)(uintptr_t)dlsym(h, "cblas_sgemm");
+        if (h) {
+            blas = (cblas_sgemm_fn)(uintptr_t)dlsym(h, "cblas_sgemm");
+            set_threads = (set_threads_fn)(uintptr_t)dlsym(h, "openblas_set_num_threads");
+            get_threads = (get_threads_fn)(uintptr_t)dlsym(h, "openblas_get_num_threads");
+            if (!set_threads || !get_threads) blas = NULL;
+        }
     }
 #endif
     if (!blas)
         printf("note: libopenblas.so.0 not found (or no AVX2): OpenBLAS comparison skipped\n");
-    random_shapes(blas);
+    int compared = 0;
+    for (size_t threads = 1; threads <= 8; threads *= 2) {
+        cblas_sgemm_fn with = NULL;
+        if (blas) {
+            set_threads((int)threads);
+            if ((size_t)get_threads() == threads)
+                with = blas, compared++;
+            else
+                printf("note: OpenBLAS would not run %zu threads here; compared without it\n",
+                       threads);
+        }
+        random_shapes(with, threads);
+    }
     if (failures == 0)
-        printf("sgemm_order: ok%s\n", blas ? " (bit-identical to OpenBLAS's Haswell kernel)" : "");
+        printf("sgemm_order: ok (%d thread counts compared with OpenBLAS's Haswell kernel)\n",
+               compared);
     return failures != 0;
 }

@@ -30,6 +30,11 @@ static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_
  * multiplies all Tq queries of a head at once, the decoder each hypothesis' query on its own
  * (Marian batches beam hypotheses as separate matrices), so per_row is set there. The scale is
  * sgemm's alpha. */
+/* The reference's OpenBLAS split products of more than 262144 multiply-adds (encoder attention
+ * of sentences past 90 tokens) between its threads, and the split changes the summation order.
+ * The fixtures match two threads (a two-core machine): over the 12 greedy fixture cases, 66 lines
+ * differ with 2, 72 with 1, 72-74 with 3, 4, 6, 8 or 16 (docs/parity.md). */
+#define REF_BLAS_THREADS 2
 static void attention(const tj_model *m, const float *q, int Tq, const float *kt, const float *v,
                       int Tk, float *scores, float *out, int per_row)
 {
@@ -40,10 +45,10 @@ static void attention(const tj_model *m, const float *q, int Tq, const float *kt
         for (size_t r = 0; r < (size_t)Tq; r += step) {
             float *s = scores + r * Tk;
             tj_sgemm_ordered(q + r * d + h * dh, d, step, dh, kt + h * dh * Tk, (size_t)Tk,
-                             (size_t)Tk, scale, s, (size_t)Tk);
+                             (size_t)Tk, scale, s, (size_t)Tk, REF_BLAS_THREADS);
             tj_softmax_rows(s, step, (size_t)Tk);
             tj_sgemm_ordered(s, (size_t)Tk, step, (size_t)Tk, v + h * dh, d, dh, 1.0f,
-                             out + r * d + h * dh, d);
+                             out + r * d + h * dh, d, REF_BLAS_THREADS);
         }
 }
 

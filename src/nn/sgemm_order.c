@@ -38,22 +38,97 @@ static size_t chunk(size_t left, size_t q, int later)
     return left;
 }
 
-/* Rows in the kernel call that starts with `left` rows still to do. */
-static size_t row_block(size_t left)
+/* Which kernel block holds row i: *nb its rows, *r the row's place in it. */
+typedef struct {
+    size_t nb, r;
+} row_place;
+
+/* The kernel's own walk over rows [s, e) of one call: 12 at a time, then 8, 4, 2, 1. */
+static row_place kernel_rows(size_t s, size_t e, size_t i)
 {
-    return left >= 12 ? 12 : left >= 8 ? 8 : left > 4 ? 4 : left;
+    for (;;) {
+        size_t left = e - s, b = left > 11 ? 12 : left > 7 ? 8 : left > 3 ? 4 : left > 1 ? 2 : 1;
+        if (i < s + b) return (row_place){b, i - s};
+        s += b;
+    }
 }
 
-/* Does row r of a block of nb rows sum column group g (of ngroups full groups in a column chunk
- * of width mw) in two chains? */
+/* The driver's calls over rows [s, e) of the rows a thread packed itself (the jjs loop): 12 at a
+ * time, then 4, then what remains; each call walked by the kernel as above. */
+static row_place driver_rows(size_t s, size_t e, size_t i)
+{
+    for (;;) {
+        size_t left = e - s, b = left >= 12 ? 12 : left > 4 ? 4 : left;
+        if (i < s + b) return kernel_rows(s, s + b, i);
+        s += b;
+    }
+}
+
+/* Does row r of a kernel block of nb rows sum column group g (of ngroups full groups in a call of
+ * mw columns) in two chains? 4-row blocks: every group. 12-row blocks of at least 16 columns:
+ * group 0 of the first 6 rows, and the last group of the first 6 or the last 6 rows depending on
+ * the parity of its index (the kernel zig-zags between the halves 8 columns at a time). */
 static int two_chains(size_t nb, size_t r, size_t g, size_t ngroups, size_t mw)
 {
     if (g >= ngroups) return 0;
-    if (nb == 8 || nb == 4) return 1;
+    if (nb == 4) return 1;
     if (nb != 12 || mw < 16) return 0;
     size_t last = ngroups - 1;
     if (r < 6) return g == 0 || (g == last && last % 2 == 1);
     return g == last && last % 2 == 0;
+}
+
+/* OpenBLAS's split of the work between threads (driver/level3/level3_thread.c): the columns into
+ * tm parts, the rows into tn groups of tm regions; thread (pm, pn) computes the columns of part
+ * pm for the rows of group pn, first the region it packed itself, then the others. */
+enum { MAX_THREADS = 64, SWITCH_RATIO = 4 };
+typedef struct {
+    size_t tm, tn;
+    size_t cols[MAX_THREADS + 1], rows[MAX_THREADS + 1];
+} split_plan;
+
+static size_t ceil_div(size_t a, size_t b)
+{
+    return (a + b - 1) / b;
+}
+
+static void plan_threads(size_t M, size_t N, size_t threads, split_plan *p)
+{
+    size_t m = N, n = M, tm = threads, tn;
+    if (m < 2 * SWITCH_RATIO)
+        tm = 1;
+    else
+        while (m < tm * SWITCH_RATIO) tm /= 2;
+    if (n < SWITCH_RATIO * tm)
+        tn = 1;
+    else {
+        tn = ceil_div(n, SWITCH_RATIO * tm);
+        if (tm * tn > threads) tn = threads / tm;
+    }
+    p->tm = tm, p->tn = tn;
+    size_t parts = 0, left = m;
+    p->cols[0] = 0;
+    while (left > 0) {
+        size_t w = ceil_div(left, tm - parts);
+        left -= w;
+        p->cols[parts + 1] = p->cols[parts] + w;
+        parts++;
+    }
+    for (; parts < tm; parts++) p->cols[parts + 1] = p->cols[parts];
+    parts = 0, left = n;
+    p->rows[0] = 0;
+    for (size_t j = 0; j < tn; j++) {
+        size_t wn = ceil_div(left, tn - j);
+        left -= wn;
+        for (size_t i = 0; i < tm; i++) {
+            size_t w = ceil_div(wn, tm - i);
+            if (w < SWITCH_RATIO) w = SWITCH_RATIO;
+            if (w > wn) w = wn;
+            wn -= w;
+            p->rows[parts + 1] = p->rows[parts] + w;
+            parts++;
+        }
+    }
 }
 
 /* y[0..n) += alpha · Σ_{k in [k0, k0+kl)} xi[k]·W[k][0..n), W rows ldw apart. */
@@ -100,46 +175,80 @@ static int have_avx2_fma(void)
 }
 #endif
 
+/* Row i of columns [j0, j0+mw) (one kernel call's width), k chunk [k0, k0+kl), in the order of
+ * kernel block place. */
+static void row_span(const float *x, size_t ldx, const float *W, size_t ldw, float alpha, float *y,
+                     size_t ldy, size_t i, size_t j0, size_t mw, size_t k0, size_t kl, row_place at,
+                     int simd)
+{
+    const float *xi = x + i * ldx;
+    float *yi = y + i * ldy + j0;
+    size_t ngroups = mw / GROUP;
+    for (size_t j = 0; j < mw; j += GROUP) {
+        size_t n = mw - j < GROUP ? mw - j : GROUP;
+        int split = two_chains(at.nb, at.r, j / GROUP, ngroups, mw);
+#if defined(__x86_64__) || defined(__i386__)
+        if (simd && n == GROUP) {
+            group_avx2(xi, W + j0 + j, ldw, k0, kl, split, alpha, yi + j);
+            continue;
+        }
+#endif
+        group_scalar(xi, W + j0 + j, ldw, n, k0, kl, split, alpha, yi + j);
+    }
+    (void)simd;
+}
+
 static void sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const float *W,
-                          size_t ldw, size_t N, float alpha, float *y, size_t ldy, int simd)
+                          size_t ldw, size_t N, float alpha, float *y, size_t ldy, size_t threads,
+                          int simd)
 {
     for (size_t i = 0; i < M; i++) memset(y + i * ldy, 0, N * sizeof(float));
+    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    /* Below this size OpenBLAS (interface/gemm.c) runs on one thread. */
+    split_plan plan;
+    int threaded = threads > 1 && (double)M * (double)N * (double)K > 65536.0 * 4.0;
+    if (threaded) {
+        plan_threads(M, N, threads, &plan);
+        threaded = plan.tm * plan.tn > 1;
+    }
+    if (!threaded) plan = (split_plan){.tm = 1, .tn = 1, .cols = {0, N}, .rows = {0, M}};
     for (size_t k0 = 0, kl; k0 < K; k0 += kl) {
-        kl = chunk(K - k0, KCHUNK, 0);
-        for (size_t j0 = 0, mw; j0 < N; j0 += mw) {
-            mw = chunk(N - j0, MCHUNK, j0 > 0);
-            size_t ngroups = mw / GROUP;
-            for (size_t i0 = 0, nb; i0 < M; i0 += nb) {
-                nb = row_block(M - i0);
-                for (size_t r = 0; r < nb; r++) {
-                    const float *xi = x + (i0 + r) * ldx;
-                    float *yi = y + (i0 + r) * ldy + j0;
-                    for (size_t j = 0; j < mw; j += GROUP) {
-                        size_t n = mw - j < GROUP ? mw - j : GROUP;
-                        int split = two_chains(nb, r, j / GROUP, ngroups, mw);
-#if defined(__x86_64__) || defined(__i386__)
-                        if (simd && n == GROUP) {
-                            group_avx2(xi, W + j0 + j, ldw, k0, kl, split, alpha, yi + j);
-                            continue;
-                        }
-#endif
-                        group_scalar(xi, W + j0 + j, ldw, n, k0, kl, split, alpha, yi + j);
+        kl = K - k0;
+        if (kl >= 2 * KCHUNK)
+            kl = KCHUNK;
+        else if (kl > KCHUNK)
+            kl = threaded ? (kl + 1) / 2 : (kl / 2 + GROUP - 1) / GROUP * GROUP;
+        for (size_t pm = 0; pm < plan.tm; pm++) {
+            size_t m_from = plan.cols[pm], m_to = plan.cols[pm + 1];
+            for (size_t j0 = m_from, mw; j0 < m_to; j0 += mw) {
+                mw = chunk(m_to - j0, MCHUNK, j0 > m_from);
+                for (size_t q = 0; q < plan.tm * plan.tn; q++) {
+                    size_t s = plan.rows[q], e = plan.rows[q + 1];
+                    if (e <= s) continue;
+                    /* The thread computing these columns for this region's group of rows. */
+                    size_t owner = q / plan.tm * plan.tm + pm;
+                    size_t half = threaded ? ceil_div(e - s, 2) : e - s;
+                    for (size_t i = s; i < e; i++) {
+                        size_t hs = s + (i - s) / half * half, he = hs + half < e ? hs + half : e;
+                        row_place at = j0 == m_from && q == owner ? driver_rows(hs, he, i)
+                                                                  : kernel_rows(hs, he, i);
+                        row_span(x, ldx, W, ldw, alpha, y, ldy, i, j0, mw, k0, kl, at, simd);
                     }
                 }
             }
         }
     }
-    (void)simd;
 }
 
 void tj_sgemm_ordered_scalar(const float *x, size_t ldx, size_t M, size_t K, const float *W,
-                             size_t ldw, size_t N, float alpha, float *y, size_t ldy)
+                             size_t ldw, size_t N, float alpha, float *y, size_t ldy,
+                             size_t threads)
 {
-    sgemm_ordered(x, ldx, M, K, W, ldw, N, alpha, y, ldy, 0);
+    sgemm_ordered(x, ldx, M, K, W, ldw, N, alpha, y, ldy, threads, 0);
 }
 
 void tj_sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const float *W, size_t ldw,
-                      size_t N, float alpha, float *y, size_t ldy)
+                      size_t N, float alpha, float *y, size_t ldy, size_t threads)
 {
-    sgemm_ordered(x, ldx, M, K, W, ldw, N, alpha, y, ldy, have_avx2_fma());
+    sgemm_ordered(x, ldx, M, K, W, ldw, N, alpha, y, ldy, threads, have_avx2_fma());
 }

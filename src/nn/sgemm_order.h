@@ -16,10 +16,11 @@
  * ldy floats apart. Uses AVX2+FMA when the CPU has them; the result is the same bits either
  * way. */
 void tj_sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const float *W, size_t ldw,
-                      size_t N, float alpha, float *y, size_t ldy);
+                      size_t N, float alpha, float *y, size_t ldy, size_t threads);
 
 /* The portable path, exposed so tests can compare both. */
 void tj_sgemm_ordered_scalar(const float *x, size_t ldx, size_t M, size_t K, const float *W,
-                             size_t ldw, size_t N, float alpha, float *y, size_t ldy);
+                             size_t ldw, size_t N, float alpha, float *y, size_t ldy,
+                             size_t threads);
 
 #endif

@@ -23,6 +23,8 @@ for _f in ('expf', 'sinf', 'cosf', 'logf'):
     getattr(_libm, _f).argtypes = [ctypes.c_float]
 
 F32 = np.float32
+# The reference's OpenBLAS thread count (src/decode/transformer.c:REF_BLAS_THREADS).
+REF_BLAS_THREADS = 2
 
 
 def c(v):
@@ -106,7 +108,7 @@ def layernorm(x, gamma, beta, eps=1e-6):
 
 
 def _chunk(left, q, later):
-    """Length of OpenBLAS's next k or column chunk (src/nn/sgemm_order.c:chunk)."""
+    """Length of OpenBLAS's next column chunk (src/nn/sgemm_order.c:chunk)."""
     if left >= 2 * q:
         return q
     if left > q:
@@ -114,45 +116,123 @@ def _chunk(left, q, later):
     return left
 
 
-def _two_chains(M, N):
+def _kernel_rows(s, e, i):
+    """(rows of the kernel block holding row i, i's place in it): the kernel walks rows [s, e)
+    12 at a time, then 8, 4, 2, 1 (src/nn/sgemm_order.c:kernel_rows)."""
+    while True:
+        left = e - s
+        b = 12 if left > 11 else 8 if left > 7 else 4 if left > 3 else 2 if left > 1 else 1
+        if i < s + b:
+            return b, i - s
+        s += b
+
+
+def _driver_rows(s, e, i):
+    """The driver's calls over rows a thread packed: 12, then 4, then the rest."""
+    while True:
+        left = e - s
+        b = 12 if left >= 12 else 4 if left > 4 else left
+        if i < s + b:
+            return _kernel_rows(s, s + b, i)
+        s += b
+
+
+def _two_chains_at(nb, r, g, groups, mw):
+    if g >= groups:
+        return False
+    if nb == 4:
+        return True
+    if nb != 12 or mw < 16:
+        return False
+    last = groups - 1
+    return (g == 0 or (g == last and last % 2 == 1)) if r < 6 else (g == last and last % 2 == 0)
+
+
+def _plan(M, N, threads):
+    """OpenBLAS's split between threads (src/nn/sgemm_order.c:plan_threads): column parts and
+    row regions, or None when it runs on one thread."""
+    SR = 4
+    if threads <= 1 or M * N * 1.0 <= 0:
+        return None
+    m, n, tm = N, M, threads
+    if m < 2 * SR:
+        tm = 1
+    else:
+        while m < tm * SR:
+            tm //= 2
+    if n < SR * tm:
+        tn = 1
+    else:
+        tn = -(-n // (SR * tm))
+        if tm * tn > threads:
+            tn = threads // tm
+    if tm * tn <= 1:
+        return None
+    cols, left = [0], m
+    while left > 0:
+        w = -(-left // (tm - (len(cols) - 1)))
+        left -= w
+        cols.append(cols[-1] + w)
+    while len(cols) < tm + 1:
+        cols.append(cols[-1])
+    rows, left = [0], n
+    for j in range(tn):
+        wn = -(-left // (tn - j))
+        left -= wn
+        for i in range(tm):
+            w = max(-(-wn // (tm - i)), SR)
+            w = min(w, wn)
+            wn -= w
+            rows.append(rows[-1] + w)
+    return tm, tn, cols, rows
+
+
+def _two_chains(M, N, K, threads):
     """[M, N] bool: the outputs OpenBLAS's Haswell sgemm kernel sums as an even and an odd chain
-    (src/nn/sgemm_order.c: row blocks of 12/8/4/rest, column groups of 8)."""
+    (src/nn/sgemm_order.c), and whether it ran threaded (which changes the k chunks)."""
     mask = np.zeros((M, N), dtype=bool)
-    j0 = 0
-    while j0 < N:
-        mw = _chunk(N - j0, 320, j0 > 0)
-        groups = mw // 8
-        last = groups - 1
-        i0 = 0
-        while i0 < M:
-            left = M - i0
-            nb = 12 if left >= 12 else 8 if left >= 8 else 4 if left > 4 else left
-            for r in range(nb):
-                for g in range(groups):
-                    if nb in (4, 8):
-                        two = True
-                    elif nb == 12 and mw >= 16:
-                        two = (g == 0 or (g == last and last % 2 == 1)) if r < 6 else \
-                            (g == last and last % 2 == 0)
-                    else:
-                        two = False
-                    if two:
-                        mask[i0 + r, j0 + 8 * g:j0 + 8 * g + 8] = True
-            i0 += nb
-        j0 += mw
-    return torch.from_numpy(mask)
+    plan = _plan(M, N, threads) if M * N * K > 65536 * 4 else None
+    threaded = plan is not None
+    if plan is None:
+        plan = (1, 1, [0, N], [0, M])
+    tm, tn, cols, rows = plan
+    for pm in range(tm):
+        m_from, m_to = cols[pm], cols[pm + 1]
+        j0 = m_from
+        while j0 < m_to:
+            mw = _chunk(m_to - j0, 320, j0 > m_from)
+            groups = mw // 8
+            for q in range(tm * tn):
+                s, e = rows[q], rows[q + 1]
+                if e <= s:
+                    continue
+                owner = q // tm * tm + pm
+                half = -(-(e - s) // 2) if threaded else e - s
+                for i in range(s, e):
+                    hs = s + (i - s) // half * half
+                    he = min(hs + half, e)
+                    nb, r = (_driver_rows if j0 == m_from and q == owner else _kernel_rows)(hs, he, i)
+                    for g in range(groups):
+                        if _two_chains_at(nb, r, g, groups, mw):
+                            mask[i, j0 + 8 * g:j0 + 8 * g + 8] = True
+            j0 += mw
+    return torch.from_numpy(mask), threaded
 
 
-def sgemm_ordered(a, b, alpha):
-    """tj_sgemm_ordered: alpha * a @ b summed in the order of OpenBLAS's Haswell kernel.
-    a [..., M, K], b [..., K, N] (leading dimensions batched, e.g. attention heads)."""
+def sgemm_ordered(a, b, alpha, threads):
+    """tj_sgemm_ordered: alpha * a @ b summed in the order of OpenBLAS's Haswell kernel on
+    `threads` threads. a [..., M, K], b [..., K, N] (leading dimensions batched, e.g. heads)."""
     M, K = a.shape[-2:]
     shape = (*a.shape[:-1], b.shape[-1])
-    mask = _two_chains(M, b.shape[-1])
+    mask, threaded = _two_chains(M, b.shape[-1], K, threads)
     y = torch.zeros(shape, dtype=torch.float32)
     k0 = 0
     while k0 < K:
-        kl = _chunk(K - k0, 320, False)
+        kl = K - k0
+        if kl >= 640:
+            kl = 320
+        elif kl > 320:
+            kl = (kl + 1) // 2 if threaded else (kl // 2 + 7) // 8 * 8
         seq = torch.zeros(shape, dtype=torch.float32)
         for k in range(k0, k0 + kl):
             seq = fma32(a[..., k:k + 1], b[..., k:k + 1, :], seq)
@@ -209,9 +289,9 @@ def attention(model, q, kt, v):
     qh = q.view(Tq, H, dh).transpose(0, 1)              # [H, Tq, dh]
     kh = kt.view(H, dh, -1)                             # [H, dh, Tk]
     vh = v.view(-1, H, dh).transpose(0, 1)              # [H, Tk, dh]
-    s = sgemm_ordered(qh, kh, scale)                    # [H, Tq, Tk]
+    s = sgemm_ordered(qh, kh, scale, REF_BLAS_THREADS)  # [H, Tq, Tk]
     a = softmax_rows(s.reshape(H * Tq, -1)).view(H, Tq, -1)
-    return sgemm_ordered(a, vh, 1.0).transpose(0, 1).reshape(Tq, d)
+    return sgemm_ordered(a, vh, 1.0, REF_BLAS_THREADS).transpose(0, 1).reshape(Tq, d)
 
 
 def ffn(f, x):

@@ -102,7 +102,7 @@ def layernorm(x, gamma, beta, eps=1e-6):
     for j in range(0, n, 8):
         d = x[:, j:j + 8] - mean
         acc = fma32(d, d, acc)
-    sigma = torch.sqrt(pairwise(acc) * inv_n + c(eps))
+    sigma = torch.sqrt(fma32(pairwise(acc), inv_n, c(eps)))
     rs = (c(1.0) / sigma)[:, None]
     return fma32(gamma.detach()[None, :] * rs, x - mean, beta.detach()[None, :])
 

@@ -6,27 +6,32 @@
 #include <immintrin.h>
 #endif
 
-/* How OpenBLAS 0.3 computes a row-major y = alpha·x·W on one thread with its AVX2 sgemm kernel
+/* How OpenBLAS 0.3.21 computes a row-major y = alpha·x·W with its AVX2 sgemm kernel
  * (sgemm_kernel_8x4_haswell_2.c, chosen for Haswell and Zen), in the terms of this file:
  *
  * - cblas turns the row-major product into the column-major yᵀ = Wᵀ·xᵀ, so the kernel's "m"
  *   runs over our columns j and its "n" over our rows i.
- * - The driver (driver/level3/level3.c) cuts k into chunks of at most 320 (GEMM_Q); each chunk's
- *   partial sum is added to y as y = fma(alpha, partial, y), y starting at zero (beta 0).
- * - For each chunk it calls the kernel on all columns (up to GEMM_P = 320 of them) and on blocks
- *   of rows: 12 while 12 are left, then 8, then 4, then what remains.
- * - The kernel walks the columns in groups of 8. Most (row, group) blocks sum each output in one
- *   chain of fused multiply-adds over k. Some keep two chains, k even and k odd, for as many k
- *   as a multiple of 8 allows, continue the even chain with the remaining k, and add the chains
- *   (`even + odd`): every full group of a 4- or 8-row block, and in a 12-row block (when there
- *   are at least 16 columns) group 0 of its first 6 rows plus the last full group of the first
- *   or the last 6 rows, depending on the parity of the number of groups (the kernel zig-zags
- *   between the two halves in steps of 16 columns and finishes on the half the parity gives).
- *   Columns past the last full group, and chunks of fewer than 8 k, use one chain.
+ * - The driver cuts k into chunks of at most 320 (GEMM_Q); each chunk's partial sum is added to
+ *   y as y = fma(alpha, partial, y), y starting at zero (beta 0).
+ * - On one thread (driver/level3/level3.c) it calls the kernel on up to 320 columns (GEMM_P) at
+ *   a time and, for the first column chunk, on rows 12 at a time, then 4, then what remains;
+ *   later column chunks get all rows in one call. Above 262144 multiply-adds and with more than
+ *   one thread (level3_thread.c), the columns are split into parts and the rows into regions,
+ *   one per thread; a thread calls the kernel on its own region as above, in two halves, and on
+ *   the other regions of its group one half at a time (plan_threads below).
+ * - The kernel walks the rows of a call 12 at a time, then 8, 4, 2, 1, and the columns in
+ *   groups of 8. Most (rows, group) blocks sum each output in one chain of fused multiply-adds
+ *   over k. Some keep two chains, k even and k odd, for as many k as a multiple of 8 allows,
+ *   continue the even chain with the remaining k, and add the chains (`even + odd`): every full
+ *   group of a 4-row block, and in a 12-row block (when the call has at least 16 columns) group
+ *   0 of its first 6 rows plus the last full group of the first or the last 6 rows, depending
+ *   on the parity of its index (the kernel zig-zags between the two halves in steps of 8
+ *   columns and finishes on the half the parity gives). 8-row blocks, columns past the last
+ *   full group and chunks of fewer than 8 k use one chain.
  *
- * Checked bit for bit against Debian's libopenblas 0.3.21 (OPENBLAS_CORETYPE=Haswell, one
- * thread) on random products up to 320 columns and any k; for more than 320 columns the driver
- * also cuts the columns, and the cut below follows level3.c but is not verified. */
+ * Found by probing the library with designed inputs and reading its source; tests/
+ * test_sgemm_order.c checks it bit for bit against Debian's libopenblas (OPENBLAS_CORETYPE=
+ * Haswell) on random shapes and attention shapes up to 400, on 1, 2, 4 and 8 threads. */
 
 enum { GROUP = 8, KCHUNK = 320, MCHUNK = 320 };
 

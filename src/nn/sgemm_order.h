@@ -12,9 +12,10 @@
 #include <stddef.h>
 
 /* y[i][j] = alpha · Σ_k x[i][k]·W[k][j] for i < M, j < N, k < K, as OpenBLAS computes the
- * row-major product on one thread (cblas_sgemm with beta 0). Rows of x, W and y are ldx, ldw and
- * ldy floats apart. Uses AVX2+FMA when the CPU has them; the result is the same bits either
- * way. */
+ * row-major product (cblas_sgemm with beta 0) when it runs with `threads` threads (the split
+ * between threads changes the order; this function itself runs on the calling thread). Rows of
+ * x, W and y are ldx, ldw and ldy floats apart. Uses AVX2+FMA when the CPU has them; the result
+ * is the same bits either way. */
 void tj_sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const float *W, size_t ldw,
                       size_t N, float alpha, float *y, size_t ldy, size_t threads);
 

@@ -19,7 +19,7 @@
 #include "check.h"
 #include "nn/sgemm_order.h"
 
-static float W[16 * 24], X[12 * 16], Y[12 * 24];
+static float W[16 * 24], X[20 * 16], Y[20 * 24]; /* up to 20 rows, 24 columns, K = 16 */
 
 /* Every column gets the cancelling pair; y for M rows, N columns, K = 16. */
 static void run_cancel(size_t M, size_t N)

@@ -193,7 +193,9 @@ TJ_FMA_CLONES void tj_decoder_step(tj_sentence_ctx *c, const int *prev, int t, i
             const float *yr = y + (size_t)r * d;
             for (int i = 0; i < d; i++) {
                 float f = tj_sigmoid_vec(g[i]);
-                float cn = fmaf(f, cs[i], (1.0f - f) * u[i]);
+                /* Marian's highway, _1 * _2 + (1 - _1) * _3 on float32x8, as GCC 12 fuses it:
+                 * the second product into the sum (checked in its assembly). */
+                float cn = fmaf(1.0f - f, u[i], f * cs[i]);
                 cs[i] = cn;
                 u[i] = (cn > 0.0f ? cn : 0.0f) + yr[i];
             }

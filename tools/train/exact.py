@@ -321,7 +321,7 @@ def decoder_step(model, ctx, prev, t, states):
         u = lin(rnn.W, y)
         e = exp_cephes(g)
         f = e / (1.0 + e)
-        cs = fma32(f, states[i], (1.0 - f) * u)
+        cs = fma32(1.0 - f, u, f * states[i])
         states[i] = cs
         y1 = layernorm(torch.relu(cs) + y, rnn.norm.scale, rnn.norm.bias)
         a = L['ctx']

@@ -70,8 +70,8 @@ static inline __attribute__((always_inline)) float log_cephes(float x)
     y = fmaf(y, m, -2.4999993993e-1f);
     y = fmaf(y, m, 3.3333331174e-1f);
     y = y * m;
-    y = y * z;
-    y = fmaf(e, -2.12194440e-4f, y);
+    /* GCC 12 fuses y·z with the separately rounded e·q1 (checked in its code for log256_ps). */
+    y = fmaf(y, z, e * -2.12194440e-4f);
     y = fmaf(-z, 0.5f, y);
     float r = m + y;
     return fmaf(e, 0.693359375f, r);

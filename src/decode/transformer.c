@@ -23,6 +23,12 @@ static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_
                lin->pbias, y, (size_t)lin->out);
 }
 
+/* The reference's OpenBLAS split products of more than 262144 multiply-adds (encoder attention
+ * of sentences past 90 tokens) between its threads, and the split changes the summation order.
+ * The fixtures match two threads (a two-core machine): over the 12 greedy fixture cases, 66 lines
+ * differ with 2, 72 with 1, 72-74 with 3, 4, 6, 8 or 16 (docs/parity.md). */
+#define REF_BLAS_THREADS 2
+
 /* Multi-head attention core, float32 (Marian's bdot): queries q[Tq][d] against keys kt, stored
  * transposed ([d][Tk], so each head's block is a contiguous [dh][Tk] matrix), and values v[Tk][d]
  * -> out[Tq][d]. scores needs Tq*Tk floats. The products are summed in the order of the
@@ -30,11 +36,6 @@ static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_
  * multiplies all Tq queries of a head at once, the decoder each hypothesis' query on its own
  * (Marian batches beam hypotheses as separate matrices), so per_row is set there. The scale is
  * sgemm's alpha. */
-/* The reference's OpenBLAS split products of more than 262144 multiply-adds (encoder attention
- * of sentences past 90 tokens) between its threads, and the split changes the summation order.
- * The fixtures match two threads (a two-core machine): over the 12 greedy fixture cases, 66 lines
- * differ with 2, 72 with 1, 72-74 with 3, 4, 6, 8 or 16 (docs/parity.md). */
-#define REF_BLAS_THREADS 2
 static void attention(const tj_model *m, const float *q, int Tq, const float *kt, const float *v,
                       int Tk, float *scores, float *out, int per_row)
 {

@@ -1,14 +1,15 @@
 #include "nn/gemm_f32.h"
 
 #include <math.h>
+
+#include "nn/gemm_i8.h" /* tj_cpu_has_avx2 */
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
 
-/* Float products of the float32 (.npz) path and of attention. Every output accumulates over k in
- * order with fused multiply-adds, as the BLAS sgemm kernels behind Marian's float affine and bdot
- * do, and the bias is added to the finished sum; so the order of the roundings is fixed and the
- * AVX2 and portable paths agree bit for bit. */
+/* Float products of the float32 (.npz) path's layers. Every output accumulates over k in order
+ * with fused multiply-adds, and the bias is added to the finished sum; so the order of the
+ * roundings is fixed and the AVX2 and portable paths agree bit for bit. */
 
 void tj_sgemm_scalar(const float *x, size_t ldx, size_t M, size_t K, const float *W, size_t ldw,
                      size_t N, const float *bias, float *y, size_t ldy)
@@ -107,23 +108,14 @@ __attribute__((target("avx2,fma"))) static void sgemm_avx2(const float *x, size_
             y[i * ldy + j] = bias ? s + bias[j] : s;
         }
 }
-
-static int have_avx2_fma(void)
-{
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
 #else
 #define sgemm_avx2 tj_sgemm_scalar
-static int have_avx2_fma(void)
-{
-    return 0;
-}
 #endif
 
 void tj_sgemm(const float *x, size_t ldx, size_t M, size_t K, const float *W, size_t ldw, size_t N,
               const float *bias, float *y, size_t ldy)
 {
-    if (have_avx2_fma())
+    if (tj_cpu_has_avx2())
         sgemm_avx2(x, ldx, M, K, W, ldw, N, bias, y, ldy);
     else
         tj_sgemm_scalar(x, ldx, M, K, W, ldw, N, bias, y, ldy);

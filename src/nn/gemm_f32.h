@@ -1,5 +1,6 @@
-/* float32 matrix products for float models and attention. Each output element accumulates its
- * inner products in order with fused multiply-adds, as BLAS sgemm kernels do. */
+/* float32 matrix products of the float (.npz) models' layers. Each output element accumulates its
+ * inner products in order with fused multiply-adds. (Attention sums in the reference BLAS's
+ * order instead: nn/sgemm_order.h.) */
 #ifndef TJ_NN_GEMM_F32_H
 #define TJ_NN_GEMM_F32_H
 

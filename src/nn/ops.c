@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "nn/fma.h"
+#include "nn/gemm_i8.h" /* tj_cpu_has_avx2 */
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define TJ_OPS_X86 1
@@ -255,23 +256,14 @@ __attribute__((target("avx2,fma"))) static void logsoftmax_row8_avx2(float *row,
     for (size_t i = 0; i < n; i += 8)
         _mm256_storeu_ps(row + i, _mm256_sub_ps(_mm256_loadu_ps(row + i), ls));
 }
-
-static int have_avx2_fma(void)
-{
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
 #else
-static int have_avx2_fma(void)
-{
-    return 0;
-}
 #define softmax_row8_avx2(row, n) ((void)0)
 #define logsoftmax_row8_avx2(row, n) ((void)0)
 #endif
 
 TJ_FMA_CLONES void tj_softmax_rows(float *x, size_t rows, size_t n)
 {
-    if (n % 8 == 0 && n > 0 && have_avx2_fma()) {
+    if (n % 8 == 0 && n > 0 && tj_cpu_has_avx2()) {
         for (size_t r = 0; r < rows; r++) softmax_row8_avx2(x + r * n, n);
         return;
     }
@@ -280,7 +272,7 @@ TJ_FMA_CLONES void tj_softmax_rows(float *x, size_t rows, size_t n)
 
 TJ_FMA_CLONES void tj_logsoftmax_rows(float *x, size_t rows, size_t n)
 {
-    if (n % 8 == 0 && n > 0 && have_avx2_fma()) {
+    if (n % 8 == 0 && n > 0 && tj_cpu_has_avx2()) {
         for (size_t r = 0; r < rows; r++) logsoftmax_row8_avx2(x + r * n, n);
         return;
     }

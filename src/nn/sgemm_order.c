@@ -6,6 +6,8 @@
 #include <immintrin.h>
 #endif
 
+#include "nn/gemm_i8.h" /* tj_cpu_has_avx2 */
+
 /* How OpenBLAS 0.3.21 computes a row-major y = alpha·x·W with its AVX2 sgemm kernel
  * (sgemm_kernel_8x4_haswell_2.c, chosen for Haswell and Zen), in the terms of this file:
  *
@@ -35,12 +37,20 @@
 
 enum { GROUP = 8, KCHUNK = 320, MCHUNK = 320 };
 
-/* Length of the next chunk of n left items for a limit of q (level3.c's rule for k and m). */
+/* Length of the next chunk of `left` items for a limit of q (level3.c's rule for k and m; `later`
+ * for the column chunks after the first). */
 static size_t chunk(size_t left, size_t q, int later)
 {
     if (left >= 2 * q) return q;
     if (left > q) return ((later ? (left + 1) / 2 : left / 2) + GROUP - 1) / GROUP * GROUP;
     return left;
+}
+
+/* The next k chunk: level3.c's rule on one thread; level3_thread.c halves without rounding. */
+static size_t k_chunk(size_t left, int threaded)
+{
+    if (threaded && left > KCHUNK && left < 2 * KCHUNK) return (left + 1) / 2;
+    return chunk(left, KCHUNK, 0);
 }
 
 /* Which kernel block holds row i: *nb its rows, *r the row's place in it. */
@@ -168,16 +178,6 @@ __attribute__((target("avx2,fma"))) static void group_avx2(const float *xi, cons
     if (pairs_end > k0) e = _mm256_add_ps(e, o);
     _mm256_storeu_ps(y, _mm256_fmadd_ps(_mm256_set1_ps(alpha), e, _mm256_loadu_ps(y)));
 }
-
-static int have_avx2_fma(void)
-{
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-#else
-static int have_avx2_fma(void)
-{
-    return 0;
-}
 #endif
 
 /* Row i of columns [j0, j0+mw) (one kernel call's width), k chunk [k0, k0+kl), in the order of
@@ -218,11 +218,7 @@ static void sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const 
     }
     if (!threaded) plan = (split_plan){.tm = 1, .tn = 1, .cols = {0, N}, .rows = {0, M}};
     for (size_t k0 = 0, kl; k0 < K; k0 += kl) {
-        kl = K - k0;
-        if (kl >= 2 * KCHUNK)
-            kl = KCHUNK;
-        else if (kl > KCHUNK)
-            kl = threaded ? (kl + 1) / 2 : (kl / 2 + GROUP - 1) / GROUP * GROUP;
+        kl = k_chunk(K - k0, threaded);
         for (size_t pm = 0; pm < plan.tm; pm++) {
             size_t m_from = plan.cols[pm], m_to = plan.cols[pm + 1];
             for (size_t j0 = m_from, mw; j0 < m_to; j0 += mw) {
@@ -255,5 +251,5 @@ void tj_sgemm_ordered_scalar(const float *x, size_t ldx, size_t M, size_t K, con
 void tj_sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const float *W, size_t ldw,
                       size_t N, float alpha, float *y, size_t ldy, size_t threads)
 {
-    sgemm_ordered(x, ldx, M, K, W, ldw, N, alpha, y, ldy, threads, have_avx2_fma());
+    sgemm_ordered(x, ldx, M, K, W, ldw, N, alpha, y, ldy, threads, tj_cpu_has_avx2());
 }

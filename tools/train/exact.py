@@ -152,7 +152,7 @@ def _plan(M, N, threads):
     """OpenBLAS's split between threads (src/nn/sgemm_order.c:plan_threads): column parts and
     row regions, or None when it runs on one thread."""
     SR = 4
-    if threads <= 1 or M * N * 1.0 <= 0:
+    if threads <= 1:
         return None
     m, n, tm = N, M, threads
     if m < 2 * SR:

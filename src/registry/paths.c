@@ -69,7 +69,9 @@ tj_status tj_models_dir_name(const tj_registry *reg, const char *spec, char *out
 }
 
 /* The starter models shipped with tarjama: $TARJAMA_BUNDLED_MODELS when set (empty: none), else
- * models/ in the parent of the executable's folder (a build tree or an install prefix). */
+ * TJ_BUNDLED_MODELS_DIR when compiled in, else found from the executable's folder: models/ beside
+ * it in a build tree (build/tarjama -> models/), or share/tarjama/models/ where `cmake --install`
+ * puts them (PREFIX/bin/tarjama -> PREFIX/share/tarjama/models). */
 static char *bundled_dir(void)
 {
     const char *env = getenv("TARJAMA_BUNDLED_MODELS");
@@ -86,7 +88,11 @@ static char *bundled_dir(void)
         if (!slash) return NULL;
         *slash = '\0';
     }
-    return tj_fs_join(exe[0] ? exe : "/", "models");
+    const char *prefix = exe[0] ? exe : "/";
+    char *dir = tj_fs_join(prefix, "models");
+    if (dir && tj_fs_is_dir(dir)) return dir;
+    free(dir);
+    return tj_fs_join(prefix, "share/tarjama/models");
 #endif
 }
 

@@ -11,15 +11,7 @@
 #include <zstd.h>
 
 #include "util/blob.h"
-
-static int failures;
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);                  \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 static char tmpdir[256];
 
@@ -114,30 +106,30 @@ int main(void)
 
     /* Plain: mapped, not copied. */
     write_file(tmp_path("plain.bin"), content, n);
-    CHECK(load(tmp_path("plain.bin"), &b, &err) == TJ_OK);
-    CHECK(blob_equals(&b, content, n));
-    CHECK(b.map != NULL && b.owned == NULL);
+    EXPECT(load(tmp_path("plain.bin"), &b, &err) == TJ_OK);
+    EXPECT(blob_equals(&b, content, n));
+    EXPECT(b.map != NULL && b.owned == NULL);
     tj_blob_free(&b);
-    CHECK(b.data == NULL && b.size == 0);
+    EXPECT(b.data == NULL && b.size == 0);
 
     /* Empty and one-byte files are fine (a lone 0x1f is not a gzip header). */
     write_file(tmp_path("empty"), "", 0);
-    CHECK(load(tmp_path("empty"), &b, &err) == TJ_OK);
-    CHECK(b.size == 0 && b.data != NULL);
+    EXPECT(load(tmp_path("empty"), &b, &err) == TJ_OK);
+    EXPECT(b.size == 0 && b.data != NULL);
     tj_blob_free(&b);
     write_file(tmp_path("one"), "\x1f", 1);
-    CHECK(load(tmp_path("one"), &b, &err) == TJ_OK);
-    CHECK(b.size == 1 && b.data[0] == 0x1f);
+    EXPECT(load(tmp_path("one"), &b, &err) == TJ_OK);
+    EXPECT(b.size == 1 && b.data[0] == 0x1f);
     tj_blob_free(&b);
 
     /* gzip, detected by magic even without a .gz name. */
     size_t gz_n;
     unsigned char *gz = gzip_bytes(content, n, &gz_n);
     write_file(tmp_path("data.noext"), gz, gz_n);
-    CHECK(load(tmp_path("data.noext"), &b, &err) == TJ_OK);
-    CHECK(blob_equals(&b, content, n));
-    CHECK(b.owned != NULL && b.map == NULL);
-    CHECK(((uintptr_t)b.data & 63) == 0);
+    EXPECT(load(tmp_path("data.noext"), &b, &err) == TJ_OK);
+    EXPECT(blob_equals(&b, content, n));
+    EXPECT(b.owned != NULL && b.map == NULL);
+    EXPECT(((uintptr_t)b.data & 63) == 0);
     tj_blob_free(&b);
 
     /* Multi-member gzip = concatenation of the members' contents. */
@@ -148,29 +140,29 @@ int main(void)
     memcpy(multi, gz1, gz1_n);
     memcpy(multi + gz1_n, gz2, gz2_n);
     write_file(tmp_path("multi.gz"), multi, gz1_n + gz2_n);
-    CHECK(load(tmp_path("multi.gz"), &b, &err) == TJ_OK);
-    CHECK(blob_equals(&b, content, n));
+    EXPECT(load(tmp_path("multi.gz"), &b, &err) == TJ_OK);
+    EXPECT(blob_equals(&b, content, n));
     tj_blob_free(&b);
 
     /* gzip of an empty file. */
     size_t gz0_n;
     unsigned char *gz0 = gzip_bytes(content, 0, &gz0_n);
     write_file(tmp_path("empty.gz"), gz0, gz0_n);
-    CHECK(load(tmp_path("empty.gz"), &b, &err) == TJ_OK);
-    CHECK(b.size == 0);
+    EXPECT(load(tmp_path("empty.gz"), &b, &err) == TJ_OK);
+    EXPECT(b.size == 0);
     tj_blob_free(&b);
 
     /* Truncated gzip: every cut from 2 bytes on is an error naming the file. */
     for (size_t cut = 2; cut < gz_n; cut += (cut < 64 || cut > gz_n - 64) ? 1 : 997) {
         write_file(tmp_path("cut.gz"), gz, cut);
         tj_status st = load(tmp_path("cut.gz"), &b, &err);
-        CHECK(st == TJ_ERR_FORMAT);
-        CHECK(strstr(err.message, "cut.gz") != NULL);
+        EXPECT(st == TJ_ERR_FORMAT);
+        EXPECT(strstr(err.message, "cut.gz") != NULL);
         if (st == TJ_OK) tj_blob_free(&b);
     }
     write_file(tmp_path("cut.gz"), gz, gz_n - 1);
-    CHECK(load(tmp_path("cut.gz"), &b, &err) == TJ_ERR_FORMAT);
-    CHECK(strstr(err.message, "truncated gzip") != NULL);
+    EXPECT(load(tmp_path("cut.gz"), &b, &err) == TJ_ERR_FORMAT);
+    EXPECT(strstr(err.message, "truncated gzip") != NULL);
 
     /* Corrupt gzip: any damaged byte after the 10-byte header (whose MTIME/OS bytes carry no
      * checked information) is caught by inflate or by the CRC/length trailer. */
@@ -180,7 +172,7 @@ int main(void)
         bad[at] ^= 0x55;
         write_file(tmp_path("bad.gz"), bad, gz_n);
         tj_status st = load(tmp_path("bad.gz"), &b, &err);
-        CHECK(st == TJ_ERR_FORMAT);
+        EXPECT(st == TJ_ERR_FORMAT);
         if (st == TJ_OK) tj_blob_free(&b);
     }
     /* Trailing garbage after a complete member. */
@@ -188,26 +180,26 @@ int main(void)
     memcpy(trail, gz, gz_n);
     memcpy(trail + gz_n, "junk!", 5);
     write_file(tmp_path("trail.gz"), trail, gz_n + 5);
-    CHECK(load(tmp_path("trail.gz"), &b, &err) == TJ_ERR_FORMAT);
-    CHECK(strstr(err.message, "trailing garbage") != NULL);
+    EXPECT(load(tmp_path("trail.gz"), &b, &err) == TJ_ERR_FORMAT);
+    EXPECT(strstr(err.message, "trailing garbage") != NULL);
 
     /* zstd with and without a content size in the header, with a checksum. */
     for (int known = 0; known <= 1; known++) {
         size_t zn;
         unsigned char *z = zstd_bytes(content, n, known, 1, &zn);
-        CHECK(ZSTD_getFrameContentSize(z, zn) ==
-              (known ? (unsigned long long)n : ZSTD_CONTENTSIZE_UNKNOWN));
+        EXPECT(ZSTD_getFrameContentSize(z, zn) ==
+               (known ? (unsigned long long)n : ZSTD_CONTENTSIZE_UNKNOWN));
         write_file(tmp_path("data.zst"), z, zn);
-        CHECK(load(tmp_path("data.zst"), &b, &err) == TJ_OK);
-        CHECK(blob_equals(&b, content, n));
-        CHECK(((uintptr_t)b.data & 63) == 0);
+        EXPECT(load(tmp_path("data.zst"), &b, &err) == TJ_OK);
+        EXPECT(blob_equals(&b, content, n));
+        EXPECT(((uintptr_t)b.data & 63) == 0);
         tj_blob_free(&b);
         /* Every cut after the magic is detected (the frame's last block or checksum is missing). */
         for (size_t cut = 4; cut < zn; cut += (cut < 64 || cut > zn - 64) ? 1 : 499) {
             write_file(tmp_path("cut.zst"), z, cut);
             tj_status st = load(tmp_path("cut.zst"), &b, &err);
-            CHECK(st == TJ_ERR_FORMAT);
-            CHECK(strstr(err.message, "cut.zst") != NULL);
+            EXPECT(st == TJ_ERR_FORMAT);
+            EXPECT(strstr(err.message, "cut.zst") != NULL);
             if (st == TJ_OK) tj_blob_free(&b);
         }
         /* Damage: with the checksum on, any changed byte is an error. */
@@ -216,7 +208,7 @@ int main(void)
             bad[at] ^= 0x55;
             write_file(tmp_path("bad.zst"), bad, zn);
             tj_status st = load(tmp_path("bad.zst"), &b, &err);
-            CHECK(st == TJ_ERR_FORMAT);
+            EXPECT(st == TJ_ERR_FORMAT);
             if (st == TJ_OK) tj_blob_free(&b);
         }
         free(z);
@@ -230,8 +222,8 @@ int main(void)
         memcpy(zz, za, an);
         memcpy(zz + an, zb, bn);
         write_file(tmp_path("two.zst"), zz, an + bn);
-        CHECK(load(tmp_path("two.zst"), &b, &err) == TJ_OK);
-        CHECK(blob_equals(&b, content, n));
+        EXPECT(load(tmp_path("two.zst"), &b, &err) == TJ_OK);
+        EXPECT(blob_equals(&b, content, n));
         tj_blob_free(&b);
         free(za);
         free(zb);
@@ -239,12 +231,12 @@ int main(void)
     }
 
     /* Missing file, directory. */
-    CHECK(load(tmp_path("nope.bin"), &b, &err) == TJ_ERR_NOTFOUND);
-    CHECK(strstr(err.message, "nope.bin") != NULL);
-    CHECK(strstr(err.message, "No such file") != NULL);
-    CHECK(load(tmpdir, &b, &err) != TJ_OK);
-    CHECK(strstr(err.message, "directory") != NULL);
-    CHECK(load("", &b, &err) == TJ_ERR_ARG);
+    EXPECT(load(tmp_path("nope.bin"), &b, &err) == TJ_ERR_NOTFOUND);
+    EXPECT(strstr(err.message, "nope.bin") != NULL);
+    EXPECT(strstr(err.message, "No such file") != NULL);
+    EXPECT(load(tmpdir, &b, &err) != TJ_OK);
+    EXPECT(strstr(err.message, "directory") != NULL);
+    EXPECT(load("", &b, &err) == TJ_ERR_ARG);
 
     /* A pipe cannot be mapped: it is read, and decompressed when it holds gzip. */
     const char *fifo = tmp_path("pipe");
@@ -259,12 +251,12 @@ int main(void)
             fclose(f);
             _exit(0);
         }
-        CHECK(load(fifo_path, &b, &err) == TJ_OK);
-        CHECK(blob_equals(&b, content, n));
+        EXPECT(load(fifo_path, &b, &err) == TJ_OK);
+        EXPECT(blob_equals(&b, content, n));
         tj_blob_free(&b);
         int status;
         waitpid(pid, &status, 0);
-        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
 
     const char *names[] = {"plain.bin", "empty",   "one",     "data.noext", "multi.gz",

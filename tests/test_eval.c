@@ -8,17 +8,7 @@
 #include <unistd.h>
 
 #include "eval/metrics.h"
-
-static int failures, checks;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        checks++;                                                                                  \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 static void check_near(double got, double want, const char *what, int line)
 {
@@ -130,8 +120,8 @@ static void test_bleu(void)
      * 1-grams 5/6 (not "a"), 2-grams 3/5 ("the cat", "cat sat", "sat on"), 3-grams 2/4,
      * 4-grams 1/3; BP 1; BLEU = 100 * (5/6 * 3/5 * 2/4 * 1/3)^(1/4) = 100 * (1/12)^(1/4). */
     st = seg("the cat sat on a mat", "the cat sat on the mat", NULL);
-    CHECK(st.correct[0] == 5 && st.total[0] == 6 && st.correct[1] == 3 && st.total[1] == 5);
-    CHECK(st.correct[2] == 2 && st.total[2] == 4 && st.correct[3] == 1 && st.total[3] == 3);
+    EXPECT(st.correct[0] == 5 && st.total[0] == 6 && st.correct[1] == 3 && st.total[1] == 5);
+    EXPECT(st.correct[2] == 2 && st.total[2] == 4 && st.correct[3] == 1 && st.total[3] == 3);
     tj_bleu_compute(&st, 0, &s);
     NEAR(s.score, 100.0 * pow(1.0 / 12.0, 0.25));
     tj_bleu_verbose(&s, buf, sizeof buf);
@@ -171,14 +161,14 @@ static void test_bleu(void)
     st = seg("the cat sat on the mat", "the cat sat on the mat", NULL);
     tj_bleu_stats_add(&sum, &st);
     st = seg("", "a b c", NULL);
-    CHECK(st.hyp_len == 0 && st.ref_len == 3 && st.total[0] == 0);
+    EXPECT(st.hyp_len == 0 && st.ref_len == 3 && st.total[0] == 0);
     tj_bleu_stats_add(&sum, &st);
     tj_bleu_compute(&sum, 0, &s);
-    CHECK(s.hyp_len == 6 && s.ref_len == 9);
+    EXPECT(s.hyp_len == 6 && s.ref_len == 9);
     NEAR(s.score, 100.0 * exp(-0.5));
     /* Trailing whitespace is ignored, as sacreBLEU strips lines. */
     st = seg("the cat \t ", "the cat", NULL);
-    CHECK(st.hyp_len == 2 && st.correct[1] == 1);
+    EXPECT(st.hyp_len == 2 && st.correct[1] == 1);
 
     /* Two references: hyp "a a b", refs "a b" and "a a c d". Lengths 2 and 4 are both 1 away
      * from 3: the tie goes to the shorter, ref_len 2, BP 1. Counts are clipped by the maximum
@@ -187,27 +177,27 @@ static void test_bleu(void)
      * Sentence BLEU (effective order 3): p3 = 100/(2*1) = 50, BLEU = (100*100*50)^(1/3).
      * Corpus BLEU: the missing 4-gram order floors the score to 0. */
     st = seg("a a b", "a b", "a a c d");
-    CHECK(st.ref_len == 2 && st.hyp_len == 3);
-    CHECK(st.correct[0] == 3 && st.correct[1] == 2 && st.correct[2] == 0 && st.total[2] == 1);
+    EXPECT(st.ref_len == 2 && st.hyp_len == 3);
+    EXPECT(st.correct[0] == 3 && st.correct[1] == 2 && st.correct[2] == 0 && st.total[2] == 1);
     tj_bleu_compute(&st, 1, &s);
     NEAR(s.score, cbrt(500000.0));
     tj_bleu_compute(&st, 0, &s);
     NEAR(s.score, 0.0);
     /* Closest length with the hypothesis longer than one ref and shorter than the other. */
     st = seg("a b c", "a b c d e", "a");
-    CHECK(st.ref_len == 1);
+    EXPECT(st.ref_len == 1);
     st = seg("a b c", "a b c d", "a");
-    CHECK(st.ref_len == 4);
+    EXPECT(st.ref_len == 4);
 
     /* Empty references are dropped; all empty is an error. */
     const char *refs[2] = {"  ", "a b"};
     size_t used = 9;
     tj_error err;
-    CHECK(tj_bleu_segment("a b", refs, 2, &st, &used, &err) == TJ_OK && used == 1);
+    EXPECT(tj_bleu_segment("a b", refs, 2, &st, &used, &err) == TJ_OK && used == 1);
     refs[1] = "";
-    CHECK(tj_bleu_segment("a b", refs, 2, &st, &used, &err) == TJ_ERR_INPUT);
+    EXPECT(tj_bleu_segment("a b", refs, 2, &st, &used, &err) == TJ_ERR_INPUT);
     refs[1] = "\xff";
-    CHECK(tj_bleu_segment("a b", refs, 2, &st, &used, &err) == TJ_ERR_INPUT);
+    EXPECT(tj_bleu_segment("a b", refs, 2, &st, &used, &err) == TJ_ERR_INPUT);
 }
 
 /* ---------------------------------------------------------------- chrF */
@@ -237,7 +227,7 @@ static void test_chrf(void)
      * 1: a b c / a b d -> 2 of 3 each way; 2: ab bc / ab bd -> 1 of 2; 3: abc / abd -> 0 of 1.
      * P = R = (2/3 + 1/2 + 0)/3 = 7/18, so F2 = 7/18. */
     NEAR(chrf("ab c", "abd", 0, &st), 100.0 * 7.0 / 18.0);
-    CHECK(st.hyp[2] == 1 && st.ref[2] == 1 && st.match[2] == 0 && st.hyp[3] == 0);
+    EXPECT(st.hyp[2] == 1 && st.ref[2] == 1 && st.match[2] == 0 && st.hyp[3] == 0);
 
     /* "a" vs "ab": order 1 P = 1, R = 1/2; order 2 has no hypothesis n-gram and is skipped.
      * F2 = 5PR / (4P + R) = 2.5 / 4.5. */
@@ -261,7 +251,7 @@ static void test_chrf(void)
      * avgP = 31/36, F2 = 5 * 31/36 / (4 * 31/36 + 1) = 155/160. */
     memset(&sum, 0, sizeof sum);
     chrf("abc", "ab", 0, &st);
-    CHECK(st.hyp[2] == 0 && st.ref[2] == 0);
+    EXPECT(st.hyp[2] == 0 && st.ref[2] == 0);
     tj_chrf_stats_add(&sum, &st);
     chrf("xyz", "xyz", 0, &st);
     tj_chrf_stats_add(&sum, &st);
@@ -284,7 +274,7 @@ static void test_chrf(void)
      * chrF++ avgP = (2/3 + 1/2 + 1/2)/3 = 5/9, R 1: F2 = (25/9)/(29/9) = 25/29.
      * chrF alone: avgP = 7/12: F2 = (35/12)/(40/12) = 35/40. */
     NEAR(chrf("hi!", "hi", 2, &st), 100.0 * 25.0 / 29.0);
-    CHECK(st.hyp[6] == 2 && st.ref[6] == 1 && st.match[6] == 1 && st.hyp[7] == 0);
+    EXPECT(st.hyp[6] == 2 && st.ref[6] == 1 && st.match[6] == 1 && st.hyp[7] == 0);
     NEAR(chrf("hi!", "hi", 0, NULL), 100.0 * 35.0 / 40.0);
 
     /* Only one edge is split, the trailing one first: "(hi)" -> "(hi" ")", which shares no word
@@ -302,12 +292,12 @@ static void test_chrf(void)
     const char *refs[3] = {"xy", "", "ab"};
     size_t used;
     tj_error err;
-    CHECK(tj_chrf_segment("ab", refs, 3, 0, &st, &used, &err) == TJ_OK && used == 2);
-    CHECK(st.ref[0] == 2 && st.match[0] == 2);
+    EXPECT(tj_chrf_segment("ab", refs, 3, 0, &st, &used, &err) == TJ_OK && used == 2);
+    EXPECT(st.ref[0] == 2 && st.match[0] == 2);
     NEAR(tj_chrf_compute(&st, 0), 100.0);
     const char *none[1] = {" "};
-    CHECK(tj_chrf_segment("ab", none, 1, 0, &st, &used, &err) == TJ_ERR_INPUT);
-    CHECK(tj_chrf_segment("ab", refs, 1, 3, &st, &used, &err) == TJ_ERR_ARG);
+    EXPECT(tj_chrf_segment("ab", none, 1, 0, &st, &used, &err) == TJ_ERR_INPUT);
+    EXPECT(tj_chrf_segment("ab", refs, 1, 3, &st, &used, &err) == TJ_ERR_ARG);
 }
 
 /* ---------------------------------------------------------------- reports */

@@ -11,17 +11,7 @@
 #include <zlib.h>
 
 #include "tok/spm.h"
-
-static int failures, checks;
-
-#define CHECK(cond)                                                                                \
-    do {                                                                                           \
-        checks++;                                                                                  \
-        if (!(cond)) {                                                                             \
-            failures++;                                                                            \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 /* ------------------------------------------------------------------ protobuf writer */
 
@@ -262,7 +252,7 @@ static int encode_is(const tj_spm *spm, const char *text, size_t len, const int 
 #define ENCODE_IS(spm, text, ...)                                                                  \
     do {                                                                                           \
         static const int exp_[] = {__VA_ARGS__};                                                   \
-        CHECK(encode_is(spm, text, sizeof text - 1, exp_, sizeof exp_ / sizeof exp_[0] / 3));      \
+        EXPECT(encode_is(spm, text, sizeof text - 1, exp_, sizeof exp_ / sizeof exp_[0] / 3));     \
     } while (0)
 
 static int decode_is(const tj_spm *spm, const int *ids, size_t n, const char *want)
@@ -282,7 +272,7 @@ static int decode_is(const tj_spm *spm, const int *ids, size_t n, const char *wa
 #define DECODE_IS(spm, want, ...)                                                                  \
     do {                                                                                           \
         static const int ids_[] = {__VA_ARGS__};                                                   \
-        CHECK(decode_is(spm, ids_, sizeof ids_ / sizeof ids_[0], want));                           \
+        EXPECT(decode_is(spm, ids_, sizeof ids_ / sizeof ids_[0], want));                          \
     } while (0)
 
 static int n_pieces_of(const tj_spm *spm, const char *text)
@@ -298,14 +288,14 @@ static int n_pieces_of(const tj_spm *spm, const char *text)
 
 static void test_accessors(const tj_spm *spm)
 {
-    CHECK(tj_spm_size(spm) == 14);
-    CHECK(tj_spm_unk_id(spm) == 0);
-    CHECK(tj_spm_bos_id(spm) == 1);
-    CHECK(tj_spm_eos_id(spm) == 2);
-    CHECK(strcmp(tj_spm_piece_str(spm, 6), "\u2581ab") == 0);
-    CHECK(strcmp(tj_spm_piece_str(spm, 0), "<unk>") == 0);
-    CHECK(tj_spm_piece_str(spm, -1) == NULL);
-    CHECK(tj_spm_piece_str(spm, 14) == NULL);
+    EXPECT(tj_spm_size(spm) == 14);
+    EXPECT(tj_spm_unk_id(spm) == 0);
+    EXPECT(tj_spm_bos_id(spm) == 1);
+    EXPECT(tj_spm_eos_id(spm) == 2);
+    EXPECT(strcmp(tj_spm_piece_str(spm, 6), "\u2581ab") == 0);
+    EXPECT(strcmp(tj_spm_piece_str(spm, 0), "<unk>") == 0);
+    EXPECT(tj_spm_piece_str(spm, -1) == NULL);
+    EXPECT(tj_spm_piece_str(spm, 14) == NULL);
 }
 
 static void test_encode(const tj_spm *spm)
@@ -334,12 +324,12 @@ static void test_encode(const tj_spm *spm)
     /* a leading tab is a leading space once normalised */
     ENCODE_IS(spm, "\tA", 8, 1, 2);
     /* nothing to encode */
-    CHECK(n_pieces_of(spm, "") == 0);
-    CHECK(n_pieces_of(spm, "   ") == 0);
-    CHECK(n_pieces_of(spm, "\t \t") == 0);
+    EXPECT(n_pieces_of(spm, "") == 0);
+    EXPECT(n_pieces_of(spm, "   ") == 0);
+    EXPECT(n_pieces_of(spm, "\t \t") == 0);
     tj_piece *p = (tj_piece *)1;
     size_t n = 1;
-    CHECK(tj_spm_encode(spm, NULL, 0, &p, &n, NULL) == TJ_OK && p == NULL && n == 0);
+    EXPECT(tj_spm_encode(spm, NULL, 0, &p, &n, NULL) == TJ_OK && p == NULL && n == 0);
     /* text need not be NUL-terminated */
     ENCODE_IS(spm, "ab\0ab", 6, 0, 2, 0, 2, 3, 7, 3, 5);
 }
@@ -353,13 +343,13 @@ static void test_decode(const tj_spm *spm)
     DECODE_IS(spm, "a", 3, 8);
     DECODE_IS(spm, "<b>abc", 11, 12);
     DECODE_IS(spm, "", 1, 2);
-    CHECK(decode_is(spm, NULL, 0, ""));
+    EXPECT(decode_is(spm, NULL, 0, ""));
     char *text = NULL;
     tj_error err;
     int bad[] = {4, 14};
-    CHECK(tj_spm_decode(spm, bad, 2, &text, &err) == TJ_ERR_ARG && text == NULL);
+    EXPECT(tj_spm_decode(spm, bad, 2, &text, &err) == TJ_ERR_ARG && text == NULL);
     int neg[] = {-1};
-    CHECK(tj_spm_decode(spm, neg, 1, &text, &err) == TJ_ERR_ARG);
+    EXPECT(tj_spm_decode(spm, neg, 1, &text, &err) == TJ_ERR_ARG);
 }
 
 static void test_custom_unk_and_keep_spaces(void)
@@ -368,7 +358,7 @@ static void test_custom_unk_and_keep_spaces(void)
     m.unk_surface = "<?>";
     m.remove_extra_whitespaces = 0;
     tj_spm *spm = load_model(&m);
-    CHECK(spm != NULL);
+    EXPECT(spm != NULL);
     if (!spm) return;
     DECODE_IS(spm, "a<?>", 8, 0);
     /* add_dummy_prefix alone still strips "▁" while the output is empty (v0.1.95) */
@@ -386,10 +376,10 @@ static void test_byte_fallback(void)
     };
     tmodel m = {pieces, 5, 0, 1, 1, 0, 1, NULL};
     tj_spm *spm = load_model(&m);
-    CHECK(spm != NULL);
+    EXPECT(spm != NULL);
     if (!spm) return;
-    CHECK(tj_spm_size(spm) == 5 + 256);
-    CHECK(strcmp(tj_spm_piece_str(spm, 5 + 0xC3), "<0xC3>") == 0);
+    EXPECT(tj_spm_size(spm) == 5 + 256);
+    EXPECT(strcmp(tj_spm_piece_str(spm, 5 + 0xC3), "<0xC3>") == 0);
     /* "é" is unknown: one byte piece per UTF-8 byte, only the last one spans the character */
     ENCODE_IS(spm, "a\xC3\xA9", 3, 0, 0, 4, 0, 1, 5 + 0xC3, 1, 1, 5 + 0xA9, 1, 3);
     /* byte fallback does not merge neighbouring unknowns */
@@ -414,7 +404,7 @@ static tj_status load_status(const tmodel *m)
     tj_spm *spm = NULL;
     tj_error err;
     tj_status st = tj_spm_load_mem(p.b, p.len, &spm, &err);
-    if (st) CHECK(spm == NULL && strlen(err.message) > 0 && !strchr(err.message, '\n'));
+    if (st) EXPECT(spm == NULL && strlen(err.message) > 0 && !strchr(err.message, '\n'));
     tj_spm_free(spm);
     free(p.b);
     return st;
@@ -424,55 +414,55 @@ static void test_bad_models(void)
 {
     tmodel m = main_model;
     m.model_type = 2;
-    CHECK(load_status(&m) == TJ_ERR_UNSUPPORTED);
+    EXPECT(load_status(&m) == TJ_ERR_UNSUPPORTED);
     m.model_type = 4;
-    CHECK(load_status(&m) == TJ_ERR_UNSUPPORTED);
+    EXPECT(load_status(&m) == TJ_ERR_UNSUPPORTED);
 
     tpiece dup[14];
     memcpy(dup, main_pieces, sizeof dup);
     dup[9].s = "a";
     m = main_model;
     m.pieces = dup;
-    CHECK(load_status(&m) == TJ_ERR_FORMAT);
+    EXPECT(load_status(&m) == TJ_ERR_FORMAT);
 
     m = main_model;
     m.pieces = main_pieces + 1; /* no <unk> */
     m.n--;
-    CHECK(load_status(&m) == TJ_ERR_FORMAT);
+    EXPECT(load_status(&m) == TJ_ERR_FORMAT);
 
     memcpy(dup, main_pieces, sizeof dup);
     dup[9].type = UNKNOWN; /* two unknown pieces */
     m = main_model;
     m.pieces = dup;
-    CHECK(load_status(&m) == TJ_ERR_FORMAT);
+    EXPECT(load_status(&m) == TJ_ERR_FORMAT);
 
     memcpy(dup, main_pieces, sizeof dup);
     dup[9].s = "<0x41>";
     dup[9].type = BYTE; /* byte piece without byte_fallback */
     m.pieces = dup;
-    CHECK(load_status(&m) == TJ_ERR_FORMAT);
+    EXPECT(load_status(&m) == TJ_ERR_FORMAT);
 
     memcpy(dup, main_pieces, sizeof dup);
     dup[9].s = ""; /* empty piece */
     dup[9].type = NORMAL;
     m.pieces = dup;
-    CHECK(load_status(&m) == TJ_ERR_FORMAT);
+    EXPECT(load_status(&m) == TJ_ERR_FORMAT);
 
     m = main_model;
     m.byte_fallback = 1; /* but the 256 byte pieces are missing */
-    CHECK(load_status(&m) == TJ_ERR_FORMAT);
+    EXPECT(load_status(&m) == TJ_ERR_FORMAT);
 
     tj_spm *spm = (tj_spm *)1;
     tj_error err;
-    CHECK(tj_spm_load_mem("", 0, &spm, &err) == TJ_ERR_FORMAT && spm == NULL);
-    CHECK(tj_spm_load_mem("hello world", 11, &spm, &err) == TJ_ERR_FORMAT);
+    EXPECT(tj_spm_load_mem("", 0, &spm, &err) == TJ_ERR_FORMAT && spm == NULL);
+    EXPECT(tj_spm_load_mem("hello world", 11, &spm, &err) == TJ_ERR_FORMAT);
     /* field 1 (pieces) as a varint */
-    CHECK(tj_spm_load_mem("\x08\x01", 2, &spm, &err) == TJ_ERR_FORMAT);
+    EXPECT(tj_spm_load_mem("\x08\x01", 2, &spm, &err) == TJ_ERR_FORMAT);
     /* a group wire type */
-    CHECK(tj_spm_load_mem("\x0b\x0c", 2, &spm, &err) == TJ_ERR_FORMAT);
+    EXPECT(tj_spm_load_mem("\x0b\x0c", 2, &spm, &err) == TJ_ERR_FORMAT);
     /* an 11-byte varint */
-    CHECK(tj_spm_load_mem("\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12, &spm, &err) ==
-          TJ_ERR_FORMAT);
+    EXPECT(tj_spm_load_mem("\x10\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12, &spm, &err) ==
+           TJ_ERR_FORMAT);
 
     /* a charsmap whose trie size exceeds the blob */
     pb p = {0}, ns = {0}, piece = {0};
@@ -481,25 +471,25 @@ static void test_bad_models(void)
     pb_str(&piece, 1, "<unk>");
     pb_int(&piece, 3, UNKNOWN);
     pb_msg(&p, 1, &piece);
-    CHECK(tj_spm_load_mem(p.b, p.len, &spm, &err) == TJ_ERR_FORMAT);
+    EXPECT(tj_spm_load_mem(p.b, p.len, &spm, &err) == TJ_ERR_FORMAT);
     free(p.b);
 
     /* a charsmap leaf pointing outside the string pool: loads, but encoding reports it */
     m = main_model;
     m.charsmap = 2;
     spm = load_model(&m);
-    CHECK(spm != NULL);
+    EXPECT(spm != NULL);
     if (spm) {
         tj_piece *pc;
         size_t n;
-        CHECK(tj_spm_encode(spm, "ab", 2, &pc, &n, &err) == TJ_OK && n == 1);
+        EXPECT(tj_spm_encode(spm, "ab", 2, &pc, &n, &err) == TJ_OK && n == 1);
         free(pc);
-        CHECK(tj_spm_encode(spm, "AA", 2, &pc, &n, &err) == TJ_ERR_FORMAT && pc == NULL);
+        EXPECT(tj_spm_encode(spm, "AA", 2, &pc, &n, &err) == TJ_ERR_FORMAT && pc == NULL);
         tj_spm_free(spm);
     }
 
-    CHECK(tj_spm_load("/nonexistent/vocab.spm", &spm, &err) != TJ_OK && spm == NULL &&
-          strstr(err.message, "/nonexistent/vocab.spm") != NULL);
+    EXPECT(tj_spm_load("/nonexistent/vocab.spm", &spm, &err) != TJ_OK && spm == NULL &&
+           strstr(err.message, "/nonexistent/vocab.spm") != NULL);
 }
 
 /* Every truncation must fail cleanly, except at a top-level field boundary, where protobuf
@@ -522,17 +512,17 @@ static void test_truncations(void)
             if (bounds[i] <= len && i >= 2 && i < nb - 2) complete++;
         }
         if (!at_bound) {
-            CHECK(st == TJ_ERR_FORMAT);
+            EXPECT(st == TJ_ERR_FORMAT);
         } else if (st == TJ_OK) {
             ok_loads++;
-            CHECK(tj_spm_size(spm) == (int)complete);
+            EXPECT(tj_spm_size(spm) == (int)complete);
         } else {
-            CHECK(st == TJ_ERR_FORMAT); /* e.g. no pieces yet */
+            EXPECT(st == TJ_ERR_FORMAT); /* e.g. no pieces yet */
         }
         tj_spm_free(spm);
         free(copy);
     }
-    CHECK(ok_loads == 15); /* after each of the 14 pieces and after self_test_data */
+    EXPECT(ok_loads == 15); /* after each of the 14 pieces and after self_test_data */
     free(p.b);
 }
 
@@ -557,8 +547,8 @@ static void test_corruptions(void)
             if (tj_spm_encode(spm, text, sizeof text - 1, &pc, &n, NULL) == TJ_OK) {
                 int *ids = malloc((n ? n : 1) * sizeof *ids);
                 for (size_t k = 0; k < n; k++) {
-                    CHECK(pc[k].id >= 0 && pc[k].id < tj_spm_size(spm));
-                    CHECK(pc[k].begin <= pc[k].end && pc[k].end <= sizeof text - 1);
+                    EXPECT(pc[k].id >= 0 && pc[k].id < tj_spm_size(spm));
+                    EXPECT(pc[k].begin <= pc[k].end && pc[k].end <= sizeof text - 1);
                     ids[k] = pc[k].id;
                 }
                 char *out;
@@ -569,7 +559,7 @@ static void test_corruptions(void)
             tj_spm_free(spm);
         }
     }
-    CHECK(loaded > 0);
+    EXPECT(loaded > 0);
     free(copy);
     free(p.b);
 }
@@ -580,17 +570,17 @@ static void test_files(void)
     pb p = build_model(&main_model, bounds, &nb);
     char path[] = "/tmp/test_spm_XXXXXX";
     int fd = mkstemp(path);
-    CHECK(fd >= 0);
+    EXPECT(fd >= 0);
     if (fd < 0) return;
     close(fd);
     gzFile gz = gzopen(path, "wb");
-    CHECK(gz != NULL);
+    EXPECT(gz != NULL);
     if (gz) {
-        CHECK(gzwrite(gz, p.b, (unsigned)p.len) == (int)p.len);
+        EXPECT(gzwrite(gz, p.b, (unsigned)p.len) == (int)p.len);
         gzclose(gz);
         tj_spm *spm = NULL;
         tj_error err;
-        CHECK(tj_spm_load(path, &spm, &err) == TJ_OK);
+        EXPECT(tj_spm_load(path, &spm, &err) == TJ_OK);
         if (spm) ENCODE_IS(spm, "ab", 6, 0, 2);
         tj_spm_free(spm);
     }
@@ -627,23 +617,23 @@ static void test_long_line(const tj_spm *spm)
     clock_t t0 = clock();
     tj_piece *p;
     size_t np;
-    CHECK(tj_spm_encode(spm, s, len, &p, &np, NULL) == TJ_OK);
+    EXPECT(tj_spm_encode(spm, s, len, &p, &np, NULL) == TJ_OK);
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
-    CHECK(np > 1000);
-    CHECK(secs < 2.0);
+    EXPECT(np > 1000);
+    EXPECT(secs < 2.0);
     size_t prev_end = 0;
     for (size_t i = 0; i < np; i++) {
-        CHECK(p[i].begin >= prev_end || p[i].begin == p[i].end);
+        EXPECT(p[i].begin >= prev_end || p[i].begin == p[i].end);
         prev_end = p[i].end;
     }
     free(p);
     /* one 100 000-character word of a single letter: long runs of matching pieces */
     memset(s, 'a', n);
     t0 = clock();
-    CHECK(tj_spm_encode(spm, s, n, &p, &np, NULL) == TJ_OK);
+    EXPECT(tj_spm_encode(spm, s, n, &p, &np, NULL) == TJ_OK);
     secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
-    CHECK(secs < 2.0);
-    CHECK(np == n); /* "▁a" then 99 999 x "a" */
+    EXPECT(secs < 2.0);
+    EXPECT(np == n); /* "▁a" then 99 999 x "a" */
     free(p);
     free(s);
 }
@@ -659,7 +649,7 @@ int main(int argc, char **argv)
         return 0;
     }
     tj_spm *spm = load_model(&main_model);
-    CHECK(spm != NULL);
+    EXPECT(spm != NULL);
     if (spm) {
         test_accessors(spm);
         test_encode(spm);

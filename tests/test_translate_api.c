@@ -11,15 +11,7 @@
 #include <unistd.h>
 
 #include "tarjama.h"
-
-static int failures;
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c);                  \
-            failures++;                                                                            \
-        }                                                                                          \
-    } while (0)
+#include "check.h"
 
 /* A reported error must be one non-empty line. */
 static int one_line(const tj_error *e)
@@ -33,22 +25,22 @@ static void test_basics(void)
 {
     char want[32];
     snprintf(want, sizeof want, "%d.%d.%d", TJ_VERSION_MAJOR, TJ_VERSION_MINOR, TJ_VERSION_PATCH);
-    CHECK(strcmp(tj_version(), want) == 0);
+    EXPECT(strcmp(tj_version(), want) == 0);
     for (int s = TJ_OK; s <= TJ_ERR_CHECKSUM; s++) {
         const char *str = tj_status_str((tj_status)s);
-        CHECK(str != NULL && str[0] != '\0');
+        EXPECT(str != NULL && str[0] != '\0');
     }
 
     /* The header documents the Firefox defaults. */
     tj_options o;
     memset(&o, 0x5a, sizeof o);
     tj_options_default(&o);
-    CHECK(o.beam_size == 1);
-    CHECK(o.use_shortlist == 1);
-    CHECK(o.split == TJ_SPLIT_PARAGRAPH);
-    CHECK(o.normalize == 1.0f);
-    CHECK(o.max_length_factor == 2.0f);
-    CHECK(o.threads == 0);
+    EXPECT(o.beam_size == 1);
+    EXPECT(o.use_shortlist == 1);
+    EXPECT(o.split == TJ_SPLIT_PARAGRAPH);
+    EXPECT(o.normalize == 1.0f);
+    EXPECT(o.max_length_factor == 2.0f);
+    EXPECT(o.threads == 0);
 }
 
 static void test_open_errors(const char *tmp)
@@ -56,33 +48,33 @@ static void test_open_errors(const char *tmp)
     tj_error err;
     tj_model *m = (tj_model *)&err; /* must be reset to NULL on failure */
 
-    CHECK(tj_model_open(NULL, &m, &err) == TJ_ERR_ARG && m == NULL && err.code == TJ_ERR_ARG);
-    CHECK(one_line(&err));
+    EXPECT(tj_model_open(NULL, &m, &err) == TJ_ERR_ARG && m == NULL && err.code == TJ_ERR_ARG);
+    EXPECT(one_line(&err));
     m = (tj_model *)&err;
-    CHECK(tj_model_open("", &m, &err) == TJ_ERR_ARG && m == NULL);
-    CHECK(tj_model_open(tmp, NULL, &err) == TJ_ERR_ARG && one_line(&err));
+    EXPECT(tj_model_open("", &m, &err) == TJ_ERR_ARG && m == NULL);
+    EXPECT(tj_model_open(tmp, NULL, &err) == TJ_ERR_ARG && one_line(&err));
 
     char path[512];
     snprintf(path, sizeof path, "%s/does-not-exist", tmp);
     m = (tj_model *)&err;
     tj_status st = tj_model_open(path, &m, &err);
-    CHECK((st == TJ_ERR_NOTFOUND || st == TJ_ERR_IO) && m == NULL && err.code == st);
-    CHECK(one_line(&err) && strstr(err.message, "does-not-exist") != NULL);
-    CHECK(tj_model_open(path, &m, NULL) == st && m == NULL); /* err may be NULL */
+    EXPECT((st == TJ_ERR_NOTFOUND || st == TJ_ERR_IO) && m == NULL && err.code == st);
+    EXPECT(one_line(&err) && strstr(err.message, "does-not-exist") != NULL);
+    EXPECT(tj_model_open(path, &m, NULL) == st && m == NULL); /* err may be NULL */
 
     /* An empty folder: no model file in it. */
-    CHECK(tj_model_open(tmp, &m, &err) == TJ_ERR_NOTFOUND && m == NULL && one_line(&err));
+    EXPECT(tj_model_open(tmp, &m, &err) == TJ_ERR_NOTFOUND && m == NULL && one_line(&err));
 
     /* A regular file where a folder is expected. */
     snprintf(path, sizeof path, "%s/file.txt", tmp);
     FILE *f = fopen(path, "w");
-    CHECK(f != NULL);
+    EXPECT(f != NULL);
     if (f) {
         fputs("not a model\n", f);
         fclose(f);
     }
     st = tj_model_open(path, &m, &err);
-    CHECK(st != TJ_OK && m == NULL && one_line(&err));
+    EXPECT(st != TJ_OK && m == NULL && one_line(&err));
     remove(path);
 
     tj_model_close(NULL); /* a no-op, like free(NULL) */
@@ -93,8 +85,8 @@ static void test_translate_without_model(void)
     const char *texts[] = {"نص"};
     char *out[1] = {(char *)texts};
     tj_error err;
-    CHECK(tj_translate(NULL, NULL, texts, 1, out, &err) == TJ_ERR_ARG && one_line(&err));
-    CHECK(tj_translate(NULL, NULL, texts, 1, out, NULL) == TJ_ERR_ARG);
+    EXPECT(tj_translate(NULL, NULL, texts, 1, out, &err) == TJ_ERR_ARG && one_line(&err));
+    EXPECT(tj_translate(NULL, NULL, texts, 1, out, NULL) == TJ_ERR_ARG);
     tj_free(NULL);
 }
 
@@ -126,53 +118,53 @@ static void test_translate_args(const tj_model *m)
     char *out[2] = {(char *)texts, (char *)texts};
     tj_error err;
 
-    CHECK(tj_translate(m, NULL, NULL, 1, out, &err) == TJ_ERR_ARG && one_line(&err));
-    CHECK(tj_translate(m, NULL, texts, 1, NULL, &err) == TJ_ERR_ARG && one_line(&err));
-    CHECK(tj_translate(m, NULL, NULL, 0, NULL, &err) == TJ_OK); /* nothing to do */
+    EXPECT(tj_translate(m, NULL, NULL, 1, out, &err) == TJ_ERR_ARG && one_line(&err));
+    EXPECT(tj_translate(m, NULL, texts, 1, NULL, &err) == TJ_ERR_ARG && one_line(&err));
+    EXPECT(tj_translate(m, NULL, NULL, 0, NULL, &err) == TJ_OK); /* nothing to do */
 
     /* A NULL text fails the whole call and leaves every output NULL. */
-    CHECK(tj_translate(m, NULL, texts, 2, out, &err) == TJ_ERR_ARG && one_line(&err));
-    CHECK(out[0] == NULL && out[1] == NULL);
+    EXPECT(tj_translate(m, NULL, texts, 2, out, &err) == TJ_ERR_ARG && one_line(&err));
+    EXPECT(out[0] == NULL && out[1] == NULL);
 
     tj_options o;
     tj_options_default(&o);
     o.beam_size = 0;
-    CHECK(tj_translate(m, &o, texts, 1, out, &err) == TJ_ERR_ARG && out[0] == NULL);
+    EXPECT(tj_translate(m, &o, texts, 1, out, &err) == TJ_ERR_ARG && out[0] == NULL);
     tj_options_default(&o);
     o.beam_size = 65;
-    CHECK(tj_translate(m, &o, texts, 1, out, &err) == TJ_ERR_ARG);
+    EXPECT(tj_translate(m, &o, texts, 1, out, &err) == TJ_ERR_ARG);
     tj_options_default(&o);
     o.split = (tj_split)7;
-    CHECK(tj_translate(m, &o, texts, 1, out, &err) == TJ_ERR_ARG);
+    EXPECT(tj_translate(m, &o, texts, 1, out, &err) == TJ_ERR_ARG);
     tj_options_default(&o);
     o.max_length_factor = 0.0f;
-    CHECK(tj_translate(m, &o, texts, 1, out, &err) == TJ_ERR_ARG);
+    EXPECT(tj_translate(m, &o, texts, 1, out, &err) == TJ_ERR_ARG);
 
     /* Invalid UTF-8 (a lone continuation byte) is the caller's input error, not a crash. */
     const char *bad[] = {"fine", "bad \x80 byte"};
     out[0] = out[1] = (char *)texts;
-    CHECK(tj_translate(m, NULL, bad, 2, out, &err) == TJ_ERR_INPUT && one_line(&err));
-    CHECK(out[0] == NULL && out[1] == NULL);
+    EXPECT(tj_translate(m, NULL, bad, 2, out, &err) == TJ_ERR_INPUT && one_line(&err));
+    EXPECT(out[0] == NULL && out[1] == NULL);
 
     /* Empty and blank texts translate to themselves: there is nothing to decode. */
     const char *blank[] = {"", "\n\n", " "};
     char *bout[3];
-    CHECK(tj_translate(m, NULL, blank, 3, bout, &err) == TJ_OK);
+    EXPECT(tj_translate(m, NULL, blank, 3, bout, &err) == TJ_OK);
     if (!err.code) {
-        CHECK(strcmp(bout[0], "") == 0);
-        CHECK(strcmp(bout[1], "\n\n") == 0);
-        CHECK(strcmp(bout[2], " ") == 0);
+        EXPECT(strcmp(bout[0], "") == 0);
+        EXPECT(strcmp(bout[1], "\n\n") == 0);
+        EXPECT(strcmp(bout[2], " ") == 0);
         free_all(bout, 3);
     }
 
     /* Line structure is kept: one output line per input line, blank ones blank. */
     const char *para[] = {"مرحبا\n\nشكرا"};
     char *pout[1];
-    CHECK(tj_translate(m, NULL, para, 1, pout, &err) == TJ_OK);
+    EXPECT(tj_translate(m, NULL, para, 1, pout, &err) == TJ_OK);
     if (!err.code) {
         const char *nl = strchr(pout[0], '\n');
-        CHECK(nl != NULL && nl[1] == '\n' && strchr(nl + 2, '\n') == NULL);
-        CHECK(nl != NULL && nl > pout[0] && nl[2] != '\0');
+        EXPECT(nl != NULL && nl[1] == '\n' && strchr(nl + 2, '\n') == NULL);
+        EXPECT(nl != NULL && nl > pout[0] && nl[2] != '\0');
         tj_free(pout[0]);
     }
 }
@@ -203,7 +195,7 @@ static void test_concurrent(const tj_model *m, const tj_options *o, const char *
     char **seq = calloc(n, sizeof *seq);
     char **par[NTHREADS];
     tj_error err;
-    CHECK(tj_translate(m, o, texts, n, seq, &err) == TJ_OK);
+    EXPECT(tj_translate(m, o, texts, n, seq, &err) == TJ_OK);
     if (err.code) {
         fprintf(stderr, "sequential translation failed: %s\n", err.message);
         free(seq);
@@ -214,11 +206,11 @@ static void test_concurrent(const tj_model *m, const tj_options *o, const char *
     for (int t = 0; t < NTHREADS; t++) {
         par[t] = calloc(n, sizeof *par[t]);
         args[t] = (thread_arg){m, o, texts, n, par[t], TJ_ERR_ARG};
-        CHECK(pthread_create(&th[t], NULL, translate_thread, &args[t]) == 0);
+        EXPECT(pthread_create(&th[t], NULL, translate_thread, &args[t]) == 0);
     }
     for (int t = 0; t < NTHREADS; t++) {
         pthread_join(th[t], NULL);
-        CHECK(args[t].st == TJ_OK);
+        EXPECT(args[t].st == TJ_OK);
         for (size_t i = 0; i < n && args[t].st == TJ_OK; i++) {
             if (strcmp(par[t][i], seq[i]) != 0) {
                 fprintf(stderr, "thread %d, text %zu differs:\n  seq: %s\n  thr: %s\n", t, i + 1,
@@ -240,7 +232,7 @@ static void test_batch_independence(const tj_model *m, const tj_options *o,
 {
     char **together = calloc(n, sizeof *together);
     tj_error err;
-    CHECK(tj_translate(m, o, texts, n, together, &err) == TJ_OK);
+    EXPECT(tj_translate(m, o, texts, n, together, &err) == TJ_OK);
     if (err.code) {
         fprintf(stderr, "batch translation failed: %s\n", err.message);
         free(together);
@@ -249,7 +241,7 @@ static void test_batch_independence(const tj_model *m, const tj_options *o,
     size_t joined_len = 0;
     for (size_t i = 0; i < n; i++) {
         char *alone = NULL;
-        CHECK(tj_translate(m, o, texts + i, 1, &alone, &err) == TJ_OK);
+        EXPECT(tj_translate(m, o, texts + i, 1, &alone, &err) == TJ_OK);
         if (alone && strcmp(alone, together[i]) != 0) {
             fprintf(stderr,
                     "text %zu differs alone vs in a batch of %zu:\n  alone: %s\n  batch: %s\n",
@@ -269,7 +261,7 @@ static void test_batch_independence(const tj_model *m, const tj_options *o,
         joined[at++] = i + 1 < n ? '\n' : '\0';
     }
     const char *one[] = {joined};
-    CHECK(tj_translate(m, o, one, 1, &jout, &err) == TJ_OK);
+    EXPECT(tj_translate(m, o, one, 1, &jout, &err) == TJ_OK);
     if (jout) {
         const char *p = jout;
         for (size_t i = 0; i < n; i++) {
@@ -295,12 +287,12 @@ static void test_info(const tj_model *m)
     tj_model_get_info(m, &in);
     /* Expected values from ../shared/fixtures/README.md (the training command) and
      * ../shared/corpus/README.md (the vocabulary's training flags: --eos_id=0 --unk_id=1). */
-    CHECK(in.dim_emb == 256 && in.dim_ffn == 1536 && in.heads == 8);
-    CHECK(in.enc_depth == 6 && in.dec_depth == 2);
-    CHECK(in.src_vocab_size == 16000 && in.trg_vocab_size == 16000 && in.shared_vocab);
-    CHECK(in.eos_id == 0 && in.unk_id == 1);
-    CHECK(in.has_shortlist && in.shortlist_first == 50 && in.shortlist_best == 50);
-    CHECK(in.model_path && strstr(in.model_path, "model.aren.intgemm.alphas.bin"));
+    EXPECT(in.dim_emb == 256 && in.dim_ffn == 1536 && in.heads == 8);
+    EXPECT(in.enc_depth == 6 && in.dec_depth == 2);
+    EXPECT(in.src_vocab_size == 16000 && in.trg_vocab_size == 16000 && in.shared_vocab);
+    EXPECT(in.eos_id == 0 && in.unk_id == 1);
+    EXPECT(in.has_shortlist && in.shortlist_first == 50 && in.shortlist_best == 50);
+    EXPECT(in.model_path && strstr(in.model_path, "model.aren.intgemm.alphas.bin"));
 }
 
 static int run_fixture_tests(const char *shared)
@@ -316,7 +308,7 @@ static int run_fixture_tests(const char *shared)
     }
     size_t n = 0;
     char **lines = read_lines(src, 8, &n);
-    CHECK(lines != NULL && n == 8);
+    EXPECT(lines != NULL && n == 8);
     if (!lines || n != 8) {
         tj_model_close(m);
         return 1;

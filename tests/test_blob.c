@@ -12,43 +12,7 @@
 
 #include "util/blob.h"
 #include "check.h"
-
-static char tmpdir[256];
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[512];
-    snprintf(buf, sizeof buf, "%s/%s", tmpdir, name);
-    return buf;
-}
-
-static void write_file(const char *path, const void *data, size_t n)
-{
-    /* A new file each time: ext4 flushes a truncated-and-rewritten file to disk on close. */
-    remove(path);
-    FILE *f = fopen(path, "wb");
-    if (!f || (n && fwrite(data, 1, n, f) != n) || fclose(f) != 0) {
-        fprintf(stderr, "cannot write %s\n", path);
-        exit(1);
-    }
-}
-
-static unsigned char *gzip_bytes(const unsigned char *in, size_t n, size_t *out_n)
-{
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    if (deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) exit(1);
-    size_t cap = deflateBound(&zs, (uLong)n) + 64;
-    unsigned char *out = malloc(cap);
-    zs.next_in = (unsigned char *)(uintptr_t)in;
-    zs.avail_in = (uInt)n;
-    zs.next_out = out;
-    zs.avail_out = (uInt)cap;
-    if (deflate(&zs, Z_FINISH) != Z_STREAM_END) exit(1);
-    *out_n = cap - zs.avail_out;
-    deflateEnd(&zs);
-    return out;
-}
+#include "tmpfiles.h"
 
 /* Streaming compression without a pledged size: the frame header has no content size. */
 static unsigned char *zstd_bytes(const unsigned char *in, size_t n, int known_size, int checksum,
@@ -124,7 +88,7 @@ int main(void)
 
     /* gzip, detected by magic even without a .gz name. */
     size_t gz_n;
-    unsigned char *gz = gzip_bytes(content, n, &gz_n);
+    unsigned char *gz = gzip_bytes(content, n, 9, &gz_n);
     write_file(tmp_path("data.noext"), gz, gz_n);
     EXPECT(load(tmp_path("data.noext"), &b, &err) == TJ_OK);
     EXPECT(blob_equals(&b, content, n));
@@ -134,8 +98,8 @@ int main(void)
 
     /* Multi-member gzip = concatenation of the members' contents. */
     size_t gz1_n, gz2_n;
-    unsigned char *gz1 = gzip_bytes(content, 30000, &gz1_n);
-    unsigned char *gz2 = gzip_bytes(content + 30000, n - 30000, &gz2_n);
+    unsigned char *gz1 = gzip_bytes(content, 30000, 9, &gz1_n);
+    unsigned char *gz2 = gzip_bytes(content + 30000, n - 30000, 9, &gz2_n);
     unsigned char *multi = malloc(gz1_n + gz2_n);
     memcpy(multi, gz1, gz1_n);
     memcpy(multi + gz1_n, gz2, gz2_n);
@@ -146,7 +110,7 @@ int main(void)
 
     /* gzip of an empty file. */
     size_t gz0_n;
-    unsigned char *gz0 = gzip_bytes(content, 0, &gz0_n);
+    unsigned char *gz0 = gzip_bytes(content, 0, 9, &gz0_n);
     write_file(tmp_path("empty.gz"), gz0, gz0_n);
     EXPECT(load(tmp_path("empty.gz"), &b, &err) == TJ_OK);
     EXPECT(b.size == 0);

@@ -17,26 +17,7 @@
 #include "registry/unpack.h"
 #include "util/sha256.h"
 #include "check.h"
-
-static char tmpdir[256];
-
-static char *path_in_tmp(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static void write_file(const char *path, const void *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, n, f) != n || fclose(f) != 0) {
-        fprintf(stderr, "cannot write %s\n", path);
-        exit(1);
-    }
-}
+#include "tmpfiles.h"
 
 static void hex_of(const void *data, size_t n, char hex[TJ_SHA256_HEX_SIZE])
 {
@@ -86,7 +67,7 @@ static const char *H2 = "FEDCBA9876543210FEDCBA9876543210FEDCBA9876543210FEDCBA9
 
 static tj_status load_tsv_text(const char *text, tj_registry **reg, tj_error *err)
 {
-    char *p = path_in_tmp("reg.tsv");
+    const char *p = tmp_path("reg.tsv");
     write_file(p, text, strlen(text));
     return tj_registry_load_tsv(p, reg, err);
 }
@@ -179,7 +160,7 @@ static void test_tsv(void)
               bad[i].msg);
         if (st == TJ_OK) tj_registry_free(reg);
     }
-    st = tj_registry_load_tsv(path_in_tmp("missing.tsv"), &reg, &err);
+    st = tj_registry_load_tsv(tmp_path("missing.tsv"), &reg, &err);
     CHECK(st == TJ_ERR_IO && strstr(err.message, "missing.tsv"), "missing TSV: %s", err.message);
 }
 
@@ -337,7 +318,7 @@ static void test_unpack(void)
     tj_error err;
 
     /* gzip, two members (as `cat a.gz b.gz` makes): the output is their concatenation. */
-    char *gz = path_in_tmp("data.gz"), *out = path_in_tmp("out.bin");
+    const char *gz = tmp_path("data.gz"), *out = tmp_path("out.bin");
     FILE *f = fopen(gz, "wb");
     gz_member(f, data, N / 2);
     gz_member(f, data + N / 2, N - N / 2);
@@ -380,7 +361,7 @@ static void test_unpack(void)
     size_t cap = ZSTD_compressBound(N);
     unsigned char *z = malloc(cap);
     size_t zn = ZSTD_compress(z, cap, data, N, 3);
-    char *zst = path_in_tmp("data.zst");
+    const char *zst = tmp_path("data.zst");
     write_file(zst, z, zn);
     st = tj_unpack(zst, TJ_CODEC_ZSTD, out, UINT64_MAX, &size, got, &err);
     CHECK(st == TJ_OK && size == N && !strcmp(got, want), "unzstd: %s", st ? err.message : got);
@@ -391,7 +372,7 @@ static void test_unpack(void)
     free(z);
 
     /* Plain copy. */
-    char *plain = path_in_tmp("plain.bin");
+    const char *plain = tmp_path("plain.bin");
     write_file(plain, data, 1234);
     hex_of(data, 1234, want);
     st = tj_unpack(plain, TJ_CODEC_NONE, out, UINT64_MAX, &size, got, &err);

@@ -18,45 +18,7 @@
 #include "model/shortlist.h"
 #include "model/yaml.h"
 #include "check.h"
-
-static char tmpdir[256];
-
-static const char *tmp_path(const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static void write_file(const char *path, const void *data, size_t n)
-{
-    /* A new file each time: ext4 flushes a truncated-and-rewritten file to disk on close. */
-    remove(path);
-    FILE *f = fopen(path, "wb");
-    if (!f || (n && fwrite(data, 1, n, f) != n) || fclose(f) != 0) {
-        fprintf(stderr, "cannot write %s\n", path);
-        exit(1);
-    }
-}
-
-static unsigned char *gzip_bytes(const unsigned char *in, size_t n, size_t *out_n)
-{
-    uLongf cap = compressBound((uLong)n) + 64;
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) exit(1);
-    unsigned char *out = malloc(cap);
-    zs.next_in = (unsigned char *)(uintptr_t)in;
-    zs.avail_in = (uInt)n;
-    zs.next_out = out;
-    zs.avail_out = (uInt)cap;
-    if (deflate(&zs, Z_FINISH) != Z_STREAM_END) exit(1);
-    *out_n = cap - zs.avail_out;
-    deflateEnd(&zs);
-    return out;
-}
+#include "tmpfiles.h"
 
 static unsigned char *zstd_bytes(const unsigned char *in, size_t n, size_t *out_n)
 {
@@ -244,7 +206,7 @@ static void test_marian_synthetic(void)
     EXPECT(f.items == NULL && f.n_items == 0);
 
     size_t gn, zn;
-    unsigned char *gz = gzip_bytes(b.p, b.n, &gn), *zs = zstd_bytes(b.p, b.n, &zn);
+    unsigned char *gz = gzip_bytes(b.p, b.n, 6, &gn), *zs = zstd_bytes(b.p, b.n, &zn);
     EXPECT(open_bytes("syn.bin.gz", gz, gn, &f, &err) == TJ_OK);
     check_synthetic(&f, ds);
     EXPECT(((uintptr_t)f.blob.data & 63) == 0);
@@ -664,7 +626,7 @@ static void test_shortlist_synthetic(void)
     free(d);
     /* Compressed shortlists load the same. */
     size_t gn;
-    unsigned char *gz = gzip_bytes(b.p, b.n, &gn);
+    unsigned char *gz = gzip_bytes(b.p, b.n, 6, &gn);
     bytebuf g = {gz, gn, gn};
     EXPECT(sl_open_bytes("sl.bin.gz", &g, 40, 40, &sl, &err) == TJ_OK);
     EXPECT(sl.n_lists == 7 && sl.ids[6] == 39 && sl.offsets[5] == 7);

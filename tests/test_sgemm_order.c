@@ -80,6 +80,29 @@ static void compare(cblas_sgemm_fn blas, size_t M, size_t N, size_t K, size_t th
     free(x), free(w), free(a), free(b);
 }
 
+/* Scores as Marian asks for them: bdot(q, k, transB = true) on row-major q [M][K] and keys
+ * [N][K], i.e. cblas_sgemm(RowMajor, NoTrans, Trans, ...), against tarjama's call on the keys
+ * stored transposed ([K][N], as src/decode/transformer.c keeps them). */
+static void compare_keys(cblas_sgemm_fn blas, size_t M, size_t N, size_t K, size_t threads)
+{
+    float *q = malloc(M * K * sizeof(float)), *k = malloc(N * K * sizeof(float));
+    float *kt = malloc(K * N * sizeof(float));
+    float *a = malloc(M * N * sizeof(float)), *b = malloc(M * N * sizeof(float));
+    for (size_t i = 0; i < M * K; i++) q[i] = rnd();
+    for (size_t i = 0; i < N * K; i++) k[i] = rnd();
+    for (size_t i = 0; i < N; i++)
+        for (size_t j = 0; j < K; j++) kt[j * N + i] = k[i * K + j];
+    tj_sgemm_ordered(q, K, M, K, kt, N, N, 0.17677669f, a, N, threads);
+    blas(101, 111, 112, (int)M, (int)N, (int)K, 0.17677669f, q, (int)K, k, (int)K, 0.0f, b, (int)N);
+    size_t bad = 0;
+    for (size_t i = 0; i < M * N; i++) bad += a[i] != b[i];
+    CHECK(bad == 0,
+          "OpenBLAS (keys transposed) differs on %zu of %zu outputs, M=%zu N=%zu K=%zu "
+          "threads=%zu",
+          bad, M * N, M, N, K, threads);
+    free(q), free(k), free(kt), free(a), free(b);
+}
+
 static void random_shapes(cblas_sgemm_fn blas, size_t threads)
 {
     for (int t = 0; t < 200; t++) {
@@ -92,6 +115,14 @@ static void random_shapes(cblas_sgemm_fn blas, size_t threads)
     for (size_t L = 85; L < 400; L += 13 + L % 7) {
         compare(blas, L, L, 32, threads, 0.17677669f);
         compare(blas, L, 32, L, threads, 1.0f);
+    }
+    /* Every sentence length up to 140 tokens, the encoder's products and the decoder's (one
+     * query row), with the scores in Marian's own call. */
+    for (size_t L = 1; blas && L <= 140; L++) {
+        compare_keys(blas, L, L, 32, threads);
+        compare_keys(blas, 1, L, 32, threads);
+        compare(blas, L, 32, L, threads, 1.0f);
+        compare(blas, 1, 32, L, threads, 1.0f);
     }
 }
 

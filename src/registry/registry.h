@@ -78,7 +78,8 @@ tj_status tj_models_data_dir(char **out, tj_error *err);
 /* Finds an installed model for `translate`: "ar-en" or "ar-en:base" (or any folder name without a
  * ':'), searched in order in $TARJAMA_MODELS/<dir>, the data folder above, and the models
  * bundled with tarjama (TJ_BUNDLED_MODELS_DIR when compiled in, else models/ in the parent of the
- * executable's folder, else share/tarjama/models/ there: the build tree, then an installed copy). On success *dir_out is a malloc'd path (release with tj_free). */
+ * executable's folder, else share/tarjama/models/ there: the build tree, then an installed copy).
+ * On success *dir_out is a malloc'd path (release with tj_free). */
 tj_status tj_models_find(const char *pair, char **dir_out, tj_error *err);
 
 /* Checks that spec is a safe model name: 1..64 of [A-Za-z0-9._:-], not starting with '.'. */

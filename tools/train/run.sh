@@ -9,7 +9,9 @@
 # Environment: MINUTES (training time of each direction, default 95; both directions train at
 # once, one thread each), MAX_STEPS (stop the first stage at this update instead), MORE_MINUTES
 # (default 0: a second stage of that many minutes continuing from the first stage's last
-# checkpoint with SEED2, default 2; the shipped models are MAX_STEPS=2600 MORE_MINUTES=85),
+# checkpoint with SEED2, default 2), THIRD_STEPS (default 0: a third stage of that many updates
+# from the second stage's last checkpoint with SEED3, default 3; the shipped models are
+# MAX_STEPS=2600 MORE_MINUTES=85 THIRD_STEPS=2800),
 # SEED (default 1), THREADS (export and evaluation, default all cores),
 # SHARED (default ../shared), OUT (model folders, default models), BF16 (1: bfloat16 autocast,
 # default 1 where the CPU has AVX-512 BF16). With a CUDA GPU visible to PyTorch, training runs there.
@@ -22,6 +24,8 @@ MAX_STEPS=${MAX_STEPS:-1000000000}
 MORE_MINUTES=${MORE_MINUTES:-0}
 SEED=${SEED:-1}
 SEED2=${SEED2:-2}
+THIRD_STEPS=${THIRD_STEPS:-0}
+SEED3=${SEED3:-3}
 THREADS=${THREADS:-$(nproc)}
 TJ=${TJ:-build/tarjama}
 PY=${PYTHON:-python3}
@@ -68,6 +72,25 @@ if [ "$MORE_MINUTES" != 0 ]; then
         [ -f "$WORK/$dir/more/final.pt" ] || { echo "run.sh: second stage of $dir failed" >&2; exit 1; }
         cp "$WORK/$dir/more/final.pt" "$WORK/$dir/final.pt"
     done
+    # 2c. Optional third stage, the same way from the second stage's last checkpoint.
+    if [ "$THIRD_STEPS" != 0 ]; then
+        for dir in ar-en en-ar; do
+            [ -f "$WORK/$dir/more/third/final.pt" ] && continue
+            first=$(ls "$WORK/$dir"/ckpt-*.pt | tail -n 1)
+            last=$(ls "$WORK/$dir/more"/ckpt-*.pt | tail -n 1)
+            step=$(( $(basename "$first" .pt | sed 's/^ckpt-0*//') + \
+                     $(basename "$last" .pt | sed 's/^ckpt-0*//') ))
+            $PY "$HERE/train.py" --data "$WORK/data.pt" --out "$WORK/$dir/more/third" \
+                --directions $dir --init "$last" --step-offset "$step" --max-steps "$THIRD_STEPS" \
+                --max-minutes 100000 --seed "$SEED3" $RECIPE &
+        done
+        wait
+        for dir in ar-en en-ar; do
+            [ -f "$WORK/$dir/more/third/final.pt" ] ||
+                { echo "run.sh: third stage of $dir failed" >&2; exit 1; }
+            cp "$WORK/$dir/more/third/final.pt" "$WORK/$dir/final.pt"
+        done
+    fi
 fi
 # 3. Shortlists, export (alphas from decoding the dev set in that direction), model folders.
 for dir in ar-en en-ar; do

@@ -56,40 +56,35 @@ wait
 for dir in ar-en en-ar; do
     [ -f "$WORK/$dir/final.pt" ] || { echo "run.sh: training $dir failed" >&2; exit 1; }
 done
-# 2b. Optional second stage from the first stage's last checkpoint; the learning-rate schedule
-#    goes on where it stopped (--step-offset). Its final model replaces the first stage's.
-if [ "$MORE_MINUTES" != 0 ]; then
+# 2b. Optional later stages, each from the last checkpoint of the stage before; the learning-rate
+#    schedule goes on where the earlier stages stopped (--step-offset: the sum of their updates).
+#    A stage's final model replaces the one before.
+#      continue_stage NAME SUB SEED "LIMITS" PREV_SUB...   (PREV_SUB: the earlier stages' folders
+#                                                           under $WORK/DIR, in order)
+continue_stage() {
+    name=$1 sub=$2 seed=$3 limits=$4
+    shift 4
     for dir in ar-en en-ar; do
-        [ -f "$WORK/$dir/more/final.pt" ] && continue
-        last=$(ls "$WORK/$dir"/ckpt-*.pt | tail -n 1)
-        step=$(basename "$last" .pt | sed 's/^ckpt-0*//')
-        $PY "$HERE/train.py" --data "$WORK/data.pt" --out "$WORK/$dir/more" --directions $dir \
-            --init "$last" --step-offset "$step" --max-minutes "$MORE_MINUTES" --seed "$SEED2" \
-            $RECIPE &
+        [ -f "$WORK/$dir/$sub/final.pt" ] && continue
+        step=0
+        for prev in "$@"; do
+            last=$(ls "$WORK/$dir/$prev"/ckpt-*.pt | tail -n 1)
+            step=$((step + $(basename "$last" .pt | sed 's/^ckpt-0*//')))
+        done
+        $PY "$HERE/train.py" --data "$WORK/data.pt" --out "$WORK/$dir/$sub" --directions $dir \
+            --init "$last" --step-offset "$step" --seed "$seed" $limits $RECIPE &
     done
     wait
     for dir in ar-en en-ar; do
-        [ -f "$WORK/$dir/more/final.pt" ] || { echo "run.sh: second stage of $dir failed" >&2; exit 1; }
-        cp "$WORK/$dir/more/final.pt" "$WORK/$dir/final.pt"
+        [ -f "$WORK/$dir/$sub/final.pt" ] || { echo "run.sh: $name of $dir failed" >&2; exit 1; }
+        cp "$WORK/$dir/$sub/final.pt" "$WORK/$dir/final.pt"
     done
-    # 2c. Optional third stage, the same way from the second stage's last checkpoint.
+}
+if [ "$MORE_MINUTES" != 0 ]; then
+    continue_stage "second stage" more "$SEED2" "--max-minutes $MORE_MINUTES" .
     if [ "$THIRD_STEPS" != 0 ]; then
-        for dir in ar-en en-ar; do
-            [ -f "$WORK/$dir/more/third/final.pt" ] && continue
-            first=$(ls "$WORK/$dir"/ckpt-*.pt | tail -n 1)
-            last=$(ls "$WORK/$dir/more"/ckpt-*.pt | tail -n 1)
-            step=$(( $(basename "$first" .pt | sed 's/^ckpt-0*//') + \
-                     $(basename "$last" .pt | sed 's/^ckpt-0*//') ))
-            $PY "$HERE/train.py" --data "$WORK/data.pt" --out "$WORK/$dir/more/third" \
-                --directions $dir --init "$last" --step-offset "$step" --max-steps "$THIRD_STEPS" \
-                --max-minutes 100000 --seed "$SEED3" $RECIPE &
-        done
-        wait
-        for dir in ar-en en-ar; do
-            [ -f "$WORK/$dir/more/third/final.pt" ] ||
-                { echo "run.sh: third stage of $dir failed" >&2; exit 1; }
-            cp "$WORK/$dir/more/third/final.pt" "$WORK/$dir/final.pt"
-        done
+        continue_stage "third stage" more/third "$SEED3" \
+            "--max-steps $THIRD_STEPS --max-minutes 100000" . more
     fi
 fi
 # 3. Shortlists, export (alphas from decoding the dev set in that direction), model folders.

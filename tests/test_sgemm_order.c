@@ -57,8 +57,11 @@ typedef void (*set_threads_fn)(int);
 typedef int (*get_threads_fn)(void);
 
 /* One product of random values: SIMD and scalar paths agree, and agree with OpenBLAS on
- * `threads` threads when blas is given. */
-static void compare(cblas_sgemm_fn blas, size_t M, size_t N, size_t K, size_t threads, float alpha)
+ * `threads` threads when blas is given. With keys, OpenBLAS gets W as Marian passes the keys for
+ * the scores, bdot(q, k, transB = true): W transposed ([N][K]) and cblas's Trans flag, against
+ * tarjama's call on W as it is (the keys stored transposed, as src/decode/transformer.c does). */
+static void compare(cblas_sgemm_fn blas, size_t M, size_t N, size_t K, size_t threads, float alpha,
+                    int keys)
 {
     size_t ldw = N + K % 3;
     float *x = malloc(M * K * sizeof(float)), *w = malloc(K * ldw * sizeof(float));
@@ -70,37 +73,26 @@ static void compare(cblas_sgemm_fn blas, size_t M, size_t N, size_t K, size_t th
     CHECK(memcmp(a, b, M * N * sizeof(float)) == 0,
           "SIMD and scalar differ, M=%zu N=%zu K=%zu threads=%zu", M, N, K, threads);
     if (blas) {
-        /* row-major (101), no transposes (111), beta 0 */
-        blas(101, 111, 111, (int)M, (int)N, (int)K, alpha, x, (int)K, w, (int)ldw, 0.0f, b, (int)N);
+        /* row-major (101), A not transposed (111), B not transposed (111) or transposed (112),
+         * beta 0 */
+        if (keys) {
+            float *wt = malloc(N * K * sizeof(float));
+            for (size_t k = 0; k < K; k++)
+                for (size_t j = 0; j < N; j++) wt[j * K + k] = w[k * ldw + j];
+            blas(101, 111, 112, (int)M, (int)N, (int)K, alpha, x, (int)K, wt, (int)K, 0.0f, b,
+                 (int)N);
+            free(wt);
+        } else {
+            blas(101, 111, 111, (int)M, (int)N, (int)K, alpha, x, (int)K, w, (int)ldw, 0.0f, b,
+                 (int)N);
+        }
         size_t bad = 0;
         for (size_t i = 0; i < M * N; i++) bad += a[i] != b[i];
-        CHECK(bad == 0, "OpenBLAS differs on %zu of %zu outputs, M=%zu N=%zu K=%zu threads=%zu",
-              bad, M * N, M, N, K, threads);
+        CHECK(bad == 0,
+              "OpenBLAS differs on %zu of %zu outputs, M=%zu N=%zu K=%zu threads=%zu keys=%d", bad,
+              M * N, M, N, K, threads, keys);
     }
     free(x), free(w), free(a), free(b);
-}
-
-/* Scores as Marian asks for them: bdot(q, k, transB = true) on row-major q [M][K] and keys
- * [N][K], i.e. cblas_sgemm(RowMajor, NoTrans, Trans, ...), against tarjama's call on the keys
- * stored transposed ([K][N], as src/decode/transformer.c keeps them). */
-static void compare_keys(cblas_sgemm_fn blas, size_t M, size_t N, size_t K, size_t threads)
-{
-    float *q = malloc(M * K * sizeof(float)), *k = malloc(N * K * sizeof(float));
-    float *kt = malloc(K * N * sizeof(float));
-    float *a = malloc(M * N * sizeof(float)), *b = malloc(M * N * sizeof(float));
-    for (size_t i = 0; i < M * K; i++) q[i] = rnd();
-    for (size_t i = 0; i < N * K; i++) k[i] = rnd();
-    for (size_t i = 0; i < N; i++)
-        for (size_t j = 0; j < K; j++) kt[j * N + i] = k[i * K + j];
-    tj_sgemm_ordered(q, K, M, K, kt, N, N, 0.17677669f, a, N, threads);
-    blas(101, 111, 112, (int)M, (int)N, (int)K, 0.17677669f, q, (int)K, k, (int)K, 0.0f, b, (int)N);
-    size_t bad = 0;
-    for (size_t i = 0; i < M * N; i++) bad += a[i] != b[i];
-    CHECK(bad == 0,
-          "OpenBLAS (keys transposed) differs on %zu of %zu outputs, M=%zu N=%zu K=%zu "
-          "threads=%zu",
-          bad, M * N, M, N, K, threads);
-    free(q), free(k), free(kt), free(a), free(b);
 }
 
 static void random_shapes(cblas_sgemm_fn blas, size_t threads)
@@ -108,21 +100,21 @@ static void random_shapes(cblas_sgemm_fn blas, size_t threads)
     for (int t = 0; t < 200; t++) {
         size_t M = 1 + rng % 60, N = 1 + (rng >> 8) % 140, K = 1 + (rng >> 16) % 120;
         if (t % 10 == 0) K = 300 + (rng >> 4) % 600; /* several k chunks */
-        compare(blas, M, N, K, threads, t % 2 ? 0.17677669f : 1.0f);
+        compare(blas, M, N, K, threads, t % 2 ? 0.17677669f : 1.0f, 0);
     }
     /* Attention in the encoder of an L-token sentence: scores L x L over 32, context L x 32
      * over L; past 262144 multiply-adds OpenBLAS splits them between threads. */
     for (size_t L = 85; L < 400; L += 13 + L % 7) {
-        compare(blas, L, L, 32, threads, 0.17677669f);
-        compare(blas, L, 32, L, threads, 1.0f);
+        compare(blas, L, L, 32, threads, 0.17677669f, 0);
+        compare(blas, L, 32, L, threads, 1.0f, 0);
     }
     /* Every sentence length up to 140 tokens, the encoder's products and the decoder's (one
      * query row), with the scores in Marian's own call. */
-    for (size_t L = 1; blas && L <= 140; L++) {
-        compare_keys(blas, L, L, 32, threads);
-        compare_keys(blas, 1, L, 32, threads);
-        compare(blas, L, 32, L, threads, 1.0f);
-        compare(blas, 1, 32, L, threads, 1.0f);
+    for (size_t L = 1; L <= 140; L++) {
+        compare(blas, L, L, 32, threads, 0.17677669f, 1);
+        compare(blas, 1, L, 32, threads, 0.17677669f, 1);
+        compare(blas, L, 32, L, threads, 1.0f, 0);
+        compare(blas, 1, 32, L, threads, 1.0f, 0);
     }
 }
 

@@ -25,7 +25,7 @@ done
 ls "$prefix"/lib*/libtarjama.a > /dev/null 2>&1 || ls "$prefix"/lib/*/libtarjama.a > /dev/null 2>&1 ||
     bad "libtarjama.a not installed"
 for d in ar-en en-ar; do
-    cmp -s <(cd "$root/models/$d" && cat $(ls)) <(cd "$prefix/share/tarjama/models/$d" && cat $(ls)) ||
+    diff -r -q "$root/models/$d" "$prefix/share/tarjama/models/$d" > /dev/null ||
         bad "share/tarjama/models/$d differs from models/$d"
 done
 

@@ -226,8 +226,9 @@ def main():
                     bad += 1
                 say('valid step %d epoch %d dev-ce %.4f ppl %.2f source-gain %.4f best %.4f '
                     '(%d bad) %.1f min' % (step, epoch, dl, math.exp(dl), gain, best, bad, elapsed))
-                # keep only the checkpoints that can still be averaged
-                keep = set(p for _, p in sorted(scores)[:a.average])
+                # keep only the checkpoints that can still be averaged, and the newest one, so
+                # that a later stage (run.sh's continue_stage) starts from the last state
+                keep = set(p for _, p in sorted(scores)[:a.average]) | {path}
                 for _, p in scores:
                     if p not in keep and os.path.exists(p):
                         os.remove(p)

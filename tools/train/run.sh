@@ -9,9 +9,9 @@
 # Environment: MINUTES (training time of each direction, default 95; both directions train at
 # once, one thread each), MAX_STEPS (stop the first stage at this update instead), MORE_MINUTES
 # (default 0: a second stage of that many minutes continuing from the first stage's last
-# checkpoint with SEED2, default 2), THIRD_STEPS (default 0: a third stage of that many updates
-# from the second stage's last checkpoint with SEED3, default 3; the shipped models are
-# MAX_STEPS=2600 MORE_MINUTES=85 THIRD_STEPS=2800),
+# checkpoint with SEED2, default 2), LATER_STEPS (default empty: a list of update counts, one
+# more stage for each, each from the last checkpoint of the stage before; stage n has seed n;
+# the shipped models: MAX_STEPS=2600 MORE_MINUTES=85 LATER_STEPS=2800, see docs/training.md),
 # SEED (default 1), THREADS (export and evaluation, default all cores),
 # SHARED (default ../shared), OUT (model folders, default models), BF16 (1: bfloat16 autocast,
 # default 1 where the CPU has AVX-512 BF16). With a CUDA GPU visible to PyTorch, training runs there.
@@ -24,8 +24,7 @@ MAX_STEPS=${MAX_STEPS:-1000000000}
 MORE_MINUTES=${MORE_MINUTES:-0}
 SEED=${SEED:-1}
 SEED2=${SEED2:-2}
-THIRD_STEPS=${THIRD_STEPS:-0}
-SEED3=${SEED3:-3}
+LATER_STEPS=${LATER_STEPS:-}
 THREADS=${THREADS:-$(nproc)}
 TJ=${TJ:-build/tarjama}
 PY=${PYTHON:-python3}
@@ -82,10 +81,12 @@ continue_stage() {
 }
 if [ "$MORE_MINUTES" != 0 ]; then
     continue_stage "second stage" more "$SEED2" "--max-minutes $MORE_MINUTES" .
-    if [ "$THIRD_STEPS" != 0 ]; then
-        continue_stage "third stage" more/third "$SEED3" \
-            "--max-steps $THIRD_STEPS --max-minutes 100000" . more
-    fi
+    stages=". more" n=3
+    for steps in $LATER_STEPS; do
+        # shellcheck disable=SC2086 # $stages is the list of the earlier stages' folders
+        continue_stage "stage $n" stage$n $n "--max-steps $steps --max-minutes 100000" $stages
+        stages="$stages stage$n" n=$((n + 1))
+    done
 fi
 # 3. Shortlists, export (alphas from decoding the dev set in that direction), model folders.
 for dir in ar-en en-ar; do

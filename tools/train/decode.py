@@ -28,19 +28,34 @@ import prep  # noqa: E402
 import shortlist  # noqa: E402
 from tjmodel import Linear, TinyTransformer, fma32, int8_product, position_signal  # noqa: E402
 
+def model_cfg(yaml_text, vocab):
+    """TinyTransformer's arguments from the model YAML Marian embeds in its .npz and .bin files."""
+    def key(k):
+        for line in yaml_text.split('\n'):
+            if line.startswith(k + ':'):
+                return int(line.split(':', 1)[1])
+        raise SystemExit('%s missing from the model YAML' % k)
+    return dict(vocab=vocab, d=key('dim-emb'), d_ffn=key('transformer-dim-ffn'),
+                heads=key('transformer-heads'), enc_depth=key('enc-depth'),
+                dec_depth=key('dec-depth'))
+
+
+def int8_weight(items, name, transposed):
+    """An intgemm8 item of marianbin.read's result as (int32 array, q): weights are stored
+    [out][in] and come back [in][out] with transposed=True; Wemb is stored as it is."""
+    typ, shape, payload = items[name]
+    n = int(np.prod(shape))
+    w = np.frombuffer(payload[:n], dtype=np.int8).astype(np.int32)
+    q, = struct.unpack('<f', payload[n:n + 4])
+    w = w.reshape(shape[1], shape[0]).T if transposed else w.reshape(shape)
+    return np.ascontiguousarray(w), np.float32(q)
+
+
 def load_npz(path):
     """A Marian float .npz of this architecture as a TinyTransformer (for checking the pipeline
     against models trained by real Marian)."""
     z = np.load(path)
-    y = bytes(z['special:model.yml']).decode(errors='replace')
-
-    def key(k):
-        for line in y.split('\n'):
-            if line.startswith(k + ':'):
-                return int(line.split(':')[1])
-    cfg = dict(vocab=z['Wemb'].shape[0], d=key('dim-emb'), d_ffn=key('transformer-dim-ffn'),
-               heads=key('transformer-heads'), enc_depth=key('enc-depth'),
-               dec_depth=key('dec-depth'))
+    cfg = model_cfg(bytes(z['special:model.yml']).decode(errors='replace'), z['Wemb'].shape[0])
     m = TinyTransformer(dropout=0.0, **cfg)
     for name, t, _ in marian_names(m):
         t.data.copy_(torch.from_numpy(np.asarray(z[name], dtype=np.float32).reshape(t.shape)))
@@ -141,14 +156,6 @@ class Int8Sim:
                 return f32(v) * (f32(1) / f32(q))
             return f32(struct.unpack('<f', payload[:4])[0])
 
-        def weight(name, transposed):
-            typ, shape, payload = items[name]
-            n = int(np.prod(shape))
-            w = np.frombuffer(payload[:n], dtype=np.int8).astype(np.int32)
-            q, = struct.unpack('<f', payload[n:n + 4])
-            w = w.reshape(shape[1], shape[0]).T if transposed else w.reshape(shape)
-            return np.ascontiguousarray(w), f32(q)
-
         def prepare(w, alpha, beta, bias):
             v = (-f32(1) * ((f32(127) / alpha) * (f32(127) / beta))) / f32(127)
             sums = torch.from_numpy(w.sum(axis=0).astype(np.float32))
@@ -162,9 +169,9 @@ class Int8Sim:
         for mod in model.modules():
             if isinstance(mod, Linear):
                 name = self.names[id(mod.W)]
-                w, beta = weight(name, True)
+                w, beta = int8_weight(items, name, True)
                 mod.int8 = prepare(w, scalar(name + '_QuantMultA'), beta, mod.b)
-        e8, qe = weight('Wemb', False)
+        e8, qe = int8_weight(items, 'Wemb', False)
         emb = e8.astype(np.float32) * (f32(1) / qe)
         model.Wemb.data.copy_(torch.from_numpy(emb))
         beta = f32(127) / np.abs(emb).max()

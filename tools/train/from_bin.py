@@ -15,15 +15,8 @@ import numpy as np
 import torch
 
 import marianbin
-from decode import marian_names
+from decode import int8_weight, marian_names, model_cfg
 from tjmodel import TinyTransformer
-
-
-def yaml_int(yaml_text, key):
-    for line in yaml_text.split('\n'):
-        if line.startswith(key + ':'):
-            return int(line.split(':', 1)[1])
-    raise SystemExit('from_bin.py: %s missing from the model YAML' % key)
 
 
 def main():
@@ -31,23 +24,14 @@ def main():
         raise SystemExit(__doc__.split('\n\n')[1])
     items = marianbin.read(sys.argv[1])
     yaml_text = items['special:model.yml'][2].rstrip(b'\0').decode()
-    typ, shape, payload = items['Wemb']
-    cfg = dict(vocab=shape[0], d=yaml_int(yaml_text, 'dim-emb'),
-               d_ffn=yaml_int(yaml_text, 'transformer-dim-ffn'),
-               heads=yaml_int(yaml_text, 'transformer-heads'),
-               enc_depth=yaml_int(yaml_text, 'enc-depth'), dec_depth=yaml_int(yaml_text, 'dec-depth'))
-    model = TinyTransformer(dropout=0.0, **cfg)
+    model = TinyTransformer(dropout=0.0, **model_cfg(yaml_text, items['Wemb'][1][0]))
     for name, t, kind in marian_names(model):
         if name not in items:
             raise SystemExit('from_bin.py: %s has no item %s' % (sys.argv[1], name))
         typ, shape, payload = items[name]
         if typ == marianbin.INTGEMM8:
-            n = int(np.prod(shape))
-            q8 = np.frombuffer(payload[:n], dtype=np.int8).astype(np.float32)
-            q = np.frombuffer(payload[n:n + 4], dtype='<f4')[0]
-            w = q8 / q
-            # Weights are stored [out][in] (transposed), Wemb as it is (spec §2.5, §2.6).
-            w = w.reshape(shape) if kind == 'emb' else w.reshape(shape[1], shape[0]).T
+            q8, q = int8_weight(items, name, transposed=kind != 'emb')
+            w = q8.astype(np.float32) / q
         elif typ == marianbin.FLOAT32:
             w = np.frombuffer(payload, dtype='<f4')
         else:

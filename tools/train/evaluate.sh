@@ -25,14 +25,15 @@ agree() { # file1 file2 -> "identical/total"
 torch_decode() { # DIR: PyTorch greedy, float and with the exported int8 weights
     dir=$1; s=${dir%-*}; t=${dir#*-}; pair=$s$t
     src=$SHARED/eval/flores200-devtest.$s
+    lex=$(ls "$OUT/$dir"/lex.*.$pair.s2t.bin)
     if [ ! -f "$E/flores.$dir.torch-float" ]; then
         $PY "$HERE/decode.py" --ckpt "$WORK/$dir/final.pt" --vocab "$VOCAB" --tarjama "$TJ" \
-            --shortlist "$OUT/$dir/lex.50.50.$pair.s2t.bin" < "$src" > "$E/flores.$dir.torch-float.tmp"
+            --shortlist "$lex" < "$src" > "$E/flores.$dir.torch-float.tmp"
         mv "$E/flores.$dir.torch-float.tmp" "$E/flores.$dir.torch-float"
     fi
     if [ ! -f "$E/flores.$dir.torch-int8" ]; then
         $PY "$HERE/decode.py" --ckpt "$WORK/$dir/final.pt" --vocab "$VOCAB" --tarjama "$TJ" \
-            --shortlist "$OUT/$dir/lex.50.50.$pair.s2t.bin" \
+            --shortlist "$lex" \
             --int8 "$OUT/$dir/model.$pair.intgemm.alphas.bin" < "$src" > "$E/flores.$dir.torch-int8.tmp"
         mv "$E/flores.$dir.torch-int8.tmp" "$E/flores.$dir.torch-int8"
     fi

@@ -12,7 +12,8 @@
 # checkpoint with SEED2, default 2), LATER_STEPS (default empty: a list of update counts, one
 # more stage for each, each from the last checkpoint of the stage before; stage n has seed n;
 # the shipped models: MAX_STEPS=2600 MORE_MINUTES=85 LATER_STEPS=2800, see docs/training.md),
-# SEED (default 1), THREADS (export and evaluation, default all cores),
+# SEED (default 1), THREADS (export and evaluation, default all cores), LEX_BEST (target pieces
+# kept per source piece in the shortlist, default 200: lex.50.200.XXYY.s2t.bin, see docs/training.md),
 # SHARED (default ../shared), OUT (model folders, default models), BF16 (1: bfloat16 autocast,
 # default 1 where the CPU has AVX-512 BF16). With a CUDA GPU visible to PyTorch, training runs there.
 set -eu
@@ -25,6 +26,7 @@ MORE_MINUTES=${MORE_MINUTES:-0}
 SEED=${SEED:-1}
 SEED2=${SEED2:-2}
 LATER_STEPS=${LATER_STEPS:-}
+LEX_BEST=${LEX_BEST:-200}
 THREADS=${THREADS:-$(nproc)}
 TJ=${TJ:-build/tarjama}
 PY=${PYTHON:-python3}
@@ -91,13 +93,15 @@ fi
 # 3. Shortlists, export (alphas from decoding the dev set in that direction), model folders.
 for dir in ar-en en-ar; do
     s=${dir%-*}; pair=$(echo $dir | tr -d -)
-    lex=$WORK/lex.50.50.$pair.s2t.bin
-    [ -f "$lex" ] || $PY "$HERE/shortlist.py" --data "$WORK/data.pt" --direction $dir --out "$lex"
+    lex=$WORK/lex.50.$LEX_BEST.$pair.s2t.bin
+    [ -f "$lex" ] || $PY "$HERE/shortlist.py" --data "$WORK/data.pt" --direction $dir \
+        --best "$LEX_BEST" --out "$lex"
     $PY "$HERE/export.py" --ckpt "$WORK/$dir/final.pt" --vocab "$VOCAB" --tarjama "$TJ" \
         --calib "$SHARED/corpus/dev.$s" --shortlist "$lex" \
         --out "$WORK/model.$pair.bin" --alphas-json "$WORK/alphas.$pair.json" --threads "$THREADS"
     mkdir -p "$OUT/$dir"
     cp "$WORK/model.$pair.bin" "$OUT/$dir/model.$pair.intgemm.alphas.bin"
+    rm -f "$OUT/$dir"/lex.*.s2t.bin
     cp "$lex" "$OUT/$dir/"
     cp "$VOCAB" "$OUT/$dir/vocab.$pair.spm"
     $TJ info -m "$OUT/$dir" > /dev/null

@@ -170,6 +170,28 @@ static void test_softmax_paths(void)
     }
 }
 
+/* Rows of 4k + 4 entries take Marian's float32x4 log-softmax: per-lane maxima and Cephes exp
+ * sums over columns i with i mod 4 = lane, lanes reduced left to right, then the Cephes log.
+ * Checked against that computation written out here (the libm path gives other bits). */
+static void test_logsoftmax_x4(void)
+{
+    static const size_t lens[] = {4, 12, 20, 36, 100};
+    float a[100], want[100];
+    for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
+        size_t n = lens[li];
+        for (size_t i = 0; i < n; i++) a[i] = 25.0f * rnd();
+        float mx[4] = {a[0], a[1], a[2], a[3]}, sm[4] = {0, 0, 0, 0};
+        for (size_t i = 4; i < n; i++) mx[i % 4] = a[i] > mx[i % 4] ? a[i] : mx[i % 4];
+        float m = mx[0];
+        for (int l = 1; l < 4; l++) m = mx[l] > m ? mx[l] : m;
+        for (size_t i = 0; i < n; i++) sm[i % 4] += tj_exp_cephes(a[i] - m);
+        float ls = tj_log_cephes(((sm[0] + sm[1]) + sm[2]) + sm[3]);
+        for (size_t i = 0; i < n; i++) want[i] = (a[i] - m) - ls;
+        tj_logsoftmax_rows(a, 1, n);
+        CHECK(memcmp(a, want, n * sizeof *a) == 0, "float32x4 log-softmax differs (n=%zu)", n);
+    }
+}
+
 int main(void)
 {
     test_quantize();
@@ -178,6 +200,7 @@ int main(void)
     test_exp();
     test_sgemm();
     test_softmax_paths();
+    test_logsoftmax_x4();
     if (failures) {
         printf("test_gemm: %d failures\n", failures);
         return 1;

@@ -176,6 +176,23 @@ TJ_FMA_CLONES void tj_logsoftmax_rows_portable(float *x, size_t rows, size_t n)
                     row[i + l] = d;
                 }
             s = hsum8(sm);
+        } else if (n % 4 == 0) {
+            /* Marian's float32x4 path, as in the softmax: four lanes, sse_mathfun's exp_ps and
+             * log_ps (the same Cephes steps as the 8-lane ones), lanes reduced left to right.
+             * Beam search meets it without a shortlist on a vocabulary of 8k + 4 pieces. */
+            float mx[4], sm[4] = {0};
+            memcpy(mx, row, sizeof mx);
+            for (size_t i = 4; i < n; i += 4)
+                for (int l = 0; l < 4; l++) mx[l] = row[i + l] > mx[l] ? row[i + l] : mx[l];
+            m = mx[0];
+            for (int l = 1; l < 4; l++) m = mx[l] > m ? mx[l] : m;
+            for (size_t i = 0; i < n; i += 4)
+                for (int l = 0; l < 4; l++) {
+                    float d = row[i + l] - m;
+                    sm[l] += exp_cephes(d);
+                    row[i + l] = d;
+                }
+            s = sm[0] + sm[1] + sm[2] + sm[3];
         } else {
             m = row[0];
             for (size_t i = 1; i < n; i++) m = row[i] > m ? row[i] : m;
@@ -186,7 +203,7 @@ TJ_FMA_CLONES void tj_logsoftmax_rows_portable(float *x, size_t rows, size_t n)
                 row[i] = d;
             }
         }
-        float ls = n % 8 == 0 ? log_cephes(s) : logf(s);
+        float ls = n % 4 == 0 ? log_cephes(s) : logf(s);
         for (size_t i = 0; i < n; i++) row[i] = row[i] - ls;
     }
 }

@@ -109,100 +109,57 @@ static float hmax8(const float *v)
     return m;
 }
 
+/* The row part Marian's Softmax and LogSoftmax kernels share (tensor_operators.cpp), on `w` lanes:
+ * 8 (float32x8) when n is a multiple of 8, 4 (float32x4, SSE) when of 4, else 1 (plain float).
+ * Lane l holds the columns ≡ l (mod w); the per-lane maxima are reduced from lane 0, then the
+ * per-lane sums of exp(x - max) (the vector paths' Cephes exp, libm's expf on plain floats) are
+ * reduced left to right (Ops::sumReduce). The row becomes exp(x - max) when keep_exp is set
+ * (softmax), else x - max (log-softmax); returns the sum. */
+static inline __attribute__((always_inline)) float exp_sum_lanes(float *row, size_t n, size_t w,
+                                                                 int keep_exp)
+{
+    float mx[8], sm[8] = {0};
+    memcpy(mx, row, w * sizeof *mx);
+    for (size_t i = w; i < n; i += w)
+        for (size_t l = 0; l < w; l++) mx[l] = row[i + l] > mx[l] ? row[i + l] : mx[l];
+    float m = mx[0];
+    for (size_t l = 1; l < w; l++) m = mx[l] > m ? mx[l] : m;
+    for (size_t i = 0; i < n; i += w)
+        for (size_t l = 0; l < w; l++) {
+            float d = row[i + l] - m;
+            float e = w > 1 ? exp_cephes(d) : expf(d);
+            sm[l] += e;
+            row[i + l] = keep_exp ? e : d;
+        }
+    float s = 0.0f;
+    for (size_t l = 0; l < w; l++) s += sm[l];
+    return s;
+}
+
+/* Lane count as a constant at each call, so that each width compiles to its own loops. */
+static inline __attribute__((always_inline)) float exp_sum(float *row, size_t n, int keep_exp)
+{
+    if (n % 8 == 0) return exp_sum_lanes(row, n, 8, keep_exp);
+    if (n % 4 == 0) return exp_sum_lanes(row, n, 4, keep_exp);
+    return exp_sum_lanes(row, n, 1, keep_exp);
+}
+
 TJ_FMA_CLONES void tj_softmax_rows_portable(float *x, size_t rows, size_t n)
 {
     for (size_t r = 0; r < rows; r++) {
         float *row = x + r * n;
-        if (n % 8 == 0) {
-            float mx[8], sm[8] = {0};
-            memcpy(mx, row, sizeof mx);
-            for (size_t i = 8; i < n; i += 8)
-                for (int l = 0; l < 8; l++) mx[l] = row[i + l] > mx[l] ? row[i + l] : mx[l];
-            float m = hmax8(mx);
-            for (size_t i = 0; i < n; i += 8)
-                for (int l = 0; l < 8; l++) {
-                    float e = exp_cephes(row[i + l] - m);
-                    sm[l] += e;
-                    row[i + l] = e;
-                }
-            float s = hsum8(sm);
-            for (size_t i = 0; i < n; i++) row[i] = row[i] / s;
-        } else if (n % 4 == 0) {
-            /* Marian's float32x4 path (SSE): four lanes, sse_mathfun's exp_ps (the same Cephes
-             * steps as the 8-lane one), lanes reduced left to right. */
-            float mx[4], sm[4] = {0};
-            memcpy(mx, row, sizeof mx);
-            for (size_t i = 4; i < n; i += 4)
-                for (int l = 0; l < 4; l++) mx[l] = row[i + l] > mx[l] ? row[i + l] : mx[l];
-            float m = mx[0];
-            for (int l = 1; l < 4; l++) m = mx[l] > m ? mx[l] : m;
-            for (size_t i = 0; i < n; i += 4)
-                for (int l = 0; l < 4; l++) {
-                    float e = exp_cephes(row[i + l] - m);
-                    sm[l] += e;
-                    row[i + l] = e;
-                }
-            float s = sm[0] + sm[1] + sm[2] + sm[3];
-            for (size_t i = 0; i < n; i++) row[i] = row[i] / s;
-        } else {
-            float m = row[0];
-            for (size_t i = 1; i < n; i++) m = row[i] > m ? row[i] : m;
-            float s = 0;
-            for (size_t i = 0; i < n; i++) {
-                float e = expf(row[i] - m);
-                s += e;
-                row[i] = e;
-            }
-            for (size_t i = 0; i < n; i++) row[i] = row[i] / s;
-        }
+        float s = exp_sum(row, n, 1);
+        for (size_t i = 0; i < n; i++) row[i] = row[i] / s;
     }
 }
 
+/* Beam search meets the float32x4 path without a shortlist on a vocabulary of 8k + 4 pieces;
+ * its log is sse_mathfun's log_ps, the same Cephes steps as the 8-lane one. */
 TJ_FMA_CLONES void tj_logsoftmax_rows_portable(float *x, size_t rows, size_t n)
 {
     for (size_t r = 0; r < rows; r++) {
         float *row = x + r * n;
-        float m, s;
-        if (n % 8 == 0) {
-            float mx[8], sm[8] = {0};
-            memcpy(mx, row, sizeof mx);
-            for (size_t i = 8; i < n; i += 8)
-                for (int l = 0; l < 8; l++) mx[l] = row[i + l] > mx[l] ? row[i + l] : mx[l];
-            m = hmax8(mx);
-            for (size_t i = 0; i < n; i += 8)
-                for (int l = 0; l < 8; l++) {
-                    float d = row[i + l] - m;
-                    sm[l] += exp_cephes(d);
-                    row[i + l] = d;
-                }
-            s = hsum8(sm);
-        } else if (n % 4 == 0) {
-            /* Marian's float32x4 path, as in the softmax: four lanes, sse_mathfun's exp_ps and
-             * log_ps (the same Cephes steps as the 8-lane ones), lanes reduced left to right.
-             * Beam search meets it without a shortlist on a vocabulary of 8k + 4 pieces. */
-            float mx[4], sm[4] = {0};
-            memcpy(mx, row, sizeof mx);
-            for (size_t i = 4; i < n; i += 4)
-                for (int l = 0; l < 4; l++) mx[l] = row[i + l] > mx[l] ? row[i + l] : mx[l];
-            m = mx[0];
-            for (int l = 1; l < 4; l++) m = mx[l] > m ? mx[l] : m;
-            for (size_t i = 0; i < n; i += 4)
-                for (int l = 0; l < 4; l++) {
-                    float d = row[i + l] - m;
-                    sm[l] += exp_cephes(d);
-                    row[i + l] = d;
-                }
-            s = sm[0] + sm[1] + sm[2] + sm[3];
-        } else {
-            m = row[0];
-            for (size_t i = 1; i < n; i++) m = row[i] > m ? row[i] : m;
-            s = 0;
-            for (size_t i = 0; i < n; i++) {
-                float d = row[i] - m;
-                s += expf(d);
-                row[i] = d;
-            }
-        }
+        float s = exp_sum(row, n, 0);
         float ls = n % 4 == 0 ? log_cephes(s) : logf(s);
         for (size_t i = 0; i < n; i++) row[i] = row[i] - ls;
     }

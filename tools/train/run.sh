@@ -13,7 +13,7 @@
 # more stage for each, each from the last checkpoint of the stage before; stage n has seed n;
 # the shipped models: MAX_STEPS=2600 MORE_MINUTES=85 LATER_STEPS=2800, see docs/training.md),
 # SEED (default 1), THREADS (export and evaluation, default all cores), LEX_BEST (target pieces
-# kept per source piece in the shortlist, default 200: lex.50.200.XXYY.s2t.bin, see docs/training.md),
+# kept per source piece in the shortlist, default 200: lex.50.200.XXYY.s2t.bin; docs/training.md),
 # SHARED (default ../shared), OUT (model folders, default models), BF16 (1: bfloat16 autocast,
 # default 1 where the CPU has AVX-512 BF16). With a CUDA GPU visible to PyTorch, training runs there.
 set -eu

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build a binary lexical shortlist (lex.FIRST.BEST.XXYY.s2t.bin; run.sh: lex.50.200) from parallel data.
+"""Build a binary lexical shortlist (lex.FIRST.BEST.XXYY.s2t.bin) from parallel training data.
 
 Lexical probabilities p(target piece | source piece) come from IBM Model 1 (with a NULL word)
 trained with EM on the SentencePiece-encoded pairs (our own aligner, in place of fast_align +
@@ -7,7 +7,8 @@ extract_lex). Each source piece keeps its `best` most probable target pieces; th
 (spec §7.2) with `first` = the number of always-allowed lowest target ids, exactly as
 `marian-conv --shortlist lex.s2t FIRST BEST 0` would from the text table.
 
-usage: shortlist.py --data DIR/data.pt --direction ar-en [--first 50] [--best 50] --out lex.50.50.aren.s2t.bin
+usage: shortlist.py --data DIR/data.pt --direction ar-en [--first 50] [--best 50]
+                    --out lex.50.50.aren.s2t.bin      (run.sh: --best 200, lex.50.200)
 """
 import argparse
 import struct

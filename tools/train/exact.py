@@ -87,8 +87,8 @@ def softmax_rows(x):
 
 
 def layernorm(x, gamma, beta, eps=1e-6):
-    """tj_layernorm: Marian's -ffast-math reduction (8 lanes, pairwise across lanes), reciprocal
-    of sigma, gamma*(1/sigma) fused with x - mean."""
+    """tj_layernorm: Marian's -ffast-math reduction (8 lanes, pairwise across lanes; the squares
+    rounded before they are summed), reciprocal of sigma, gamma*(1/sigma) fused with x - mean."""
     n = x.shape[1]
     assert n % 8 == 0
 
@@ -101,7 +101,7 @@ def layernorm(x, gamma, beta, eps=1e-6):
     acc = torch.zeros(x.shape[0], 8, dtype=torch.float32)
     for j in range(0, n, 8):
         d = x[:, j:j + 8] - mean
-        acc = fma32(d, d, acc)
+        acc = acc + d * d
     sigma = torch.sqrt(fma32(pairwise(acc), inv_n, c(eps)))
     rs = (c(1.0) / sigma)[:, None]
     return fma32(gamma.detach()[None, :] * rs, x - mean, beta.detach()[None, :])

@@ -1,5 +1,6 @@
 /* int8 GEMM: hand-computed products, the vpmaddubsw pair saturation, and agreement of the
- * scalar and AVX2 paths on random data; the float product against in-order fmaf, both paths. */
+ * scalar and AVX2 paths on random data; the float product against in-order fmaf, both paths;
+ * the softmax paths and the layer norm against Marian's computation written out. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +193,50 @@ static void test_logsoftmax_x4(void)
     }
 }
 
+/* Marian's layer norm as the reference build computes it (docs/parity.md): 8-lane sums reduced
+ * (i, i+4) then (0+2)+(1+3), each square rounded before it is added, fma(var, 1/n, eps), an exact
+ * sqrt and 1/sigma, fma(gamma * (1/sigma), x - mean, beta). Written out here; the same rows with
+ * fused squares must give other bits somewhere, or the test could not see the difference that
+ * decided the last parity lines. */
+static float lanes8(const float *v)
+{
+    return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
+}
+
+static void test_layernorm(void)
+{
+    enum { ROWS = 64, N = 256 };
+    static float x[ROWS * N], y[ROWS * N], g[N], b[N];
+    for (size_t i = 0; i < N; i++) {
+        g[i] = 1.0f + 0.5f * rnd();
+        b[i] = 0.3f * rnd();
+    }
+    for (size_t i = 0; i < ROWS * N; i++) x[i] = 3.0f * rnd() + (float)(i / N % 5);
+    tj_layernorm(x, y, ROWS, N, g, b, 1e-6f);
+    int mismatches = 0, fused_differs = 0;
+    for (size_t r = 0; r < ROWS; r++) {
+        const float *xr = x + r * N;
+        float acc[8] = {0}, sq[8] = {0}, sqf[8] = {0};
+        for (size_t i = 0; i < N; i++) acc[i % 8] += xr[i];
+        float inv_n = 1.0f / (float)N, mean = lanes8(acc) * inv_n;
+        for (size_t i = 0; i < N; i++) {
+            float d = xr[i] - mean, p = d * d;
+            sq[i % 8] += p;
+            sqf[i % 8] = fmaf(d, d, sqf[i % 8]);
+        }
+        float rs = 1.0f / sqrtf(fmaf(lanes8(sq), inv_n, 1e-6f));
+        float rsf = 1.0f / sqrtf(fmaf(lanes8(sqf), inv_n, 1e-6f));
+        for (size_t i = 0; i < N; i++) {
+            float want = fmaf(g[i] * rs, xr[i] - mean, b[i]);
+            mismatches += y[r * N + i] != want;
+            fused_differs += want != fmaf(g[i] * rsf, xr[i] - mean, b[i]);
+        }
+    }
+    CHECK(mismatches == 0, "layer norm: %d of %d outputs differ from the written-out computation",
+          mismatches, ROWS * N);
+    CHECK(fused_differs > 0, "layer norm test data cannot tell fused from rounded squares");
+}
+
 int main(void)
 {
     test_quantize();
@@ -201,6 +246,7 @@ int main(void)
     test_sgemm();
     test_softmax_paths();
     test_logsoftmax_x4();
+    test_layernorm();
     if (failures) {
         printf("test_gemm: %d failures\n", failures);
         return 1;

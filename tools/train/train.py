@@ -27,6 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tjmodel import TinyTransformer  # noqa: E402
 
 EOS = 0
+UNK = 1
 
 
 def examples(split, names_per_epoch, rng, max_len, directions=('ar-en', 'en-ar')):
@@ -127,6 +128,8 @@ def main():
     ap.add_argument('--dec-depth', type=int, default=2)
     ap.add_argument('--dropout', type=float, default=0.1)
     ap.add_argument('--label-smoothing', type=float, default=0.1)
+    ap.add_argument('--word-dropout', type=float, default=0.0,
+                    help='replace this fraction of source tokens by <unk> in training')
     ap.add_argument('--lr', type=float, default=1e-3)
     ap.add_argument('--warmup', type=int, default=500)
     ap.add_argument('--batch-tokens', type=int, default=3000)
@@ -151,6 +154,8 @@ def main():
     dirs = tuple(a.directions.split(','))
 
     torch.set_num_threads(a.threads)
+    # TF32 for the float32 products left outside autocast on a GPU; CPUs ignore it
+    torch.backends.cuda.matmul.allow_tf32 = True
     torch.manual_seed(a.seed)
     rng = random.Random(a.seed)
     os.makedirs(a.out, exist_ok=True)
@@ -195,7 +200,13 @@ def main():
             step += 1
             for g in opt.param_groups:
                 g['lr'] = lr_at(step)
-            src, mask, prev, tgt = (t.to(a.device) for t in tensors(b))
+            src, mask, prev, tgt = tensors(b)
+            if a.word_dropout > 0:
+                # source word dropout (Sennrich and Zhang 2019, for little data): the model
+                # must guess a word now and then from its context instead of memorising pairs
+                drop = (torch.rand(src.shape) < a.word_dropout) & (mask > 0) & (src != EOS)
+                src = src.masked_fill(drop, UNK)
+            src, mask, prev, tgt = (t.to(a.device) for t in (src, mask, prev, tgt))
             with torch.autocast(a.device if a.device == 'cpu' else 'cuda', dtype=torch.bfloat16,
                                 enabled=a.bf16):
                 lo = model(src, mask, prev)

@@ -17,7 +17,7 @@ import torch
 import pick
 tmp = sys.argv[1]
 orig = torch.load(tmp + '/orig.pt')
-pick.write_halves(orig, tmp + '/m')
+pick.write_halves(pick.load_model(tmp + '/orig.pt'), tmp + '/m')
 parts = [tmp + '/m.part1.pt', tmp + '/m.part2.pt']
 sizes = [os.path.getsize(p) for p in parts]
 pick.join(tmp + '/joined.pt', parts)

@@ -15,31 +15,31 @@ DATA=$1 RUNS=$2 OUT=$3 MIN=${4:-6.8}
 T=$(dirname "$0")
 PY=${PYTHON:-python3}
 mkdir -p "$RUNS" "$OUT"
+SPECS=  # RUN:DIRECTIONS for pick.py, starting with the shipped models themselves
 for d in ar-en en-ar; do
     x=$(echo $d | tr -d -)
     $PY "$T/from_bin.py" models/$d/model.$x.intgemm.alphas.bin "$RUNS/$d-init.pt"
+    SPECS="$SPECS $RUNS/$d-init.pt:$d"
 done
-run() {
-    name=$1
-    shift
-    $PY "$T/train.py" --data "$DATA" --out "$RUNS/$name" --bf16 --valid-every 400 \
-        --patience 1000 --average 4 --names-per-epoch 15000 --threads 2 --max-minutes "$MIN" \
-        "$@" >"$RUNS/$name.out" 2>&1 &
+run() { # NAME DIRECTIONS TRAIN_ARGS...
+    name=$1 dirs=$2
+    shift 2
+    SPECS="$SPECS $RUNS/$name:$dirs"
+    $PY "$T/train.py" --data "$DATA" --out "$RUNS/$name" --directions "$dirs" --bf16 \
+        --valid-every 400 --patience 1000 --average 4 --names-per-epoch 15000 --threads 2 \
+        --max-minutes "$MIN" "$@" >"$RUNS/$name.out" 2>&1 &
 }
 scratch="--emb-std 0.0625 --lr 5e-4 --warmup 1000 --dropout 0.3"
 for d in ar-en en-ar; do
-    run $d-reg --directions $d --seed 11 $scratch --batch-tokens 6000 --label-smoothing 0.2 \
-        --word-dropout 0.1
-    run $d-reg-sm --directions $d --seed 12 $scratch --batch-tokens 4000 --label-smoothing 0.1 \
+    run $d-reg $d --seed 11 $scratch --batch-tokens 6000 --label-smoothing 0.2 --word-dropout 0.1
+    run $d-reg-sm $d --seed 12 $scratch --batch-tokens 4000 --label-smoothing 0.1 \
         --word-dropout 0.2
-    run $d-cont --directions $d --seed 13 --init "$RUNS/$d-init.pt" --lr 2e-4 --warmup 200 \
+    run $d-cont $d --seed 13 --init "$RUNS/$d-init.pt" --lr 2e-4 --warmup 200 \
         --batch-tokens 6000 --dropout 0.2 --word-dropout 0.1
 done
-run joint-reg --directions ar-en,en-ar --seed 14 $scratch --batch-tokens 12000 \
-    --label-smoothing 0.2 --word-dropout 0.1
+run joint-reg ar-en,en-ar --seed 14 $scratch --batch-tokens 12000 --label-smoothing 0.2 \
+    --word-dropout 0.1
 wait
-$PY "$T/pick.py" --data "$DATA" --out "$OUT" "$RUNS/ar-en-init.pt:ar-en" "$RUNS/en-ar-init.pt:en-ar" \
-    "$RUNS/ar-en-reg:ar-en" "$RUNS/ar-en-reg-sm:ar-en" "$RUNS/ar-en-cont:ar-en" \
-    "$RUNS/en-ar-reg:en-ar" "$RUNS/en-ar-reg-sm:en-ar" "$RUNS/en-ar-cont:en-ar" \
-    "$RUNS/joint-reg:ar-en,en-ar" | tee "$OUT/pick.txt"
+# shellcheck disable=SC2086 # $SPECS is a list of paths without spaces
+$PY "$T/pick.py" --data "$DATA" --out "$OUT" $SPECS | tee "$OUT/pick.txt"
 tar czf "$OUT/logs.tgz" "$RUNS"/*/train.log "$RUNS"/*.out

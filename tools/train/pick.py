@@ -20,6 +20,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from decode import load_model  # noqa: E402
 from tjmodel import TinyTransformer  # noqa: E402
 from train import batches, evaluate, examples  # noqa: E402
 
@@ -34,17 +35,16 @@ def model_path(run):
     return ckpts[-1] if ckpts else None
 
 
-def write_halves(ckpt, prefix):
+def write_halves(model, prefix):
     """float16 weights, the parameters split into two files of about the same size."""
-    sd = ckpt['model']
+    sd = model.state_dict()
     keys, sizes, half = sorted(sd, key=lambda k: -sd[k].numel()), [0, 0], [{}, {}]
     for k in keys:  # largest first, each to the lighter file
         i = 0 if sizes[0] <= sizes[1] else 1
-        half[i][k] = sd[k].half()
+        half[i][k] = sd[k].detach().cpu().half()
         sizes[i] += sd[k].numel()
     for i in (0, 1):
-        torch.save(dict(model=half[i], cfg=ckpt['cfg'], dev=ckpt.get('dev'), step=ckpt.get('step')),
-                   '%s.part%d.pt' % (prefix, i + 1))
+        torch.save(dict(model=half[i], cfg=model.cfg), '%s.part%d.pt' % (prefix, i + 1))
 
 
 def join(out, parts):
@@ -82,20 +82,17 @@ def main():
         if path is None:
             print('%-28s no model' % run)
             continue
-        ckpt = torch.load(path, map_location='cpu')
-        model = TinyTransformer(dropout=0.0, **ckpt['cfg'])
-        model.load_state_dict(ckpt['model'])
-        model.to(device)
+        model = load_model(path).to(device)
         for d in dirs.split(','):
             ce = evaluate(model, dev[d], device)
             print('%-28s %-12s %8.4f %8.2f  %s' % (run, d, ce, math.exp(ce),
                                                    os.path.basename(path)), flush=True)
             if d not in best or ce < best[d][0]:
-                best[d] = (ce, run, ckpt)
+                best[d] = (ce, run, model)
     os.makedirs(a.out, exist_ok=True)
-    for d, (ce, run, ckpt) in sorted(best.items()):
+    for d, (ce, run, model) in sorted(best.items()):
         print('best %s: %s (ppl %.2f)' % (d, run, math.exp(ce)))
-        write_halves(ckpt, os.path.join(a.out, d))
+        write_halves(model, os.path.join(a.out, d))
 
 
 if __name__ == '__main__':

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Micro-benchmark of the int8 GEMM kernels (src/nn/gemm_i8.h): scalar against AVX2 at the shapes
  * of a tiny transformer, plus the activation quantisation that precedes every product. Each
  * shape is also a correctness check: the two kernels must give bit-identical outputs, on data

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Linked ahead of libtarjama.a (with --allow-multiple-definition) to build
  * build-bench/tarjama-scalar: the engine has no switch for its int8 kernel, and tj_gemm_i8 asks
  * this function which one to use, through a relocation the linker resolves to the first definition

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # End-to-end benchmark of `tarjama translate`: model load time, throughput and peak memory for a
 # matrix of settings, all in one run so that the ratios between rows are meaningful. Prints a
 # markdown report (see docs/benchmarks.md for what each figure means).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The tarjama command: one file per subcommand, this header ties them together. Subcommands
  * return the process exit status: 0 success, 1 runtime failure, 2 usage error. */
 #ifndef TJ_CLI_H

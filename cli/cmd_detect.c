@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tarjama detect: one language guess per input line, from script statistics. */
 #include "cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tarjama eval: BLEU, chrF and chrF++ of a translation against references, printed the way
  * sacreBLEU 2.4 prints them with default settings (its text format, or its JSON with --json). */
 #include "cli.h"

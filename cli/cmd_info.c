@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tarjama info: what a model directory holds, and whether all of it loads. The full model is
  * opened first (tj_model_open runs every check the translator relies on); the extra details
  * (raw config keys, shortlist sizes) are then read from the same files. */

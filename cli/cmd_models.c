@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tarjama models: list, fetch, verify, locate and remove the downloadable models. */
 #include "cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tarjama tokenize / detokenize: SentencePiece encoding and decoding of text lines, output
  * identical to Debian's spm_encode / spm_decode (--output_format=id / --input_format=id with
  * --ids). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tarjama translate: UTF-8 text in (stdin or files), translation out, line for line. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tarjama: command-line entry point and subcommand dispatch. */
 #include "cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tarjama — offline Arabic<->English machine translation.
  *

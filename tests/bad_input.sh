@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Malformed input, one row of docs/bad-input.md per check: each must end in a one-line error
 # ("tarjama: ...") with the documented exit status, or in sane output -- never a crash, a
 # sanitizer report or a hang. Damaged files are built in a temp dir from the fixtures when

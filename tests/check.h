@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The checks shared by the unit tests: count a failure and print where it happened. main()
  * returns non-zero when failures > 0 (checks counts every check, for a summary line). */
 #ifndef TJ_TESTS_CHECK_H

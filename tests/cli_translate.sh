@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # `tarjama translate` from the command line. Part 1 needs no model: help, version, usage errors
 # (exit 2, one line on stderr), input errors caught before any model loads (exit 1) and model
 # lookup failures. Part 2 uses the tiny-aren fixture in ../shared: line structure (blank lines,

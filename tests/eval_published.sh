@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Reproduces Mozilla's published sacreBLEU scores: every *.bleu file under
 # shared/eval/mozilla-firefox/{ar-en,en-ar}/ holds the BLEU of the hypothesis file named like it
 # without .bleu (flores-SET.SYSTEM.LANG), scored against flores-SET.LANG in the same folder.

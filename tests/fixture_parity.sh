@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # Parity with the reference runtime (browsermt marian-decoder, see ../shared/fixtures/README.md):
 # runs every case of ../shared/fixtures/*/cases.tsv and cases-float.tsv through `tarjama translate`
 # and compares line by line with the reference output. Prints identical/total per case.

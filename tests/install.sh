@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # `cmake --install` gives a working tarjama: the command, the library and header, and the starter
 # models in PREFIX/share/tarjama/models, where the installed command finds them on its own (no
 # -m, nothing else installed) and translates exactly as the build tree's command does with -m.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # End-to-end test of `tarjama models`: a local HTTP server on 127.0.0.1 serves small files made
 # here, a test registry (TARJAMA_REGISTRY) points at them, and we check the happy path, a wrong
 # checksum, a truncated response, a 404, an interrupted download resumed with a Range request,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # SentencePiece parity of `tarjama tokenize` / `tarjama detokenize` with Debian's spm_encode /
 # spm_decode (apt-get install sentencepiece):
 #   1. command-line behaviour (help, usage errors, bad vocabularies) on a tiny model that

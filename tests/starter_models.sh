@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The starter models in models/ (tools/train): on a machine with nothing installed,
 # `tarjama translate --from ar|en|auto` finds them, they load and pass `tarjama info`'s checks,
 # and they translate into the right language: every non-blank output line of ar->en is detected

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tj_blob_load: plain (mmap), gzip (incl. multi-member), zstd (known and unknown content size,
  * multi-frame), pipes, and every way the compressed data can be cut or damaged. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* BLEU, chrF, chrF++ and 13a tokenization on small cases whose expected values are worked out
  * by hand in the comments (n-gram counts, then sacreBLEU's formulas). */
 #include <math.h>

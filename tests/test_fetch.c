@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the model registry without a network: the URL allow-list, the TSV registry
  * format, model lookup and folder names, the data folder and lookup order, decompression with
  * its error cases, verification, and the built-in pins against Mozilla's LFS pointers and

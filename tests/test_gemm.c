@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* int8 GEMM: hand-computed products, the vpmaddubsw pair saturation, and agreement of the
  * scalar and AVX2 paths on random data; the float product against in-order fmaf, both paths;
  * the softmax paths and the layer norm against Marian's computation written out. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tj_detect_language on hand-made lines; letter counts are given in the comments. */
 #include <math.h>
 #include <stdio.h>

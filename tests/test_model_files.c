@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Model file readers: Marian .bin (synthetic files built here by the spec's writer rules, then
  * cut and damaged everywhere; plus the real fixtures), the YAML subset, binary shortlists (with a
  * hand-derived §7.4 target set) and model directory recognition. The fixture checks need

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The .npz reader (src/model/npz.c) on archives built here byte by byte: stored and deflated
  * entries, ZIP64 size fields, and each way such a file can be broken. The fixture's real float
  * model (written by Marian) is checked in test_model_files.c and by the float parity case. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Beam search's top-K selection against a full qsort, and the AVX2 activation quantiser against
  * an independent reference and the scalar path, on random and edge values. */
 #include <float.h>

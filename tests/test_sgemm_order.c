@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tj_sgemm_ordered: the attention products summed in the reference BLAS's order.
  *
  * 1. Hand-derived cases: x is all ones and one column of W holds +2^30 at k = 0, -2^30 at k = 1

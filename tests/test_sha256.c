@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SHA-256 against the FIPS 180-2 example vectors (Appendix B) and NIST's long-message vector,
  * plus padding-boundary lengths whose digests were taken from coreutils sha256sum. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unit tests of the SentencePiece reader, encoder and decoder on tiny models written here as
  * protobuf bytes (no ../shared needed). Expected segmentations are worked out by hand from the
  * piece scores below (and were cross-checked once with Debian's spm_encode / spm_decode 0.1.97 on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sentence splitter (both modes) and the Unicode category tables.
  *
  * Expected sentences are written by hand from the rules of ssplit-cpp's paragraph mode (spec

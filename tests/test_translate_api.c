@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The public API as a program embedding tarjama sees it: status codes and messages of
  * tj_model_open and tj_translate on bad arguments, and, with the tiny-aren fixture from ../shared
  * (or $TJ_SHARED), that translations do not depend on threads or batch-mates: four threads sharing

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Scratch files for the unit tests: a temporary folder (the test makes it, e.g. with mkdtemp,
  * into tmpdir), paths in it, whole-file writes, gzip. Failures to write end the test: they are
  * the machine's fault, not the code's. */

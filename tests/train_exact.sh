@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tools/train/exact.py computes what tarjama computes: PyTorch decoding a real Marian int8 model
 # (the tiny-aren fixture, made by marian-conv) with decode.py --int8 must give tarjama's output on
 # every line. This is what makes the starter models' agreement check (tools/train/evaluate.sh)

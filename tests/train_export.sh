@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The starter-model export tools write Marian's formats exactly: the int8 quantiser reproduces
 # marian-conv --gemm-type intgemm8 byte for byte on the tiny-aren fixture (every weight, bias and
 # norm of its float .npz against the fixture's .bin), and the shortlist writer reproduces the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # tools/train/pick.py splits a checkpoint into two float16 halves, each under the 16 MB that a
 # lent GPU machine sends back, and --join puts them back into a checkpoint train.py and export.py
 # load: every parameter must come back as the float16 rounding of the original, none missing.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Memory check of a real translation under valgrind's memcheck: no invalid reads or writes, no
 # use of uninitialised values, and no definitely or indirectly lost blocks, on the first three
 # paragraphs of the Arabic seed article, in the default mode (greedy, shortlist, paragraph split)

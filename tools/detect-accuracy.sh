@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Language-detection accuracy of `tarjama detect` on the evaluation sets: every line of an .ar
 # file should be detected as ar, every line of an .en file as en. Prints one row per file with
 # the count of each guess, and the lines that were missed with --show.

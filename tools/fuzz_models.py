@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Random damage to a model directory, to check that tarjama answers every damaged file with a
 one-line error (exit 1) or a translation (exit 0) and never crashes. Run it on a sanitizer
 build (docs/bad-input.md, "Random damage"):

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Generates src/util/unicode_tables.c from Python's unicodedata.
 
 Usage: python3 tools/gen_unicode_tables.py > src/util/unicode_tables.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* parity_margins: explains lines that differ from a reference output by the score margin of the
  * decision where they part.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tj_model_open: recognise the files, validate the architecture, prepare weights. */
 #include "decode/model.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The in-memory model: weights prepared for the int8 kernels, plus vocabularies and shortlist.
  * Built once by tj_model_open and read-only afterwards, so translations may share it. */
 #ifndef TJ_DECODE_MODEL_H

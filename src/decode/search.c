@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "decode/search.h"
 
 #include <float.h>

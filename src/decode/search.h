@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Greedy and beam search over one sentence (spec §6). */
 #ifndef TJ_DECODE_SEARCH_H
 #define TJ_DECODE_SEARCH_H

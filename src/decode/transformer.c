@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "decode/transformer.h"
 
 #include <math.h>

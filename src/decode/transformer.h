@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Forward computation of the Firefox student: transformer encoder and SSRU decoder steps
  * (spec §5). Everything for one sentence; the model is only read. */
 #ifndef TJ_DECODE_TRANSFORMER_H

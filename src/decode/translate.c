@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tj_translate: texts -> lines -> sentences -> pieces -> search -> text, rejoined with the
  * source's own spacing (bergamot's paragraph mode, spec §9) or line by line (marian-decoder). */
 #include <pthread.h>

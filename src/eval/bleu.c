@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* BLEU as sacreBLEU 2.x computes it (metrics/bleu.py): n-gram counts clipped by the maximum
  * count over the references, the closest reference length for the brevity penalty (ties go to
  * the shorter reference), mteval's exponential smoothing, and the same floating-point

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* chrF and chrF++ as sacreBLEU 2.x computes them (metrics/chrf.py): character n-grams of the
  * text with all whitespace removed, counted per code point; for chrF++ also word n-grams after
  * splitting one leading or trailing ASCII punctuation mark off each word; with several

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Translation quality metrics, scored exactly as sacreBLEU 2.4.x scores them with its defaults:
  * corpus BLEU (13a tokenization, mixed case, exponential smoothing, n-grams up to 4), chrF
  * (character 6-grams, beta 2, whitespace removed, effective-order averaging) and chrF++ (chrF

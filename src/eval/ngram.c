@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "eval/ngram.h"
 
 #include <stdlib.h>

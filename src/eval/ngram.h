@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* N-gram counts for the metrics: a hash map from (order, byte string) to a count.
  *
  * Every n-gram the metrics count is a contiguous substring of one buffer (tokens joined by single

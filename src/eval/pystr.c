@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "eval/pystr.h"
 
 #include "util/utf8.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The few Python str semantics that sacreBLEU's scores depend on: what str.isspace() calls
  * whitespace, str.rstrip() and str.split() with no arguments. Emulated exactly so that a line
  * holding, say, a no-break space tokenizes the way sacreBLEU tokenizes it. Input is UTF-8. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Score reports in sacreBLEU 2.x's formats (metrics/base.py Score.format and Signature.format),
  * so that output can be compared with sacreBLEU's character for character. */
 #include "eval/metrics.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The 13a tokenizer of mteval-v13a.pl as sacreBLEU implements it (tokenizer_13a.py and
  * tokenizer_re.py): a few literal replacements, then four regular-expression substitutions,
  * then whitespace splitting.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Marian binary model reader (spec §2.1-2.5). The file is untrusted: every count, length and
  * offset is checked against the file size before it is used, with overflow-safe arithmetic, so a
  * truncated or corrupt file is an error and never an out-of-bounds read. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Marian binary model files (model.*.bin): see shared spec §2. Every offset and size is checked
  * against the file length before use; the items point into the tj_blob. */
 #ifndef TJ_MODEL_MARIAN_BIN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Model directory recognition. Firefox ships model.XXYY.intgemm.alphas.bin, lex.50.50.XXYY.s2t.bin
  * and vocab.XXYY.spm (gzipped in Mozilla's repository); models with separate vocabularies use
  * srcvocab/trgvocab; OPUS-MT directories carry an .npz with source.spm/target.spm. Candidates are

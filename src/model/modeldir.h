@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Recognises a model directory from the files in it. */
 #ifndef TJ_MODEL_MODELDIR_H
 #define TJ_MODEL_MODELDIR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Float Marian models in NumPy's .npz format: a ZIP archive with one .npy array per parameter
  * (what `marian` writes when training, and what OPUS-MT publishes). The archive is walked through
  * its central directory; every entry is checked (bounds, CRC-32, sizes) and copied or inflated

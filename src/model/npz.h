@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Float Marian models in NumPy's .npz format (a ZIP of .npy arrays). */
 #ifndef TJ_MODEL_NPZ_H
 #define TJ_MODEL_NPZ_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Binary lexical shortlist (spec §7.2) and the per-sentence target set (§7.4). The tables are
  * used in place from the blob (mmap'd or 64-byte aligned), after a full validation so that the
  * generator can index them without further checks. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Binary lexical shortlist (lex.*.s2t.bin): spec §7. */
 #ifndef TJ_MODEL_SHORTLIST_H
 #define TJ_MODEL_SHORTLIST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A reader for the flat YAML that Marian embeds in its models (yaml-cpp output: one top-level
  * mapping of scalars and short sequences). It looks values up directly in the text instead of
  * building a tree: the document is ~1 KB and read a dozen times at load. Anything outside the

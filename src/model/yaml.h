@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The YAML subset of Marian's special:model.yml: top-level `key: value` scalars, quoted strings,
  * booleans, and sequences in block (`- x`) or flow (`[x, y]`) form. */
 #ifndef TJ_MODEL_YAML_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Two builds of float code written with explicit fmaf() calls. */
 #ifndef TJ_NN_FMA_H
 #define TJ_NN_FMA_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "nn/gemm_f32.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* float32 matrix products of the float (.npz) models' layers. Each output element accumulates its
  * inner products in order with fused multiply-adds. (Attention sums in the reference BLAS's
  * order instead: nn/sgemm_order.h.) */

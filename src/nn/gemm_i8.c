@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "nn/gemm_i8.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* int8 matrix products with intgemm's "shifted" arithmetic (Marian int8shiftAlphaAll), spec §5.11.
  *
  * A (activations, float) is quantised with a precomputed multiplier alpha to aq in [-127,127] and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "nn/ops.h"
 
 #include <math.h>

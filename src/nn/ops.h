@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Float kernels of the transformer: the operations Marian runs in float32 around the int8
  * products, written to follow Marian's CPU arithmetic where it decides results (spec §5.12). */
 #ifndef TJ_NN_OPS_H

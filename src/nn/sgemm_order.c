@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "nn/sgemm_order.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Attention products (Marian's bdot) summed in the order of the reference's BLAS.
  *
  * The reference marian-decoder ran its float32 attention products through OpenBLAS, whose AVX2

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The built-in registry: Mozilla's Firefox Translations models for Arabic<->English.
  *
  * Source: github.com/mozilla/firefox-translations-models at commit e7957fc4 (2025-12-15),

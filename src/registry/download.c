@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "registry/download.h"
 
 #include <curl/curl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One resumable HTTP(S) download into a .part file, with libcurl. */
 #ifndef TJ_REGISTRY_DOWNLOAD_H
 #define TJ_REGISTRY_DOWNLOAD_H

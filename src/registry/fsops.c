@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "registry/fsops.h"
 
 #include <dirent.h>

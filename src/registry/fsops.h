@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Small filesystem helpers for the model store: paths, mkdir -p, rm -r, hashing a file. */
 #ifndef TJ_REGISTRY_FSOPS_H
 #define TJ_REGISTRY_FSOPS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Fetching a whole model: download every file into a staging folder, verify it against its
  * pinned digests, decompress (verifying again where the registry pins the result), write the
  * SHA256SUMS manifest, then move the finished folder into place with one rename.

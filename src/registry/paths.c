@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Where models live: the data folder, lookup for `translate`, listing and removal. */
 #include "registry/registry.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Registry loading (built-in or TSV override) and model lookup. */
 #include "registry/registry.h"
 

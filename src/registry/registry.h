@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The model registry: which files make up each downloadable model, where Mozilla publishes them
  * and their pinned sizes and SHA-256 digests; where installed models live; and fetching,
  * verifying and removing them. See docs/models.md for the user-facing side. */

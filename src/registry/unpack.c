@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "registry/unpack.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Streams a verified download into its installed form: gunzip, unzstd or plain copy, hashing the
  * bytes written so that the result can be checked and recorded. */
 #ifndef TJ_REGISTRY_UNPACK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Re-checking an installed model: every file's size and sha256 against the registry's pinned
  * uncompressed digests where there are some, and against the SHA256SUMS manifest written when it
  * was installed (which was itself derived from downloads that matched their pins). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Arabic vs English from script statistics.
  *
  * Only letters vote: Arabic-script letters (the Arabic, Arabic Supplement, Arabic Extended-A and

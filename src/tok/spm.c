@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Loading a SentencePiece model: the checks and derived tables of SentencePiece's
  * ModelInterface::InitializePieces and unigram Model constructor. */
 #include "tok/spm_internal.h"

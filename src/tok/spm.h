@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SentencePiece unigram models (.spm): protobuf reader, normaliser with precompiled charsmap,
  * Viterbi encoder and the v0.1.95 decoder that bergamot uses. Spec §8. */
 #ifndef TJ_TOK_SPM_H

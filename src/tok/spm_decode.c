@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Decoding pieces back to text with the rules of SentencePiece v0.1.95 (spec §8.5), the version
  * bergamot and Marian link: a leading "▁" is dropped from every piece decoded while the output is
  * still empty, "▁" becomes ' ', control pieces vanish, runs of byte pieces are decoded as UTF-8. */

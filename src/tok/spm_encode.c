@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Unigram encoding: SentencePiece's Model::EncodeOptimized Viterbi over the normalised text, then
  * PopulateSentencePieceText's merging of unknowns and mapping back to the original bytes. */
 #include "tok/spm_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internals of the SentencePiece model shared by the loader, encoder and decoder (and by the
  * `tarjama tokenize` command, which needs piece surfaces that tj_piece does not carry). */
 #ifndef TJ_TOK_SPM_INTERNAL_H

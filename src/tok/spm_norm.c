@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The normaliser follows SentencePiece's Normalizer::Normalize / NormalizePrefix step by step
  * (spec §8.3): parity with spm_encode depends on every quirk, e.g. that a malformed byte becomes
  * U+FFFD without a charsmap look-up, or that trailing "▁" removal also eats a literal U+2581. */

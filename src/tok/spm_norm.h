@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SentencePiece normaliser (spec §8.3): the precompiled charsmap (a darts-clone double array
  * plus a pool of replacement strings), whitespace handling, and the byte map from the
  * normalised text back to the original. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Protobuf wire-format reader for SentencePiece models. Only the fields in spec §8.1 are kept;
  * everything else is skipped by wire type. Every read is bounds-checked against the end of the
  * enclosing message, so a truncated or corrupt file ends in TJ_ERR_FORMAT, never a crash. */

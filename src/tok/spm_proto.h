@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Reader for the SentencePiece ModelProto wire format (spec §8.1), without a protobuf library.
  * The parsed description points into the caller's buffer, which must outlive it. */
 #ifndef TJ_TOK_SPM_PROTO_H

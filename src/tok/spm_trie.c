@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "tok/spm_trie.h"
 
 #include <stdlib.h>

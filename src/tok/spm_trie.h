@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Byte trie over the vocabulary's piece strings, for the Viterbi encoder's prefix walk and for
  * piece -> id look-ups. Children are found through one open-addressing hash table keyed by
  * (node, byte), so every step of a walk is O(1) whatever the fan-out. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sentence splitting after ssplit-cpp's paragraph mode (spec §9.1).
  *
  * ssplit walks a paragraph with one anchored PCRE2 pattern,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sentence splitter for Arabic and English paragraphs: the algorithm of ssplit-cpp's paragraph
  * mode that bergamot uses (spec §9.1), plus an Arabic-aware mode. */
 #ifndef TJ_TOK_SSPLIT_H

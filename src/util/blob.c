@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Whole-file loading. Plain regular files are mapped read-only so that a 40 MB model costs no
  * copy; compressed files have to be inflated into memory anyway. The decompressed buffer is
  * 64-byte aligned so that tensors inside it can be handed to SIMD kernels unchanged. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Whole-file access: memory-mapped when the file is plain, decompressed into memory when it is
  * gzip (1f 8b) or zstd (28 b5 2f fd) — detected from the magic bytes, not the name. */
 #ifndef TJ_UTIL_BLOB_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Error reporting helpers shared by every layer of the library. */
 #ifndef TJ_UTIL_ERROR_H
 #define TJ_UTIL_ERROR_H

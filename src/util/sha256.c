@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SHA-256 as specified in FIPS 180-4, section 6.2. Written for clarity; one 64-byte block at a
  * time is fast enough to hash a 40 MB model in well under a second. */
 #include "util/sha256.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* SHA-256 (FIPS 180-4), incremental. Used to check downloaded and installed model files against
  * pinned digests, so it must be exact and must not depend on any crypto library. */
 #ifndef TJ_UTIL_SHA256_H

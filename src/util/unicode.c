@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "util/unicode.h"
 
 tj_ucat tj_unicode_category(uint32_t cp)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "util/utf8.h"
 
 uint32_t tj_utf8_decode(const char *str, size_t len, int *n)

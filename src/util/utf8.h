@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* UTF-8 helpers. */
 #ifndef TJ_UTIL_UTF8_H
 #define TJ_UTIL_UTF8_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A small HTTP/1.1 file server for testing `tarjama models fetch` on loopback.
 
 Test tooling only: tarjama itself never runs Python.

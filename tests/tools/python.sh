@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Sourced by the tests that run tools/train/. find_python MODULES sets PY to a python3 that imports
 # MODULES (as written after "import", e.g. "torch, numpy"), or skips the test (exit 77) when there
 # is none. Debian's python3-torch lives in /usr/bin/python3, which need not be the python3 on PATH.

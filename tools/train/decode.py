@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Greedy decoding in PyTorch with tarjama's (and Marian's) Firefox settings: per-sentence
 shortlist, <unk> excluded, length limit 2 x (source pieces + 1), raw scores.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Agreement of the exported int8 model (tarjama) with the training framework's own greedy
 # decoding on FLORES devtest (PyTorch in float32 as trained, and PyTorch running the exported int8
 # weights with tarjama's arithmetic, tools/train/exact.py: that one must agree line for line),

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """tarjama's forward pass in PyTorch, float32 operation for float32 operation.
 
 decode.py --int8 uses this to decode an exported model the way tarjama computes it: the int8

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Export a trained checkpoint to a Firefox-format model directory that tarjama loads.
 
 1. Calibration (as Mozilla's pipeline does with marian-decoder --dump-quantmult and

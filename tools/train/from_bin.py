@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """A shipped int8 model (model.*.intgemm.alphas.bin written by export.py) back to a training
 checkpoint, its int8 weights de-quantised (w = int8 / q): the starting point for more training
 when the float checkpoints of earlier stages are gone.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Several training recipes at once on one GPU, then the best model of each direction by its
 # validation cross-entropy (pick.py). Written for a GPU lent for a few minutes: every run stops at
 # the same time limit, and what comes back is two float16 halves per direction plus the logs.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Writer for Marian's binary model format (the layout of ../shared/docs spec §2), int8 as marian-conv
 --gemm-type intgemm8 writes it."""
 import struct

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Pick the best of several training runs for each direction, by cross-entropy on that
 direction's half of ../shared/corpus/dev.*, and write it in float16 halves small enough to come
 back from a lent GPU machine (which returns files of at most 16 MB); --join puts halves together.

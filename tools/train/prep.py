@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Select the shippable training data and encode it with the joint SentencePiece vocabulary.
 
 Only the sources whose terms allow a shipped model to learn from them are used (see

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The whole starter-model pipeline: data -> training of each direction -> shortlists -> int8
 # export -> model folders -> agreement check -> evaluation. Reproducible: same seed, same data,
 # same numbers (BLAS threading aside).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Build a binary lexical shortlist (lex.FIRST.BEST.XXYY.s2t.bin) from parallel training data.
 
 Lexical probabilities p(target piece | source piece) come from IBM Model 1 (with a NULL word)

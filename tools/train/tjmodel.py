@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The Firefox "tiny" student in PyTorch, computed the way Marian (and tarjama) compute it.
 
 Transformer encoder with post-norm ("dan") sub-layers, SSRU decoder, one embedding matrix shared

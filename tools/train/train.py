@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Train an Arabic<->English model of the Firefox tiny-student shape on the output of prep.py.
 
 --directions picks what it learns: one direction (what run.sh does, one model each), or both in

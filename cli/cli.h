@@ -14,6 +14,7 @@ int cmd_tokenize(int argc, char **argv); /* also detokenize: argv[0] tells which
 int cmd_eval(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Prints "tarjama: <fmt>\n" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -30,5 +31,27 @@ char **cli_split_lines(char *buf, size_t len, size_t *n);
 /* Checks that buf is valid UTF-8; on failure prints "NAME: invalid UTF-8 at line L, byte B" and
  * returns -1. */
 int cli_check_utf8(const char *name, const char *buf, size_t len);
+
+/* Output of `translate` (cli/outfile.c): standard output, or FILE written atomically. */
+typedef struct cli_out {
+    int fd, atomic, err;
+    char path[4096], tmp[4096];
+} cli_out;
+/* path NULL or "-": standard output. Otherwise creates a temporary file beside path and removes
+ * it on SIGINT/SIGTERM/SIGHUP. Returns 0, or -1 after printing an error. */
+int cli_out_open(cli_out *o, const char *path);
+int cli_out_write(cli_out *o, const char *p, size_t n); /* 0 or -1 (error kept for commit) */
+int cli_out_commit(cli_out *o); /* renames into place; 0, or -1 after printing an error */
+void cli_out_abort(cli_out *o); /* removes the temporary file */
+
+/* Progress line on stderr (cli/progress.c), only when enabled and stderr is a terminal. */
+typedef struct cli_progress {
+    int on, shown;
+    size_t total; /* input bytes, 0 when unknown */
+    double start, last;
+} cli_progress;
+void cli_progress_init(cli_progress *p, int enabled, size_t total_bytes);
+void cli_progress_update(cli_progress *p, size_t lines, size_t bytes, size_t words);
+void cli_progress_end(cli_progress *p);
 
 #endif

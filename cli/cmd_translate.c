@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* tarjama translate: UTF-8 text in (stdin or files), translation out, line for line. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "registry/registry.h"
@@ -12,16 +16,20 @@ static const char help[] =
     "usage: tarjama translate (-m MODEL_DIR | --from LANG [--to LANG]) [OPTIONS] [FILE...]\n"
     "\n"
     "Translates UTF-8 text from FILEs (or stdin) and writes the translation to stdout, line for\n"
-    "line; blank lines are kept.\n"
+    "line; blank lines are kept. Input is translated while it is read, in windows of 256 lines\n"
+    "(fewer when a pipe or terminal pauses, so each typed line comes back at once); memory stays\n"
+    "bounded whatever the input size. Lines with nothing to translate (no letters: numbers,\n"
+    "punctuation, emoji, URLs, e-mail addresses) are copied unchanged.\n"
     "\n"
     "model:\n"
     "  -m, --model DIR        model directory (model.*.bin, lex.*.s2t.bin, vocab.*.spm)\n"
-    "  --from ar|en|auto      source language; auto guesses it from the whole input and fails\n"
-    "                         (exit 2) when the input is mixed or has no Arabic or Latin letters\n"
+    "  --from ar|en|auto      source language; auto guesses it from the opening text (up to\n"
+    "                         64 KiB, or the first lines a pipe sends) and fails (exit 2) when it\n"
+    "                         is mixed or has no Arabic or Latin letters\n"
     "  --to ar|en             target language (default: the other one)\n"
     "                         Without -m, the installed model for the pair is used (see\n"
-    "                         'tarjama models path ar-en'); with -m, --from/--to are only "
-    "checked.\n"
+    "                         'tarjama models path ar-en'); with -m, --from/--to are checked\n"
+    "                         against the model's file names (model.aren.* is ar-en)\n"
     "options:\n"
     "  --beam N               1 = greedy on raw scores, the Firefox setting (default);\n"
     "                         N>1 = beam search on log-probabilities, length-normalised\n"
@@ -32,8 +40,20 @@ static const char help[] =
     "  --split paragraph|line paragraph (default): each line is a paragraph, split into sentences\n"
     "                         and rejoined with the source's own spacing; line: each line is one\n"
     "                         sentence (like marian-decoder)\n"
-    "  --threads N            worker threads (default: one per CPU)\n"
-    "  -h, --help             this text\n";
+    "  --threads N            worker threads, 0..64 (default 0: one per CPU)\n"
+    "  --max-line KIB         longest line held in memory, in KiB (default 1024); a longer line\n"
+    "                         is cut at white space and translated in parts, and one with no\n"
+    "                         white space is an error\n"
+    "output:\n"
+    "  -o, --output FILE      write FILE atomically (a temporary file beside it, renamed when\n"
+    "                         done; removed on error or interruption) instead of stdout\n"
+    "  --unbuffered           translate and write each line on its own as soon as it is read\n"
+    "                         (slower on big inputs: one line at a time)\n"
+    "  -q, --quiet            no progress line (it is only shown on a terminal, after 1 s)\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "Options also take the form --option=VALUE. Exit status: 0 done, 1 error (input, model,\n"
+    "output), 2 usage error; killed by a signal: 128 + its number, with FILE not written.\n";
 
 static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 {
@@ -83,36 +103,110 @@ static tj_lang other_lang(tj_lang l)
     return l == TJ_LANG_AR ? TJ_LANG_EN : TJ_LANG_AR;
 }
 
-/* Lines reach the library as C strings, so a NUL inside one would silently cut it short. */
-static int check_nul(const char *name, const char *buf, size_t len)
+/* The language pair a model directory is named for: Marian and Firefox name their files
+ * model.aren.*, vocab.enar.spm. Returns 0 and the two languages, or -1 when the names do not
+ * tell (then nothing is checked). */
+static int model_pair(const tj_model *m, tj_lang *src, tj_lang *trg)
 {
-    const char *nul = memchr(buf, '\0', len);
-    if (!nul) return 0;
-    size_t line = 1;
-    for (const char *p = buf; p < nul; p++) line += *p == '\n';
-    cli_error("%s: NUL byte at line %zu, byte offset %zu", name, line, (size_t)(nul - buf));
-    return -1;
+    tj_model_info info;
+    tj_model_get_info(m, &info);
+    if (!info.model_path) return -1;
+    const char *base = strrchr(info.model_path, '/');
+    base = base ? base + 1 : info.model_path;
+    if (strncmp(base, "model.", 6) != 0) return -1;
+    const char *p = base + 6;
+    if (strlen(p) < 5 || p[4] != '.') return -1;
+    if (!strncmp(p, "aren", 4)) {
+        *src = TJ_LANG_AR, *trg = TJ_LANG_EN;
+    } else if (!strncmp(p, "enar", 4)) {
+        *src = TJ_LANG_EN, *trg = TJ_LANG_AR;
+    } else {
+        return -1;
+    }
+    return 0;
 }
 
-/* Guesses the source language from all inputs together. Returns 0, or after printing an error
- * the exit status (2: the input does not tell, so --from is needed). */
-static int detect_source(char *const *bufs, const size_t *lens, int n, tj_lang *out)
+/* One input: a file or stdin, read with read(2) so that poll(2) can tell when a pipe or
+ * terminal has paused (then what was read so far is translated at once). */
+typedef struct input {
+    const char *name, *shown;
+    int fd, regular, eof;
+} input;
+
+static int input_open(input *in, const char *name)
 {
-    size_t total = 0;
-    for (int i = 0; i < n; i++) total += lens[i];
-    char *all = malloc(total + 1);
-    if (!all) {
-        cli_error("out of memory");
-        return 1;
+    in->name = name;
+    in->eof = 0;
+    if (!strcmp(name, "-")) {
+        in->shown = "stdin";
+        in->fd = 0;
+    } else {
+        in->shown = name;
+        in->fd = open(name, O_RDONLY);
+        if (in->fd < 0) {
+            cli_error("%s: cannot open: %s", name, strerror(errno));
+            return -1;
+        }
     }
-    size_t at = 0;
-    for (int i = 0; i < n; i++) {
-        memcpy(all + at, bufs[i], lens[i]);
-        at += lens[i];
+    struct stat st;
+    in->regular = fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode);
+    if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        cli_error("%s: is a directory", name);
+        return -1;
     }
-    float conf;
-    tj_lang l = tj_detect_language(all, total, &conf);
-    free(all);
+    return 0;
+}
+
+static void input_close(input *in)
+{
+    if (in->fd > 0) close(in->fd);
+    in->fd = -1;
+}
+
+/* Reads up to n bytes; returns the count (0 at end of input), or -1 after printing an error. */
+static ssize_t input_read(input *in, char *buf, size_t n)
+{
+    for (;;) {
+        ssize_t r = read(in->fd, buf, n);
+        if (r >= 0) {
+            if (r == 0) in->eof = 1;
+            return r;
+        }
+        if (errno == EINTR) continue;
+        cli_error("%s: read error: %s", in->shown, strerror(errno));
+        return -1;
+    }
+}
+
+/* True when a pipe or terminal has nothing more to read right now. */
+static int input_paused(const input *in)
+{
+    if (in->regular || in->eof) return 0;
+    struct pollfd p = {in->fd, POLLIN, 0};
+    return poll(&p, 1, 0) == 0;
+}
+
+/* --from auto reads ahead this much at most to tell the language. */
+#define DETECT_BYTES (64 * 1024)
+
+/* Guesses the source language from the first input's opening text: up to DETECT_BYTES, or
+ * less when a pipe pauses after some letters (so a line typed at a terminal is enough).
+ * The text read stays in *pre for translation. Returns 0, or after printing an error the exit
+ * status (2: the input does not tell, so --from is needed). */
+static int detect_source(input *in, char *pre, size_t *npre, tj_lang *out)
+{
+    size_t n = 0;
+    tj_lang l = TJ_LANG_UNKNOWN;
+    float conf = 0;
+    while (n < DETECT_BYTES && !in->eof) {
+        ssize_t r = input_read(in, pre + n, DETECT_BYTES - n);
+        if (r < 0) return 1;
+        n += (size_t)r;
+        l = tj_detect_language(pre, n, &conf);
+        if (l != TJ_LANG_UNKNOWN && input_paused(in) && memchr(pre, '\n', n)) break;
+    }
+    *npre = n;
+    l = tj_detect_language(pre, n, &conf);
     if (l == TJ_LANG_MIXED) {
         cli_error("translate: --from auto: the input mixes Arabic and Latin script (%.0f%% in the "
                   "majority); give the source language with --from ar or --from en",
@@ -128,18 +222,67 @@ static int detect_source(char *const *bufs, const size_t *lens, int n, tj_lang *
     return 0;
 }
 
-/* Lines are translated in blocks so that memory stays bounded on long inputs while every
- * thread has work. */
-#define BLOCK_LINES 256
+typedef struct sink {
+    cli_out *out;
+} sink;
+
+static int write_out(void *user, const char *data, size_t len)
+{
+    return cli_out_write(((sink *)user)->out, data, len);
+}
+
+/* Translates one input through a fresh stream (line numbers in errors count from its start).
+ * pre holds bytes already read from it. Returns 0 or 1 after printing an error. */
+static int translate_input(const tj_model *m, const tj_options *opt, const tj_stream_config *cfg,
+                           input *in, const char *pre, size_t npre, sink *out, cli_progress *pg,
+                           tj_stream_stats *total)
+{
+    tj_error err;
+    tj_stream *s = NULL;
+    if (tj_stream_open(m, opt, cfg, write_out, out, &s, &err)) {
+        cli_error("%s", err.message);
+        return 1;
+    }
+    static char buf[1 << 16];
+    tj_stream_stats st = {0, 0, 0};
+    int rc = 1;
+    if (npre && tj_stream_feed(s, pre, npre, &err)) goto fail;
+    if (input_paused(in) && tj_stream_flush(s, &err)) goto fail;
+    while (!in->eof) {
+        ssize_t r = input_read(in, buf, sizeof buf);
+        if (r < 0) goto done;
+        if (tj_stream_feed(s, buf, (size_t)r, &err)) goto fail;
+        if (input_paused(in) && tj_stream_flush(s, &err)) goto fail;
+        tj_stream_get_stats(s, &st);
+        cli_progress_update(pg, total->lines + st.lines, total->bytes + st.bytes,
+                            total->words + st.words);
+    }
+    if (tj_stream_finish(s, &err)) goto fail;
+    rc = 0;
+    goto done;
+fail:
+    if (err.code == TJ_ERR_INPUT)
+        cli_error("%s: %s", in->shown, err.message);
+    else if (err.code != TJ_ERR_IO || !out->out->err)
+        cli_error("%s", err.message);
+done:
+    tj_stream_get_stats(s, &st);
+    total->lines += st.lines;
+    total->bytes += st.bytes;
+    total->words += st.words;
+    tj_stream_close(s);
+    return rc;
+}
 
 int cmd_translate(int argc, char **argv)
 {
-    const char *model_dir = NULL;
+    const char *model_dir = NULL, *output = NULL;
     char *found_dir = NULL;
-    int have_from = 0, have_to = 0;
+    int have_from = 0, have_to = 0, quiet = 0, unbuffered = 0;
     tj_lang from = TJ_LANG_UNKNOWN, to = TJ_LANG_UNKNOWN;
     tj_options opt;
     tj_options_default(&opt);
+    tj_stream_config cfg = {0, 0};
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     int nfiles = 0;
     if (!files) {
@@ -160,6 +303,12 @@ int cmd_translate(int argc, char **argv)
                 goto out;
             }
             model_dir = v, i++;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (!v || !*v) {
+                cli_error("%s needs a file name", a);
+                goto out;
+            }
+            output = v, i++;
         } else if (!strcmp(a, "--from")) {
             if (parse_lang(a, v, 1, &from)) goto out;
             have_from = 1, i++;
@@ -178,8 +327,17 @@ int cmd_translate(int argc, char **argv)
         } else if (!strcmp(a, "--max-length-factor")) {
             if (parse_float(a, v, 0.01f, 100.0f, &opt.max_length_factor)) goto out;
             i++;
+        } else if (!strcmp(a, "--max-line")) {
+            int kb;
+            if (parse_int(a, v, 1, 1 << 20, &kb)) goto out;
+            cfg.max_line = (size_t)kb * 1024;
+            i++;
         } else if (!strcmp(a, "--no-shortlist")) {
             opt.use_shortlist = 0;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (!strcmp(a, "--unbuffered")) {
+            unbuffered = 1;
         } else if (!strcmp(a, "--split")) {
             if (v && !strcmp(v, "paragraph"))
                 opt.split = TJ_SPLIT_PARAGRAPH;
@@ -208,23 +366,31 @@ int cmd_translate(int argc, char **argv)
                   "translate --help')");
         goto out;
     }
+    if (unbuffered) cfg.window = 1;
 
-    /* Read and validate all input before loading the model or writing anything. */
     int ninputs = nfiles ? nfiles : 1;
-    char **bufs = calloc((size_t)ninputs, sizeof *bufs);
-    size_t *lens = calloc((size_t)ninputs, sizeof *lens);
+    input *ins = calloc((size_t)ninputs, sizeof *ins);
+    char *pre = NULL;
+    size_t npre = 0, total_bytes = 0;
     tj_model *model = NULL;
+    cli_out out;
+    memset(&out, 0, sizeof out);
+    out.fd = -1;
     rc = 1;
-    if (!bufs || !lens) {
+    if (!ins) {
         cli_error("out of memory");
         goto done;
     }
+    for (int f = 0; f < ninputs; f++) ins[f].fd = -1;
+    /* Open every input first: a missing file is reported before anything is translated. */
+    int all_regular = 1;
     for (int f = 0; f < ninputs; f++) {
-        const char *name = nfiles ? files[f] : "-";
-        const char *shown = strcmp(name, "-") ? name : "stdin";
-        if (cli_read_all(name, &bufs[f], &lens[f])) goto done;
-        if (cli_check_utf8(shown, bufs[f], lens[f])) goto done;
-        if (check_nul(shown, bufs[f], lens[f])) goto done;
+        if (input_open(&ins[f], nfiles ? files[f] : "-")) goto done;
+        struct stat st;
+        if (ins[f].regular && fstat(ins[f].fd, &st) == 0)
+            total_bytes += (size_t)st.st_size;
+        else
+            all_regular = 0;
     }
 
     tj_error err;
@@ -232,7 +398,11 @@ int cmd_translate(int argc, char **argv)
         if (!have_from) {
             from = other_lang(to);
         } else if (from == TJ_LANG_UNKNOWN) {
-            if ((rc = detect_source(bufs, lens, ninputs, &from))) goto done;
+            if (!(pre = malloc(DETECT_BYTES))) {
+                cli_error("out of memory");
+                goto done;
+            }
+            if ((rc = detect_source(&ins[0], pre, &npre, &from))) goto done;
             rc = 1;
             if (have_to && from == to) {
                 cli_error("translate: --from auto: the input looks %s, the same as --to",
@@ -254,40 +424,41 @@ int cmd_translate(int argc, char **argv)
         cli_error("%s", err.message);
         goto done;
     }
-    for (int f = 0; f < ninputs; f++) {
-        size_t nlines;
-        char **lines = cli_split_lines(bufs[f], lens[f], &nlines);
-        if (!lines) {
-            cli_error("out of memory");
-            goto done;
-        }
-        for (size_t b = 0; b < nlines; b += BLOCK_LINES) {
-            size_t nb = nlines - b < BLOCK_LINES ? nlines - b : BLOCK_LINES;
-            char *outs[BLOCK_LINES];
-            if (tj_translate(model, &opt, (const char *const *)lines + b, nb, outs, &err)) {
-                cli_error("%s", err.message);
-                free(lines);
-                goto done;
-            }
-            for (size_t k = 0; k < nb; k++) {
-                fputs(outs[k], stdout);
-                fputc('\n', stdout);
-                tj_free(outs[k]);
-            }
-        }
-        free(lines);
-    }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        cli_error("error writing output: %s", strerror(errno));
+    tj_lang msrc, mtrg;
+    if (found_dir == NULL && model_pair(model, &msrc, &mtrg) == 0 &&
+        ((have_from && from != TJ_LANG_UNKNOWN && from != msrc) || (have_to && to != mtrg))) {
+        tj_lang want_from = have_from && from != TJ_LANG_UNKNOWN ? from : other_lang(to);
+        tj_lang want_to = have_to ? to : other_lang(want_from);
+        cli_error("translate: the model in %s translates %s-%s, not %s-%s", model_dir,
+                  tj_lang_code(msrc), tj_lang_code(mtrg), tj_lang_code(want_from),
+                  tj_lang_code(want_to));
+        rc = 2;
         goto done;
     }
+    if (cli_out_open(&out, output)) goto done;
+    sink sk = {&out};
+    cli_progress pg;
+    cli_progress_init(&pg, !quiet, all_regular ? total_bytes : 0);
+    tj_stream_stats total = {0, 0, 0};
+    for (int f = 0; f < ninputs; f++) {
+        int r = translate_input(model, &opt, &cfg, &ins[f], f == 0 ? pre : NULL, f == 0 ? npre : 0,
+                                &sk, &pg, &total);
+        if (r) {
+            cli_progress_end(&pg);
+            cli_out_abort(&out);
+            goto done;
+        }
+    }
+    cli_progress_end(&pg);
+    if (cli_out_commit(&out)) goto done;
     rc = 0;
 done:
+    cli_out_abort(&out);
     tj_model_close(model);
     tj_free(found_dir);
-    for (int f = 0; bufs && f < ninputs; f++) free(bufs[f]);
-    free(bufs);
-    free(lens);
+    for (int f = 0; ins && f < ninputs; f++) input_close(&ins[f]);
+    free(ins);
+    free(pre);
 out:
     free(files);
     return rc;

@@ -23,10 +23,15 @@ static const char usage[] =
     "  eval        score translations: BLEU, chrF, chrF++ (sacreBLEU-compatible)\n"
     "  detect      guess the language of each input line (ar, en, mixed)\n"
     "  models      list, fetch, verify and remove models\n"
+    "  serve       LibreTranslate-compatible HTTP API and web page\n"
     "\n"
     "Run 'tarjama COMMAND --help' for a command's options.\n"
-    "  --help       this text\n"
-    "  --version    print the version\n";
+    "  help COMMAND the command's options (also 'tarjama COMMAND --help')\n"
+    "  -h, --help   this text\n"
+    "  -V, -v, --version\n"
+    "               print the version\n"
+    "\n"
+    "Every option also takes the form --option=VALUE.\n";
 
 void cli_error(const char *fmt, ...)
 {
@@ -109,18 +114,47 @@ int cli_check_utf8(const char *name, const char *buf, size_t len)
     return -1;
 }
 
-int main(int argc, char **argv)
+/* "--opt=value" becomes "--opt" "value" for every command, up to a "--" argument. Returns a
+ * new argv (the strings point into the old one or into the block that holds it), or NULL. */
+static char **split_equals(int argc, char **argv, int *out_argc)
+{
+    size_t extra = 0, bytes = 0;
+    for (int i = 0; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strncmp(argv[i], "--", 2) && strchr(argv[i], '='))
+            extra++, bytes += strlen(argv[i]) + 1;
+    char **nv = malloc(((size_t)argc + extra + 1) * sizeof *nv + bytes);
+    if (!nv) return NULL;
+    char *store = (char *)(nv + argc + extra + 1);
+    int n = 0, done = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *eq = !done && !strncmp(a, "--", 2) ? strchr(a, '=') : NULL;
+        if (!done && !strcmp(a, "--")) done = 1;
+        if (!eq) {
+            nv[n++] = argv[i];
+            continue;
+        }
+        size_t k = (size_t)(eq - a);
+        memcpy(store, a, k);
+        store[k] = '\0';
+        nv[n++] = store;
+        store += k + 1;
+        nv[n++] = (char *)eq + 1;
+    }
+    nv[n] = NULL;
+    *out_argc = n;
+    return nv;
+}
+
+static int run(int argc, char **argv)
 {
     if (argc < 2) {
         fputs(usage, stderr);
         return 2;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        fputs(usage, stdout);
-        return 0;
-    }
-    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "-v") ||
+        !strcmp(cmd, "version")) {
         printf("tarjama %s\n", tj_version());
         return 0;
     }
@@ -128,12 +162,45 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int, char **);
     } cmds[] = {
-        {"translate", cmd_translate}, {"info", cmd_info}, {"tokenize", cmd_tokenize},
-        {"detokenize", cmd_tokenize}, {"eval", cmd_eval}, {"detect", cmd_detect},
-        {"models", cmd_models},
+        {"translate", cmd_translate}, {"info", cmd_info},   {"tokenize", cmd_tokenize},
+        {"detokenize", cmd_tokenize}, {"eval", cmd_eval},   {"detect", cmd_detect},
+        {"models", cmd_models},       {"serve", cmd_serve},
     };
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
+    size_t ncmds = sizeof cmds / sizeof cmds[0];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        if (argc < 3 || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        /* help COMMAND: that command's --help */
+        for (size_t i = 0; i < ncmds; i++)
+            if (!strcmp(argv[2], cmds[i].name)) {
+                char *hv[] = {argv[2], "--help", NULL};
+                return cmds[i].fn(2, hv);
+            }
+        cli_error("help: unknown command '%s' (see 'tarjama --help')", argv[2]);
+        return 2;
+    }
+    for (size_t i = 0; i < ncmds; i++)
         if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
     cli_error("unknown command '%s' (see 'tarjama --help')", cmd);
     return 2;
+}
+
+int main(int argc, char **argv)
+{
+    int n;
+    char **av = split_equals(argc, argv, &n);
+    if (!av) {
+        cli_error("out of memory");
+        return 1;
+    }
+    int rc = run(n, av);
+    free(av);
+    /* Whatever went to stdout must have arrived: `tarjama --help > /dev/full` is a failure. */
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("error writing output: %s", strerror(errno ? errno : EIO));
+        return rc ? rc : 1;
+    }
+    return rc;
 }

@@ -86,7 +86,7 @@ typedef struct tj_options {
     float max_length_factor; /* output length limit factor (default 2.0) */
     int use_shortlist;       /* 1 = restrict the output layer to the lexical shortlist */
     tj_split split;          /* how texts are split into sentences */
-    int threads;             /* worker threads for a batch (0 = one per CPU, capped) */
+    int threads;             /* worker threads for a batch (0 = one per CPU, at most 64) */
 } tj_options;
 
 /* Fills in the Firefox defaults: greedy, shortlist on, paragraph splitting. */
@@ -97,6 +97,50 @@ void tj_options_default(tj_options *opt);
  * newlines: in paragraph mode each line is a paragraph, and line structure is kept. */
 tj_status tj_translate(const tj_model *model, const tj_options *opt, const char *const *texts,
                        size_t n, char **out, tj_error *err);
+
+/* ---------------------------------------------------------------- streaming */
+
+/* A stream translates text while it is being read: bytes go in with tj_stream_feed as they
+ * arrive (any chunking, e.g. straight from read()), and each input line's translation comes out
+ * through the write callback, in input order, as soon as its window of lines is done. Memory
+ * stays bounded whatever the input size: at most `window` lines or about 1 MiB of text are held,
+ * and one line may hold at most `max_line` bytes: a longer line is cut at its last white space
+ * before the limit and translated in parts (joined back with that white space); a line with no
+ * white space in max_line bytes is an error. Lines are as in tj_translate: '\n' ends a line, a
+ * '\r' before it is dropped, blank lines are kept, and a last line without '\n' gets one. */
+typedef struct tj_stream tj_stream;
+
+/* Receives output: whole translated lines, each ending in '\n' (a line cut in parts arrives in
+ * several calls, the last with the '\n'). Return 0 to go on; anything else stops the stream
+ * (the calling tj_stream_* function fails with TJ_ERR_IO). */
+typedef int (*tj_write_fn)(void *user, const char *data, size_t len);
+
+typedef struct tj_stream_config {
+    size_t window;   /* lines translated together (0 = 256); more keeps more threads busy */
+    size_t max_line; /* longest line held in memory, bytes (0 = 1 MiB; at least 1024) */
+} tj_stream_config;
+
+/* Progress so far: input lines and bytes whose translation has been written, and the source
+ * words (runs of non-space characters) in them. */
+typedef struct tj_stream_stats {
+    size_t lines, bytes, words;
+} tj_stream_stats;
+
+/* Opens a stream over model (which must outlive it). opt and cfg may be NULL for defaults. */
+tj_status tj_stream_open(const tj_model *model, const tj_options *opt, const tj_stream_config *cfg,
+                         tj_write_fn write, void *user, tj_stream **out, tj_error *err);
+/* Takes len more bytes of input; translates and writes every window that fills up. Invalid
+ * UTF-8 and NUL bytes are errors naming the line ("invalid UTF-8 at line 12, byte offset 400",
+ * the offset counted from the start of the input); the lines before the bad one are translated
+ * and written first. After an error the stream only accepts tj_stream_close. */
+tj_status tj_stream_feed(tj_stream *s, const char *data, size_t len, tj_error *err);
+/* Translates and writes every complete line held now (call it when the input pauses, so that
+ * a line typed into a pipe comes back at once). */
+tj_status tj_stream_flush(tj_stream *s, tj_error *err);
+/* End of input: translates and writes everything left, including a last line without '\n'. */
+tj_status tj_stream_finish(tj_stream *s, tj_error *err);
+void tj_stream_get_stats(const tj_stream *s, tj_stream_stats *stats);
+void tj_stream_close(tj_stream *s);
 
 /* Frees memory returned by the library. */
 void tj_free(void *p);

@@ -123,14 +123,25 @@ expect_err 1 'no-such-model' "${T[@]}" -m "$nowhere" "$tmp/ar.txt"
 # -m naming a file rather than a folder.
 expect_err 1 'not a directory' "${T[@]}" -m "$tmp/ar.txt" "$tmp/ar.txt"
 
-# Input is checked before the model is looked at: these fail on input even with no model.
+# Input errors name the input, the line and the byte offset. Input is translated while it is
+# read, so the lines before a bad one have been written (whole lines only); tests/cli_stream.sh
+# checks that --output leaves nothing behind in that case. These use the bundled starter model.
+S=$root/models/ar-en
 printf 'abc\0def\nxyz\n' >"$tmp/nul.txt"
-IN=$tmp/nul.txt expect_err 1 '^tarjama: stdin: NUL byte at line 1' "${T[@]}" -m "$nowhere"
+IN=$tmp/nul.txt expect_err 1 '^tarjama: stdin: NUL byte at line 1, byte offset 3$' "${T[@]}" -m "$S"
 printf 'one\ntwo\nthr\0ee\n' >"$tmp/nul3.txt"
-expect_err 1 'nul3.txt: NUL byte at line 3' "${T[@]}" -m "$nowhere" "$tmp/ar.txt" "$tmp/nul3.txt"
+run "${T[@]}" -m "$S" "$tmp/nul3.txt"
+[ "$rc" -eq 1 ] && grep -q 'nul3.txt: NUL byte at line 3, byte offset 11$' "$tmp/err" &&
+    [ "$(wc -l <"$tmp/out")" -eq 2 ] && passes=$((passes + 1)) ||
+    bad "NUL at line 3: exit $rc, $(wc -l <"$tmp/out") lines out, stderr $(cat "$tmp/err")"
 printf 'ok\nbad \xff line\n' >"$tmp/bad.txt"
-IN=$tmp/bad.txt expect_err 1 'stdin: invalid UTF-8 at line 2' "${T[@]}" -m "$nowhere"
+IN=$tmp/bad.txt run "${T[@]}" -m "$S"
+[ "$rc" -eq 1 ] && grep -q '^tarjama: stdin: invalid UTF-8 at line 2, byte offset 7$' "$tmp/err" &&
+    [ "$(wc -l <"$tmp/out")" -eq 1 ] && passes=$((passes + 1)) ||
+    bad "invalid UTF-8 at line 2: exit $rc, stderr $(cat "$tmp/err")"
+# A missing input file is reported before the model is opened or anything is written.
 expect_err 1 'missing.txt: cannot open' "${T[@]}" -m "$nowhere" "$tmp/missing.txt"
+expect_err 1 'missing.txt: cannot open' "${T[@]}" -m "$S" "$tmp/ar.txt" "$tmp/missing.txt"
 
 # --from auto needs letters of one script; the error asks for --from.
 printf '123 456\n' >"$tmp/digits.txt"

@@ -9,6 +9,7 @@
 
 #include "decode/model.h"
 #include "decode/search.h"
+#include "text/passthrough.h"
 #include "tok/ssplit.h"
 #include "tok/spm.h"
 #include "util/error.h"
@@ -61,6 +62,16 @@ static tj_status push_job(job_list *jl, job j, tj_error *err)
 static tj_status add_sentence(const tj_model *m, size_t ti, const char *text, size_t begin,
                               size_t end, int chunk, job_list *jl, tj_error *err)
 {
+    if (!tj_text_translatable(text + begin, end - begin)) {
+        /* Nothing to translate (digits, punctuation, emoji, URLs...): copied as it is. */
+        job j = {ti, begin, end, NULL, 0, malloc(end - begin + 1)};
+        if (!j.out) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+        memcpy(j.out, text + begin, end - begin);
+        j.out[end - begin] = '\0';
+        tj_status st = push_job(jl, j, err);
+        if (st) free(j.out);
+        return st;
+    }
     tj_piece *p = NULL;
     size_t n = 0;
     tj_status st = tj_spm_encode(m->src_spm, text + begin, end - begin, &p, &n, err);
@@ -132,6 +143,7 @@ static void *worker(void *arg)
         size_t i = atomic_fetch_add(&w->next, 1);
         if (i >= w->jl->n) break;
         job *j = &w->jl->v[i];
+        if (!j->src) continue; /* passed through */
         tj_error err;
         tj_error_clear(&err);
         int *ids = NULL, n = 0;
@@ -246,6 +258,11 @@ tj_status tj_translate(const tj_model *m, const tj_options *opt, const char *con
         tj_options_default(&o);
     if (o.beam_size < 1 || o.beam_size > 64)
         return tj_fail(err, TJ_ERR_ARG, "beam size %d out of range (1..64)", o.beam_size);
+    if (!(o.normalize >= 0.0f && o.normalize <= 10.0f))
+        return tj_fail(err, TJ_ERR_ARG, "length normalisation exponent must be in [0, 10]");
+    if (o.threads < 0 || o.threads > TJ_MAX_THREADS)
+        return tj_fail(err, TJ_ERR_ARG, "thread count %d out of range (0..%d, 0 = one per CPU)",
+                       o.threads, TJ_MAX_THREADS);
     if (!(o.max_length_factor > 0.0f) || o.max_length_factor > 100.0f)
         return tj_fail(err, TJ_ERR_ARG, "max length factor must be in (0, 100]");
     if (o.split != TJ_SPLIT_PARAGRAPH && o.split != TJ_SPLIT_LINE)

@@ -14,6 +14,7 @@ int cmd_tokenize(int argc, char **argv); /* also detokenize: argv[0] tells which
 int cmd_eval(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_models(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Prints "tarjama: <fmt>\n" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -24,6 +24,7 @@ static const char usage[] =
     "(sacreBLEU-compatible)\n"
     "  detect      guess the language of each input line (ar, en, mixed)\n"
     "  models      list, fetch, verify and remove models\n"
+    "  serve       LibreTranslate-compatible HTTP API and web page\n"
     "\n"
     "Run 'tarjama COMMAND --help' for a command's options.\n"
     "  help COMMAND the command's options (also 'tarjama COMMAND --help')\n"
@@ -174,7 +175,7 @@ static int run(int argc, char **argv) {
       {"translate", cmd_translate}, {"info", cmd_info},
       {"tokenize", cmd_tokenize},   {"detokenize", cmd_tokenize},
       {"eval", cmd_eval},           {"detect", cmd_detect},
-      {"models", cmd_models},
+      {"models", cmd_models}, {"serve", cmd_serve},
   };
   size_t ncmds = sizeof cmds / sizeof cmds[0];
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {

@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: MIT */
+/* The LibreTranslate API over include/tarjama.h: POST /translate, /detect, /translate_file and
+ * GET /languages, /frontend/settings, /healthz. Field names, reply shapes, error messages and
+ * their order follow LibreTranslate's app.py (docs/server.md cites what was checked). */
+#include "internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "util/utf8.h"
+
+static const char *lang_name(const char *code)
+{
+    if (!strcmp(code, "ar")) return "Arabic";
+    if (!strcmp(code, "en")) return "English";
+    return code;
+}
+
+static int lang_loaded(const srv *s, const char *code)
+{
+    for (size_t i = 0; i < s->cfg->n_models; i++)
+        if (!strcmp(s->cfg->models[i].src, code) || !strcmp(s->cfg->models[i].tgt, code)) return 1;
+    return 0;
+}
+
+static const tj_server_model *find_model(const srv *s, const char *src, const char *tgt)
+{
+    for (size_t i = 0; i < s->cfg->n_models; i++)
+        if (!strcmp(s->cfg->models[i].src, src) && !strcmp(s->cfg->models[i].tgt, tgt))
+            return &s->cfg->models[i];
+    return NULL;
+}
+
+/* Characters as LibreTranslate counts them (Python's len: code points). */
+static size_t count_chars(const char *t, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) n += ((unsigned char)t[i] & 0xC0) != 0x80;
+    return n;
+}
+
+/* ---------------------------------------------------------------- parameters */
+
+typedef struct params {
+    json_t *root;   /* JSON body, owned */
+    const char **q; /* texts (point into root or the request's fields) */
+    size_t nq;
+    int batch; /* q was an array */
+    const char *source, *target, *format, *api_key;
+    long alternatives;
+    int alt_bad;
+} params;
+
+static void params_free(params *p)
+{
+    free(p->q);
+    json_decref(p->root);
+}
+
+static const char *form_value(srv_request *r, struct MHD_Connection *c, int field, const char *name)
+{
+    if (r->f[field].present) return r->f[field].data ? r->f[field].data : "";
+    /* Flask's request.values also holds the query string. */
+    return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Form text: valid UTF-8 without NUL bytes; line ends become "\n" and one final line break goes,
+ * as LibreTranslate's "\n".join(q.splitlines()) does. */
+static int clean_form_text(char *t, size_t len, json_t **out)
+{
+    if (memchr(t, '\0', len) || tj_utf8_check(t, len) != len) {
+        *out = api_error("Invalid request: q is not valid UTF-8 text");
+        return 400;
+    }
+    size_t w = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (t[i] == '\r') {
+            t[w++] = '\n';
+            if (i + 1 < len && t[i + 1] == '\n') i++;
+        } else {
+            t[w++] = t[i];
+        }
+    }
+    if (w > 0 && t[w - 1] == '\n') w--;
+    t[w] = '\0';
+    return 0;
+}
+
+static int json_str_field(json_t *root, const char *name, const char **out, json_t **err)
+{
+    json_t *v = json_object_get(root, name);
+    *out = NULL;
+    if (!v || json_is_null(v)) return 0;
+    if (!json_is_string(v)) {
+        *err = api_error("Invalid request: %s parameter must be a string", name);
+        return 400;
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+static int parse_alternatives(params *p, const char *str)
+{
+    if (!str || !*str) return 0;
+    char *end;
+    errno = 0;
+    long v = strtol(str, &end, 10);
+    if (errno || *end) return -1;
+    p->alternatives = v < 0 ? 0 : v;
+    return 0;
+}
+
+/* Reads q, source, target, format, api_key and alternatives from a JSON or form body. Returns 0
+ * or an HTTP status with *out set. */
+static int read_params(srv_request *r, struct MHD_Connection *c, params *p, json_t **out)
+{
+    memset(p, 0, sizeof *p);
+    if (r->is_json) {
+        json_error_t jerr;
+        p->root = json_loadb(r->body ? r->body : "", r->body_len, 0, &jerr);
+        if (!p->root) {
+            *out = api_error("Invalid JSON format: %s (line %d, column %d)", jerr.text, jerr.line,
+                             jerr.column);
+            return 400;
+        }
+        if (!json_is_object(p->root)) {
+            *out = api_error("Invalid JSON format");
+            return 400;
+        }
+        int rc;
+        if ((rc = json_str_field(p->root, "source", &p->source, out)) ||
+            (rc = json_str_field(p->root, "target", &p->target, out)) ||
+            (rc = json_str_field(p->root, "format", &p->format, out)) ||
+            (rc = json_str_field(p->root, "api_key", &p->api_key, out)))
+            return rc;
+        json_t *alt = json_object_get(p->root, "alternatives");
+        if (json_is_integer(alt))
+            p->alternatives = json_integer_value(alt) < 0 ? 0 : (long)json_integer_value(alt);
+        else if (json_is_real(alt))
+            p->alternatives = json_real_value(alt) < 1 ? 0 : (long)fmin(json_real_value(alt), 1e6);
+        else if (json_is_string(alt))
+            p->alt_bad = parse_alternatives(p, json_string_value(alt)) != 0;
+        else if (alt && !json_is_null(alt))
+            p->alt_bad = 1;
+        json_t *q = json_object_get(p->root, "q");
+        if (json_is_string(q)) {
+            if (json_string_length(q) == 0) return 0; /* missing, as `not q` */
+            p->q = malloc(sizeof *p->q);
+            if (!p->q) goto oom;
+            p->q[0] = json_string_value(q);
+            p->nq = 1;
+        } else if (json_is_array(q)) {
+            size_t n = json_array_size(q);
+            if (n == 0) return 0;
+            p->q = malloc(n * sizeof *p->q);
+            if (!p->q) goto oom;
+            for (size_t i = 0; i < n; i++) {
+                json_t *item = json_array_get(q, i);
+                if (!json_is_string(item)) {
+                    *out = api_error("Invalid request: q must be a string or an array of strings");
+                    return 400;
+                }
+                p->q[i] = json_string_value(item);
+            }
+            p->nq = n;
+            p->batch = 1;
+        } else if (q && !json_is_null(q)) {
+            *out = api_error("Invalid request: q must be a string or an array of strings");
+            return 400;
+        }
+        return 0;
+    }
+    p->source = form_value(r, c, F_SOURCE, "source");
+    p->target = form_value(r, c, F_TARGET, "target");
+    p->format = form_value(r, c, F_FORMAT, "format");
+    p->api_key = form_value(r, c, F_API_KEY, "api_key");
+    p->alt_bad = parse_alternatives(p, form_value(r, c, F_ALTERNATIVES, "alternatives")) != 0;
+    const char *q = NULL;
+    if (r->f[F_Q].present) {
+        if (r->f[F_Q].data) {
+            int rc = clean_form_text(r->f[F_Q].data, r->f[F_Q].len, out);
+            if (rc) return rc;
+            q = r->f[F_Q].data;
+        }
+    } else {
+        q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q");
+        if (q && tj_utf8_check(q, strlen(q)) != strlen(q)) {
+            *out = api_error("Invalid request: q is not valid UTF-8 text");
+            return 400;
+        }
+    }
+    if (q && *q) {
+        p->q = malloc(sizeof *p->q);
+        if (!p->q) goto oom;
+        p->q[0] = q;
+        p->nq = 1;
+    }
+    return 0;
+oom:
+    *out = api_error("Out of memory");
+    return 500;
+}
+
+/* ---------------------------------------------------------------- access: keys and limits */
+
+static int access_check(srv *s, srv_request *r, const char *api_key, long cost, long *char_limit,
+                        json_t **out)
+{
+    const srv_key *key = NULL;
+    *char_limit = s->cfg->char_limit;
+    if (s->n_keys) {
+        key = srv_key_find(s, api_key && *api_key ? api_key : NULL);
+        if (api_key && *api_key && !key) {
+            *out = api_error("Invalid API key");
+            return 403;
+        }
+        if (!key && s->cfg->require_api_key) {
+            *out = api_error("Please contact the server operator to get an API key");
+            return 400;
+        }
+        if (key && key->char_limit >= 0) *char_limit = key->char_limit;
+    }
+    long limit = key && key->req_limit >= 0 ? key->req_limit : s->cfg->req_limit;
+    char id[80];
+    snprintf(id, sizeof id, key ? "key:%.70s" : "ip:%.70s", key ? key->key : r->client);
+    if (!srv_rate_take(s, id, limit, cost < 1 ? 1 : cost)) {
+        /* flask-limiter's description of a per-minute limit, after LibreTranslate's prefix. */
+        *out = api_error("Slowdown: %ld per 1 minute", limit);
+        return 429;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- detection */
+
+/* For a mixed text tj_detect_language says only the majority's share; which script holds it is
+ * a count of Arabic-block code points against ASCII letters. */
+static int arabic_majority(const char *t, size_t len)
+{
+    size_t ar = 0, lat = 0;
+    for (size_t i = 0; i < len;) {
+        int n;
+        uint32_t cp = tj_utf8_decode(t + i, len - i, &n);
+        i += (size_t)(n > 0 ? n : 1);
+        if ((cp >= 0x0600 && cp <= 0x06FF) || (cp >= 0x0750 && cp <= 0x077F) ||
+            (cp >= 0x08A0 && cp <= 0x08FF) || (cp >= 0xFB50 && cp <= 0xFEFC))
+            ar++;
+        else if ((cp | 0x20) >= 'a' && (cp | 0x20) <= 'z')
+            lat++;
+    }
+    return ar >= lat;
+}
+
+typedef struct detection {
+    const char *lang;  /* "ar" or "en" */
+    double confidence; /* 0..100 */
+    const char *other; /* the other script's language, or NULL */
+    double other_confidence;
+    int sure; /* 0 for mixed or letterless text */
+} detection;
+
+static double round1(double x)
+{
+    return round(x * 10.0) / 10.0;
+}
+
+static void detect_texts(const char *const *q, size_t n, detection *d)
+{
+    /* One verdict for all texts, as their concatenation (LibreTranslate averages a batch). */
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) total += strlen(q[i]) + 1;
+    char *all = malloc(total + 1);
+    size_t len = 0;
+    if (all) {
+        for (size_t i = 0; i < n; i++) {
+            size_t l = strlen(q[i]);
+            memcpy(all + len, q[i], l);
+            len += l;
+            all[len++] = '\n';
+        }
+    }
+    const char *t = all ? all : q[0];
+    if (!all) len = strlen(q[0]);
+    float conf = 0;
+    tj_lang l = tj_detect_language(t, len, &conf);
+    memset(d, 0, sizeof *d);
+    if (l == TJ_LANG_UNKNOWN) {
+        d->lang = "en"; /* LibreTranslate's answer when nothing is detected */
+        d->confidence = 0;
+    } else {
+        int ar = l == TJ_LANG_AR || (l == TJ_LANG_MIXED && arabic_majority(t, len));
+        d->lang = ar ? "ar" : "en";
+        d->confidence = round1(conf * 100.0);
+        d->sure = l != TJ_LANG_MIXED;
+        if (conf < 1.0f) {
+            d->other = ar ? "en" : "ar";
+            d->other_confidence = round1((1.0 - conf) * 100.0);
+        }
+    }
+    free(all);
+}
+
+int api_detect(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out)
+{
+    params p;
+    int rc = read_params(r, c, &p, out);
+    long char_limit;
+    if (!rc) rc = access_check(s, r, p.api_key, 1, &char_limit, out);
+    if (!rc && !p.nq) {
+        *out = api_error("Invalid request: missing q parameter");
+        rc = 400;
+    }
+    if (rc) {
+        params_free(&p);
+        return rc;
+    }
+    detection d;
+    detect_texts(p.q, p.nq, &d);
+    *out = json_array();
+    json_array_append_new(*out,
+                          json_pack("{s:f,s:s}", "confidence", d.confidence, "language", d.lang));
+    if (d.other && lang_loaded(s, d.other))
+        json_array_append_new(
+            *out, json_pack("{s:f,s:s}", "confidence", d.other_confidence, "language", d.other));
+    params_free(&p);
+    return 200;
+}
+
+/* ---------------------------------------------------------------- translation */
+
+/* Runs tj_translate in one of the --threads worker slots, waiting at most --timeout for one. */
+static int run_translate(srv *s, const tj_server_model *m, const char *const *texts, size_t n,
+                         char **res, json_t **out)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += s->cfg->timeout_s;
+    atomic_fetch_add(&s->m.queued, 1);
+    int w;
+    while ((w = sem_timedwait(&s->slots, &deadline)) != 0 && errno == EINTR) {
+    }
+    atomic_fetch_sub(&s->m.queued, 1);
+    if (w != 0) {
+        *out = api_error("Server busy: no free translation worker within %d s", s->cfg->timeout_s);
+        return 503;
+    }
+    atomic_fetch_add(&s->m.in_flight, 1);
+    tj_options opt;
+    tj_options_default(&opt);
+    opt.threads = 1; /* requests run side by side; one thread each */
+    tj_error err = {0};
+    tj_status st = tj_translate(m->model, &opt, texts, n, res, &err);
+    atomic_fetch_sub(&s->m.in_flight, 1);
+    sem_post(&s->slots);
+    if (st == TJ_OK) return 0;
+    if (st == TJ_ERR_INPUT || st == TJ_ERR_ARG) {
+        *out = api_error("Invalid request: %s", err.message);
+        return 400;
+    }
+    *out = api_error("Cannot translate text: %s", err.message);
+    return 500;
+}
+
+/* The checks LibreTranslate makes after the parameters, in its order. Sets *model. */
+static int check_pair(srv *s, const char *source, const char *src, const char *target,
+                      const tj_server_model **model, json_t **out)
+{
+    if (!lang_loaded(s, src)) {
+        *out = api_error("%s is not supported", source);
+        return 400;
+    }
+    if (!lang_loaded(s, target)) {
+        *out = api_error("%s is not supported", target);
+        return 400;
+    }
+    *model = find_model(s, src, target);
+    if (!*model) {
+        *out = api_error("%s (%s) is not available as a target language from %s (%s)",
+                         lang_name(target), target, lang_name(src), src);
+        return 400;
+    }
+    return 0;
+}
+
+int api_translate(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out)
+{
+    params p;
+    long char_limit;
+    char **res = NULL;
+    int rc = read_params(r, c, &p, out);
+    if (!rc) rc = access_check(s, r, p.api_key, p.batch ? (long)p.nq : 1, &char_limit, out);
+    if (rc) goto done;
+    rc = 400;
+    if (!p.nq) {
+        *out = api_error("Invalid request: missing q parameter");
+        goto done;
+    }
+    if (!p.source || !*p.source) {
+        *out = api_error("Invalid request: missing source parameter");
+        goto done;
+    }
+    if (!p.target || !*p.target) {
+        *out = api_error("Invalid request: missing target parameter");
+        goto done;
+    }
+    if (p.alt_bad) {
+        *out = api_error("Invalid request: alternatives parameter is not a number");
+        goto done;
+    }
+    if (p.batch && s->cfg->batch_limit >= 0 && (long)p.nq > s->cfg->batch_limit) {
+        *out = api_error("Invalid request: request (%zu) exceeds text limit (%ld)", p.nq,
+                         s->cfg->batch_limit);
+        goto done;
+    }
+    size_t chars = 0;
+    for (size_t i = 0; i < p.nq; i++) {
+        size_t n = count_chars(p.q[i], strlen(p.q[i]));
+        chars += n;
+        if (char_limit >= 0 && n > (size_t)char_limit) {
+            *out =
+                api_error("Invalid request: request (%zu) exceeds text limit (%ld)", n, char_limit);
+            goto done;
+        }
+    }
+    int is_auto = !strcmp(p.source, "auto");
+    detection d = {p.source, 100.0, NULL, 0, 1};
+    if (is_auto) {
+        detect_texts(p.q, p.nq, &d);
+        /* Unsure (mixed or letterless) and the same as the target: take the other side, the
+         * only pair there is to translate with. */
+        if (!d.sure && !strcmp(d.lang, p.target) && d.other) d.lang = d.other;
+        if (!d.sure && !strcmp(d.lang, p.target)) d.lang = strcmp(p.target, "ar") ? "ar" : "en";
+    }
+    const tj_server_model *m;
+    if ((rc = check_pair(s, p.source, d.lang, p.target, &m, out))) goto done;
+    rc = 400;
+    if (p.format && *p.format && strcmp(p.format, "text")) {
+        /* HTML needs markup-aware translation, not implemented yet (docs/server.md). */
+        *out = api_error("%s format is not supported", p.format);
+        goto done;
+    }
+    res = calloc(p.nq, sizeof *res);
+    if (!res) {
+        *out = api_error("Out of memory");
+        rc = 500;
+        goto done;
+    }
+    if ((rc = run_translate(s, m, p.q, p.nq, res, out))) goto done;
+    atomic_fetch_add(&s->m.characters, chars);
+    atomic_fetch_add(&s->m.texts, p.nq);
+    json_t *o = json_object(), *det = NULL;
+    if (is_auto) det = json_pack("{s:f,s:s}", "confidence", d.confidence, "language", d.lang);
+    if (p.batch) {
+        json_t *arr = json_array(), *dets = is_auto ? json_array() : NULL, *alts = json_array();
+        for (size_t i = 0; i < p.nq; i++) {
+            json_array_append_new(arr, json_string(res[i]));
+            if (dets) json_array_append(dets, det);
+            json_array_append_new(alts, json_array());
+        }
+        json_object_set_new(o, "translatedText", arr);
+        if (dets) json_object_set_new(o, "detectedLanguage", dets);
+        if (p.alternatives > 0)
+            json_object_set_new(o, "alternatives", alts);
+        else
+            json_decref(alts);
+        json_decref(det);
+    } else {
+        json_object_set_new(o, "translatedText", json_string(res[0]));
+        if (det) json_object_set_new(o, "detectedLanguage", det);
+        /* Alternatives are not produced (greedy decoding): an empty list, as LibreTranslate
+         * returns when it has none. */
+        if (p.alternatives > 0) json_object_set_new(o, "alternatives", json_array());
+    }
+    *out = o;
+    rc = 200;
+done:
+    if (res)
+        for (size_t i = 0; i < p.nq; i++) tj_free(res[i]);
+    free(res);
+    params_free(&p);
+    srv_observe_latency(s, srv_now() - r->t0);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- files */
+
+static void safe_filename(const char *in, char *out, size_t cap)
+{
+    /* Like werkzeug's secure_filename: ASCII letters, digits, '.', '_' and '-' only, no leading
+     * dots (nor a path). */
+    const char *slash = strrchr(in, '/');
+    if (slash) in = slash + 1;
+    slash = strrchr(in, '\\');
+    if (slash) in = slash + 1;
+    while (*in == '.') in++;
+    size_t w = 0;
+    for (; *in && w + 1 < cap; in++) {
+        unsigned char ch = (unsigned char)*in;
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                 ch == '.' || ch == '_' || ch == '-';
+        out[w++] = ok ? (char)ch : '_';
+    }
+    out[w] = '\0';
+}
+
+static int file_put(srv *s, const char *name, char *data, size_t len)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    pthread_mutex_lock(&s->files_lock);
+    int slot = 0;
+    for (int i = 0; i < SRV_FILES; i++) {
+        if (!s->files[i].data) {
+            slot = i;
+            break;
+        }
+        if (s->files[i].created < s->files[slot].created) slot = i;
+    }
+    free(s->files[slot].data);
+    snprintf(s->files[slot].name, sizeof s->files[slot].name, "%s", name);
+    s->files[slot].data = data;
+    s->files[slot].len = len;
+    s->files[slot].created = ts.tv_sec;
+    pthread_mutex_unlock(&s->files_lock);
+    return 0;
+}
+
+int srv_file_get(srv *s, const char *name, char **data, size_t *len)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int found = 0;
+    pthread_mutex_lock(&s->files_lock);
+    for (int i = 0; i < SRV_FILES; i++) {
+        srv_file *f = &s->files[i];
+        if (!f->data || strcmp(f->name, name)) continue;
+        if (ts.tv_sec - f->created > SRV_FILE_TTL_S) break;
+        *data = malloc(f->len ? f->len : 1);
+        if (*data) {
+            memcpy(*data, f->data, f->len);
+            *len = f->len;
+            found = 1;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&s->files_lock);
+    return found;
+}
+
+int api_translate_file(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out)
+{
+    long char_limit;
+    srv_field *file = &r->f[F_FILE];
+    const char *source = form_value(r, c, F_SOURCE, "source");
+    const char *target = form_value(r, c, F_TARGET, "target");
+    const char *api_key = form_value(r, c, F_API_KEY, "api_key");
+    /* Files cost one request per char-limit's worth of bytes, as in LibreTranslate. */
+    long cost = s->cfg->char_limit > 0 ? (long)(file->len / (size_t)s->cfg->char_limit) : 1;
+    int rc = access_check(s, r, api_key, cost, &char_limit, out);
+    if (rc) return rc;
+    if (!file->present || r->is_json) {
+        *out = api_error("Invalid request: missing file parameter");
+        return 400;
+    }
+    if (!source || !*source) {
+        *out = api_error("Invalid request: missing source parameter");
+        return 400;
+    }
+    if (!target || !*target) {
+        *out = api_error("Invalid request: missing target parameter");
+        return 400;
+    }
+    if (!r->filename[0]) {
+        *out = api_error("Invalid request: empty file");
+        return 400;
+    }
+    const char *ext = strrchr(r->filename, '.');
+    if (!ext || strcmp(ext, ".txt")) {
+        *out = api_error("Invalid request: file format not supported");
+        return 400;
+    }
+    if (strcmp(source, "auto") && !lang_loaded(s, source)) {
+        *out = api_error("%s is not supported", source);
+        return 400;
+    }
+    if (!lang_loaded(s, target)) {
+        *out = api_error("%s is not supported", target);
+        return 400;
+    }
+    const char *text = file->data ? file->data : "";
+    size_t len = file->len;
+    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) { /* a byte order mark is not text */
+        text += 3;
+        len -= 3;
+    }
+    if (memchr(text, '\0', len) || tj_utf8_check(text, len) != len) {
+        *out = api_error("Invalid request: the file is not UTF-8 text");
+        return 400;
+    }
+    const char *src = source;
+    if (!strcmp(source, "auto")) {
+        detection d;
+        detect_texts(&text, 1, &d);
+        src = d.lang;
+        if (!d.sure && !strcmp(src, target)) src = strcmp(target, "ar") ? "ar" : "en";
+    }
+    const tj_server_model *m;
+    if ((rc = check_pair(s, source, src, target, &m, out))) return rc;
+    char *res = NULL;
+    if ((rc = run_translate(s, m, &text, 1, &res, out))) return rc;
+    atomic_fetch_add(&s->m.characters, count_chars(text, len));
+    atomic_fetch_add(&s->m.texts, 1);
+    srv_observe_latency(s, srv_now() - r->t0);
+    unsigned char rnd[16];
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+        tj_free(res);
+        *out = api_error("Cannot translate file: no random numbers for its name");
+        return 500;
+    }
+    char safe[100], name[160];
+    safe_filename(r->filename, safe, sizeof safe);
+    int w = 0;
+    for (int i = 0; i < 16; i++) w += snprintf(name + w, sizeof name - (size_t)w, "%02x", rnd[i]);
+    snprintf(name + w, sizeof name - (size_t)w, ".%s", safe[0] ? safe : "file.txt");
+    /* The kept copy is ours (malloc'd), the library's buffer goes back to it. */
+    size_t rlen = strlen(res);
+    char *copy = malloc(rlen + 1);
+    if (!copy) {
+        tj_free(res);
+        *out = api_error("Out of memory");
+        return 500;
+    }
+    memcpy(copy, res, rlen + 1);
+    tj_free(res);
+    file_put(s, name, copy, rlen);
+    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+    char url[512];
+    int host_ok = host && *host && strlen(host) < 256 && !strpbrk(host, "/\\ \"<>@?#");
+    snprintf(url, sizeof url, "http://%s/download_file/%s", host_ok ? host : "localhost", name);
+    *out = json_pack("{s:s}", "translatedFileUrl", url);
+    return 200;
+}
+
+/* ---------------------------------------------------------------- GET replies */
+
+json_t *api_languages(srv *s)
+{
+    json_t *arr = json_array();
+    const char *seen[32];
+    size_t n_seen = 0;
+    for (size_t i = 0; i < s->cfg->n_models * 2 && n_seen < 32; i++) {
+        const tj_server_model *m = &s->cfg->models[i / 2];
+        const char *code = i % 2 ? m->tgt : m->src;
+        int dup = 0;
+        for (size_t k = 0; k < n_seen; k++) dup |= !strcmp(seen[k], code);
+        if (dup) continue;
+        seen[n_seen++] = code;
+        json_t *targets = json_array();
+        for (size_t k = 0; k < s->cfg->n_models; k++)
+            if (!strcmp(s->cfg->models[k].src, code))
+                json_array_append_new(targets, json_string(s->cfg->models[k].tgt));
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:o}", "code", code, "name", lang_name(code),
+                                             "targets", targets));
+    }
+    return arr;
+}
+
+json_t *api_settings(srv *s)
+{
+    const char *tgt = s->cfg->n_models ? s->cfg->models[0].tgt : "en";
+    return json_pack("{s:I,s:i,s:b,s:b,s:b,s:b,s:[s],s:{s:{s:s,s:s},s:{s:s,s:s}}}", "charLimit",
+                     (json_int_t)s->cfg->char_limit, "frontendTimeout", 500, "apiKeys",
+                     s->n_keys > 0, "keyRequired", s->cfg->require_api_key, "suggestions", 0,
+                     "filesTranslation", 1, "supportedFilesFormat", ".txt", "language", "source",
+                     "code", "auto", "name", "Auto Detect", "target", "code", tgt, "name",
+                     lang_name(tgt));
+}
+
+json_t *api_healthz(srv *s)
+{
+    json_t *models = json_array();
+    for (size_t i = 0; i < s->cfg->n_models; i++) {
+        char pair[20];
+        snprintf(pair, sizeof pair, "%s-%s", s->cfg->models[i].src, s->cfg->models[i].tgt);
+        json_array_append_new(models, json_string(pair));
+    }
+    return json_pack("{s:s,s:s,s:o,s:i,s:I,s:I}", "status", "ok", "version", tj_version(), "models",
+                     models, "workers", s->cfg->threads, "in_flight",
+                     (json_int_t)atomic_load(&s->m.in_flight), "queued",
+                     (json_int_t)atomic_load(&s->m.queued));
+}

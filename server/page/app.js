@@ -5,7 +5,8 @@
   const $ = (id) => document.getElementById(id);
   const input = $("input"), output = $("output"), source = $("source"), target = $("target");
   const count = $("count"), statusEl = $("status"), errorEl = $("error"), detected = $("detected");
-  const names = { ar: "Arabic · العربية", en: "English", auto: "Detect language" };
+  const names = { ar: "Arabic · العربية", en: "English", auto: "Auto-detect" };
+  const shortNames = { ar: "Arabic", en: "English" };
   let settings = { charLimit: -1, frontendTimeout: 500, apiKeys: false, keyRequired: false };
   let languages = [];
   let timer = null, seq = 0, lastDetected = null;
@@ -106,7 +107,7 @@
         const best = d[0];
         lastDetected = best.confidence > 0 ? best.language : null;
         detected.textContent = lastDetected
-          ? "Detected: " + (names[best.language] || best.language) + " (" + Math.round(best.confidence) + "%)"
+          ? "Detected: " + (shortNames[best.language] || best.language) + ", " + Math.round(best.confidence) + "%"
           : "Cannot tell the language";
         // Only two languages: text in the target language means the other direction was meant.
         if (lastDetected && lastDetected === target.value) {

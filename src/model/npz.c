@@ -17,6 +17,7 @@
 #define LOCAL_SIZE 30
 #define MAX_ENTRIES 100000
 #define ARENA_ALIGN 64
+#define TJ_NPZ_MAX_SIZE ((size_t)4 << 30)
 
 static uint32_t rd16(const unsigned char *p)
 {
@@ -265,14 +266,25 @@ tj_status tj_npz_parse(tj_marian_file *f, tj_error *err)
             st = tj_fail(err, TJ_ERR_FORMAT, "corrupt .npz (bad entry name length)");
             break;
         }
-        /* Deflate expands at most ~1032:1; anything beyond is a corrupt header. */
-        if (e->usize > (uint64_t)1 << 40 || (e->method == 8 && e->usize / 1032 > e->csize + 1) ||
+        /* Deflate expands at most ~1032:1; anything beyond is a corrupt header. The compressed
+         * bytes must fit in the file, or a 1 KB file could claim (and make us allocate) 1 TB
+         * (found by tests/fuzz/fuzz_npz). */
+        if (e->usize > (uint64_t)1 << 40 || e->csize > size ||
+            (e->method == 8 && e->usize / 1032 > e->csize + 1) ||
             (e->method == 0 && e->usize > size)) {
             st = tj_fail(err, TJ_ERR_FORMAT, "corrupt .npz (entry '%.*s' claims %llu bytes)",
                          (int)e->name_len, (const char *)e->name, (unsigned long long)e->usize);
             break;
         }
         need += align_up(e->name_len + 1) + align_up((size_t)e->usize + 1);
+        /* The same cap as for any decompressed file (util/blob.c): entries may all claim the
+         * same compressed bytes, so the sum needs its own bound. */
+        if (need > TJ_NPZ_MAX_SIZE) {
+            st = tj_fail(err, TJ_ERR_FORMAT,
+                         "corrupt .npz (entries claim more than the %d GiB limit in total)",
+                         (int)(TJ_NPZ_MAX_SIZE >> 30));
+            break;
+        }
     }
     unsigned char *arena = NULL;
     if (st == TJ_OK && !(arena = aligned_alloc(ARENA_ALIGN, align_up(need ? need : 1))))

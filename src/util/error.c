@@ -6,6 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Messages promise one line, but they quote names taken from files (item names, pieces, paths)
+ * that may hold any byte: control characters become '?' so a crafted name cannot break the line
+ * (or a terminal). Found by tests/fuzz (fuzz_marian_bin, fuzz_npz, fuzz_spm_model). */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
+}
+
 tj_status tj_fail(tj_error *err, tj_status code, const char *fmt, ...)
 {
     if (err) {
@@ -13,6 +22,7 @@ tj_status tj_fail(tj_error *err, tj_status code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->message, sizeof err->message, fmt, ap);
         va_end(ap);
+        one_line(err->message);
         err->code = code;
     }
     return code;
@@ -39,6 +49,7 @@ void tj_error_prefix(tj_error *err, const char *prefix)
     memcpy(tmp + plen + 2, err->message, mlen);
     tmp[plen + 2 + mlen] = '\0';
     memcpy(err->message, tmp, sizeof tmp);
+    one_line(err->message);
 }
 
 const char *tj_status_str(tj_status code)

@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Writes the small seed corpora of tests/fuzz/corpus/ (committed; rerun only to regenerate).
+
+Seeds are valid inputs of each format, kept tiny so that the fuzzer mutates structure rather
+than payload: a Marian .bin built by the spec's layout (plain, gzip, zstd), a float .npz
+(stored and deflated), the embedded YAML of the starter model, a SentencePiece model cut down
+from the starter vocabulary (first pieces only, with and without its charsmap), shortlists,
+text in both scripts for the splitter, encoder, detector and eval, and a registry TSV.
+Usage: tests/fuzz/make_seeds.py  (from anywhere; needs the `zstd` and `spm_train` commands)
+"""
+import gzip
+import io
+import os
+import struct
+import subprocess
+import tempfile
+import zipfile
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+CORPUS = os.path.join(HERE, "corpus")
+
+YAML = b"""type: transformer
+dim-emb: 8
+dim-vocabs:
+  - 16
+  - 16
+enc-depth: 1
+dec-depth: 1
+transformer-heads: 2
+transformer-ffn-activation: relu
+tied-embeddings-all: true
+transformer-decoder-autoreg: rnn
+version: v1.10.0 6f6d4847 2021-02-01 10:00:00 +0000
+"""
+
+
+def put(target, name, data):
+    d = os.path.join(CORPUS, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def marian_bin(items):
+    """items: (name, type, shape, payload). Layout of spec 2.1: header table, names, shapes,
+    padding to 256, then payloads each padded to 256."""
+    out = struct.pack("<QQ", 1, len(items))
+    names = b"".join(n.encode() + b"\0" for n, _, _, _ in items)
+    shapes = b"".join(struct.pack("<%di" % len(s), *s) for _, _, s, _ in items)
+    padded = []
+    for _, _, _, p in items:
+        padded.append(p + b"\0" * (-len(p) % 256))
+    for (n, t, s, _), p in zip(items, padded):
+        out += struct.pack("<QQQQ", len(n) + 1, t, len(s), len(p))
+    out += names + shapes
+    pad = -(len(out) + 8) % 256
+    out += struct.pack("<Q", pad) + b"\0" * pad
+    return out + b"".join(padded)
+
+
+def seeds_marian():
+    items = [
+        ("special:model.yml", 0x101, [len(YAML) + 1], YAML + b"\0"),
+        ("Wemb", 0x4101, [4, 8], bytes(range(32)) + struct.pack("<f", 0.5)),
+        ("encoder_l1_ffn_b1", 0x404, [1, 4], struct.pack("<4f", 0.5, -1.0, 2.0, 0.0)),
+    ]
+    b = marian_bin(items)
+    put("marian_bin", "tiny.bin", b)
+    put("marian_bin", "tiny.bin.gz", gzip.compress(b, mtime=0))
+    z = subprocess.run(["zstd", "-q", "-c", "-3"], input=b, stdout=subprocess.PIPE, check=True)
+    put("marian_bin", "tiny.bin.zst", z.stdout)
+    put("marian_bin", "yaml_only.bin", marian_bin(items[:1]))
+    put("marian_bin", "tiny.npz", npz(False))
+
+
+def npy(dtype, shape, payload):
+    hdr = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (
+        dtype, "".join("%d, " % d for d in shape) if len(shape) != 1 else "%d," % shape[0])
+    hdr = hdr.encode()
+    total = 10 + len(hdr) + 1
+    hdr += b" " * (-total % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr + payload
+
+
+def npz(compressed):
+    buf = io.BytesIO()
+    mode = zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED
+    with zipfile.ZipFile(buf, "w", mode) as z:
+        def add(name, data):
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = mode
+            z.writestr(info, data)
+        add("special:model.yml.npy", npy("|i1", [len(YAML) + 1], YAML + b"\0"))
+        add("Wemb.npy", npy("<f4", [4, 2], struct.pack("<8f", *range(8))))
+        add("decoder_ff_logit_out_b.npy", npy("<f4", [1, 4], struct.pack("<4f", 1, 2, 3, 4)))
+    return buf.getvalue()
+
+
+def seeds_npz():
+    put("npz", "stored.npz", npz(False))
+    put("npz", "deflated.npz", npz(True))
+
+
+def seeds_yaml():
+    put("yaml", "model.yml", b"dim-vocabs\n" + YAML)
+    put("yaml", "flow.yml", b'dim-vocabs\ndim-vocabs: [32000, "32000"]\ntype: \'transformer\'\n'
+        b'tied-embeddings-all: True\nlabel: "a\\x41\\u00e9\\U0001F600 \\"q\\""\n')
+    put("yaml", "seq.yml", b"enc-depth\nenc-depth: 6 # comment\nlist:\n- a\n-   b\n  - c\nx: ~\n")
+
+
+# ---------------------------------------------------------------- SentencePiece protobuf
+
+def varint(v):
+    out = b""
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if v:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def read_varint(b, i):
+    v = s = 0
+    while True:
+        c = b[i]
+        i += 1
+        v |= (c & 0x7F) << s
+        s += 7
+        if c < 0x80:
+            return v, i
+
+
+def fields(b):
+    """Top-level (field, wire type, raw bytes of the whole field) of a protobuf message."""
+    i = 0
+    while i < len(b):
+        start = i
+        tag, i = read_varint(b, i)
+        f, wt = tag >> 3, tag & 7
+        if wt == 0:
+            _, i = read_varint(b, i)
+        elif wt == 1:
+            i += 8
+        elif wt == 2:
+            n, i = read_varint(b, i)
+            i += n
+        elif wt == 5:
+            i += 4
+        else:
+            raise ValueError("wire type %d" % wt)
+        yield f, wt, b[start:i]
+
+
+def payload(raw):
+    _, i = read_varint(raw, 0)
+    n, i = read_varint(raw, i)
+    return raw[i:i + n]
+
+
+def ld(field, body):
+    return varint(field << 3 | 2) + varint(len(body)) + body
+
+
+def seeds_spm():
+    src = open(os.path.join(ROOT, "models", "ar-en", "vocab.aren.spm"), "rb").read()
+    pieces, rest = [], []
+    for f, wt, raw in fields(src):
+        (pieces if f == 1 else rest).append((f, raw))
+    # The starter vocabulary's specs with its first 40 pieces (<unk>, <s>, </s>, then the most
+    # frequent) and without its 237 KB charsmap (normalizer_spec field 2), which would dwarf
+    # everything else the fuzzer mutates.
+    no_map = b""
+    for f, raw in rest:
+        if f == 3:
+            body = b"".join(r for g, _, r in fields(payload(raw)) if g != 2)
+            raw = ld(3, body)
+        no_map += raw
+    put("spm_model", "cut_nomap.spm", b"".join(raw for _, raw in pieces[:40]) + no_map)
+    # A tiny model with byte fallback and a small charsmap of custom rules, from spm_train.
+    with tempfile.TemporaryDirectory() as tmp:
+        with open(os.path.join(tmp, "train.txt"), "w") as f:
+            f.write("\n".join(TEXTS[:3] + ["hello world hello there"]) * 20 + "\n")
+        with open(os.path.join(tmp, "rules.tsv"), "w") as f:
+            f.write("FF21\t41\nFF22\t42\nFB01\t66 69\n3000\t20\n0622\t0627 0653\n")
+        subprocess.run(["spm_train", "--input=" + tmp + "/train.txt", "--model_prefix=" + tmp +
+                        "/tiny", "--vocab_size=400", "--hard_vocab_limit=false",
+                        "--model_type=unigram", "--normalization_rule_tsv=" + tmp + "/rules.tsv",
+                        "--byte_fallback=true",
+                        "--character_coverage=1.0"], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        put("spm_model", "tiny_rules.spm", open(os.path.join(tmp, "tiny.model"), "rb").read())
+
+
+# ---------------------------------------------------------------- shortlist
+
+def shortlist(first, best, lists):
+    offsets = [0]
+    for l in lists:
+        offsets.append(offsets[-1] + len(l))
+    ids = [t for l in lists for t in l]
+    return (struct.pack("<6Q", 0xF11A48D5013417F5, 0, first, best, len(offsets), len(ids)) +
+            struct.pack("<%dQ" % len(offsets), *offsets) + struct.pack("<%dI" % len(ids), *ids))
+
+
+def seeds_shortlist():
+    s = shortlist(3, 4, [[5, 6], [], [9, 10, 11, 12], [1]])
+    # first two bytes: source and target vocabulary sizes of 1 + 4*b
+    put("shortlist", "small", bytes([4, 4]) + s)
+    put("shortlist", "small.gz", bytes([4, 4]) + gzip.compress(s, mtime=0))
+    put("shortlist", "empty_lists", bytes([0, 2]) + shortlist(0, 0, [[]]))
+
+
+# ---------------------------------------------------------------- text
+
+TEXTS = [
+    "وصل الرئيس إلى القاهرة صباح اليوم. وقال إن المحادثات كانت مثمرة؟ نعم!",
+    "Dr. Smith arrived at 3.5 p.m. on Jan. 5, e.g. today. The U.S. team won No. 1!",
+    "اللغة العربية جميلة، أليس كذلك؟ The meeting starts at 10:30 a.m. «حسناً»",
+    "Ｆｕｌｌｗｉｄｔｈ ＡＢＣ ①②③ ﬁ ﷺ ﻻ \u200f\u200e \u00a0non-breaking\u2003space",
+    "...!!! ?? «» \"quoted.\" (parens.) [1.000,5] 1.2.3. ـــ ٣٫١٤ ۔ ؟",
+]
+
+
+def seeds_text():
+    for i, t in enumerate(TEXTS):
+        b = t.encode()
+        for target in ("spm_encode", "ssplit", "langdetect"):
+            put(target, "text%d" % i, b)
+    put("spm_encode", "invalid_utf8", b"caf\xc3 \xff\xfe \xed\xa0\x80 \xf4\x90\x80\x80 a\0b")
+    put("ssplit", "invalid_utf8", b"One. \xc3Two? \xe2\x80 Three!")
+    put("eval", "one_ref", ("The cat sat on the mat.\nThe cat is on the mat.").encode())
+    put("eval", "two_refs", ("It's 3.5 &amp; 1,000 -- ok!\nIt is 3.5 & 1,000 - ok!\n"
+                             "\u0642\u0637 \u0639\u0644\u0649 \u0627\u0644\u062d\u0635\u064a\u0631").encode())
+    put("eval", "empty_ref", b"hypothesis only\n   \nreal reference")
+
+
+def seeds_decode():
+    # two bytes per id; 0xffff..0xfff0 are the out-of-range edges
+    put("spm_decode", "ids", struct.pack("<12H", 5, 200, 31, 4000, 2, 0, 1, 250, 251, 7000, 3, 2))
+    put("spm_decode", "bytes", struct.pack("<6H", 3, 4, 5, 6, 7, 8))
+    put("spm_decode", "bad", struct.pack("<3H", 10, 0xffff, 11))
+
+
+def seeds_registry():
+    sha = "0" * 64
+    put("registry", "mirror.tsv", (
+        "# pair[:variant]\tfile\turl\tsize\tsha256\traw_size\traw_sha256\n"
+        "ar-en\tmodel.aren.intgemm.alphas.bin.gz\tar-en/model.gz\t123\t%s\t456\t%s\n"
+        "ar-en\tvocab.aren.spm\thttps://example.org/vocab.aren.spm\t10\t%s\t-\t-\n"
+        "en-ar:tiny\tlex.50.50.enar.s2t.bin.zst\ten-ar/lex.zst\t5\t%s\n" % (sha, sha, sha, sha)
+    ).encode())
+
+
+if __name__ == "__main__":
+    seeds_marian()
+    seeds_npz()
+    seeds_yaml()
+    seeds_spm()
+    seeds_shortlist()
+    seeds_text()
+    seeds_decode()
+    seeds_registry()

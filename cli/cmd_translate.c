@@ -263,7 +263,10 @@ static int translate_input(const tj_model *m, const tj_options *opt, const tj_st
 fail:
     if (err.code == TJ_ERR_INPUT)
         cli_error("%s: %s", in->shown, err.message);
-    else if (err.code != TJ_ERR_IO || !out->out->err)
+    else if (err.code == TJ_ERR_IO && out->out->err)
+        cli_error("error writing %s: %s", out->out->atomic ? out->out->path : "output",
+                  strerror(out->out->err));
+    else
         cli_error("%s", err.message);
 done:
     tj_stream_get_stats(s, &st);

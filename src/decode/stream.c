@@ -177,20 +177,25 @@ done:
     return st;
 }
 
-/* Moves part[0..n) into the window as a segment standing for in_bytes of input. */
-static tj_status push_segment(tj_stream *s, size_t n, size_t in_bytes, int ends_line, tj_error *err)
+/* Checks part[0..n): no NUL, valid UTF-8. On a bad byte the lines before it are translated and
+ * written first, so that what comes out does not depend on where a window happened to end. */
+static tj_status check_text(tj_stream *s, size_t n, tj_error *err)
 {
     const char *nul = memchr(s->part, '\0', n);
     size_t bad = nul ? (size_t)(nul - s->part) : tj_utf8_check(s->part, n);
-    if (bad != n) {
-        /* The lines before the bad one are translated and written first, so that what comes
-         * out does not depend on where a window happened to end. */
-        tj_status st = run_window(s, err);
-        if (st) return st;
-        return tj_fail(err, TJ_ERR_INPUT, "%s at line %zu, byte offset %zu",
-                       nul ? "NUL byte" : "invalid UTF-8", s->line_no + 1,
-                       s->line_start + s->line_done + bad);
-    }
+    if (bad == n) return TJ_OK;
+    tj_status st = run_window(s, err);
+    if (st) return st;
+    return tj_fail(err, TJ_ERR_INPUT, "%s at line %zu, byte offset %zu",
+                   nul ? "NUL byte" : "invalid UTF-8", s->line_no + 1,
+                   s->line_start + s->line_done + bad);
+}
+
+/* Moves part[0..n) into the window as a segment standing for in_bytes of input. */
+static tj_status push_segment(tj_stream *s, size_t n, size_t in_bytes, int ends_line, tj_error *err)
+{
+    tj_status st = check_text(s, n, err);
+    if (st) return st;
     char *t = malloc(n + 1);
     if (!t) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
     memcpy(t, s->part, n);
@@ -215,6 +220,8 @@ static tj_status cut_long_line(tj_stream *s, tj_error *err)
 {
     size_t k = s->plen;
     while (k > 0 && s->part[k - 1] != ' ' && s->part[k - 1] != '\t') k--;
+    tj_status st = check_text(s, k ? k : s->plen, err);
+    if (st) return st;
     if (k == 0)
         return tj_fail(err, TJ_ERR_INPUT,
                        "line %zu is longer than %zu bytes and has no white space to cut it at "

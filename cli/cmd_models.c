@@ -258,9 +258,17 @@ static int verify_one(const tj_registry *reg, const char *label, const char *dir
     return 0;
 }
 
+/* 1 when dir lies in the folder of bundled starter models (bundled may be NULL). */
+static int in_bundled(const char *dir, const char *bundled)
+{
+    size_t n = bundled ? strlen(bundled) : 0;
+    return n && !strncmp(dir, bundled, n) && dir[n] == '/';
+}
+
 static int do_verify(const tj_registry *reg, const char *data_dir, const opts *o)
 {
     int rc = 0;
+    char *bundled = tj_models_bundled_dir();
     if (o->n_args > 0) {
         for (int i = 0; i < o->n_args; i++) {
             char *dir = NULL;
@@ -270,9 +278,22 @@ static int do_verify(const tj_registry *reg, const char *data_dir, const opts *o
                 rc = 1;
                 continue;
             }
-            rc |= verify_one(reg, o->args[i], dir);
+            /* The starter models ship without pinned digests: checking them against Mozilla's
+             * would report a failure that is none. Nothing verifiable is installed: exit 1, as
+             * `path` and `remove` do for a model that is not installed. */
+            if (in_bundled(dir, bundled)) {
+                cli_error(
+                    "%s is not installed in %s: the only %s found is the bundled starter model "
+                    "in %s, which has no pinned digests to verify ('tarjama models fetch %s' "
+                    "installs Mozilla's)",
+                    o->args[i], data_dir, o->args[i], dir, o->args[i]);
+                rc = 1;
+            } else {
+                rc |= verify_one(reg, o->args[i], dir);
+            }
             tj_free(dir);
         }
+        free(bundled);
         return rc;
     }
     char **names;
@@ -280,6 +301,7 @@ static int do_verify(const tj_registry *reg, const char *data_dir, const opts *o
     tj_error err;
     if (tj_models_installed(data_dir, &names, &n, &err) != TJ_OK) {
         cli_error("%s", err.message);
+        free(bundled);
         return 1;
     }
     if (n == 0) printf("no models installed in %s\n", data_dir);
@@ -289,6 +311,10 @@ static int do_verify(const tj_registry *reg, const char *data_dir, const opts *o
         rc |= verify_one(reg, names[i], path);
     }
     tj_models_names_free(names, n);
+    if (bundled && is_dir(bundled))
+        printf("(the bundled starter models in %s have no pinned digests and are not checked)\n",
+               bundled);
+    free(bundled);
     return rc;
 }
 
@@ -325,10 +351,27 @@ static int do_remove(const tj_registry *reg, const char *data_dir, const opts *o
             cli_error("%s", err.message);
             rc = 1;
         } else if (!removed) {
-            cli_error("%s is not installed in %s", o->args[i], data_dir);
+            char *bundled = tj_models_bundled_dir(), *starter = NULL;
+            if (bundled && (starter = malloc(strlen(bundled) + strlen(name) + 2)))
+                sprintf(starter, "%s/%s", bundled, name);
+            if (starter && is_dir(starter))
+                cli_error("%s is not installed in %s (the bundled starter model in %s is part "
+                          "of tarjama and stays)",
+                          o->args[i], data_dir, starter);
+            else
+                cli_error("%s is not installed in %s", o->args[i], data_dir);
+            free(starter);
+            free(bundled);
             rc = 1;
         } else {
-            printf("%s: removed %s/%s\n", o->args[i], data_dir, name);
+            /* Say only what was there: the model, its partial download, or both. */
+            if (removed & TJ_MODELS_REMOVED_MODEL)
+                printf("%s: removed %s/%s\n", o->args[i], data_dir, name);
+            else
+                printf("%s: not installed\n", o->args[i]);
+            if (removed & TJ_MODELS_REMOVED_PARTIAL)
+                printf("%s: removed the partial download %s/.%s.partial\n", o->args[i], data_dir,
+                       name);
         }
     }
     return rc;

@@ -118,6 +118,32 @@ expect_err_lines() { # a failure is reported in one line
     [ "$n" -ge 1 ] || fail "$1: no 'tarjama: ' error line"
 }
 
+# ---------------------------------------------------------------- 0. nothing fetched yet
+# Only a bundled starter model answers for xx-yy (it has no SHA256SUMS and no pinned digests):
+# verify must say that xx-yy is not installed, not that the starter model FAILED.
+bundled=$tmp/bundled
+mkdir -p "$bundled/xx-yy"
+printf 'starter\n' >"$bundled/xx-yy/model.xxyy.bin"
+TARJAMA_BUNDLED_MODELS=$bundled tj verify xx-yy; rc=$?
+expect_rc 1 "verify with only the bundled starter model"
+expect_err "xx-yy is not installed in $store: .*bundled starter model in $bundled/xx-yy" \
+    "verify with only the bundled starter model"
+grep -q FAILED "$tmp/out" "$tmp/err" && fail "verify reports the bundled starter model as FAILED"
+TARJAMA_BUNDLED_MODELS=$bundled tj verify; rc=$?
+expect_rc 0 "verify (all) with only the bundled starter model"
+grep -q FAILED "$tmp/out" "$tmp/err" && fail "verify (all) reports the bundled starter model as FAILED"
+grep -q "no models installed in $store" "$tmp/out" || fail "verify (all) should say nothing is installed"
+TARJAMA_BUNDLED_MODELS=$bundled tj remove xx-yy; rc=$?
+expect_rc 1 "remove with only the bundled starter model"
+expect_err "xx-yy is not installed in $store (the bundled starter model in $bundled/xx-yy is part" \
+    "remove with only the bundled starter model"
+[ -d "$bundled/xx-yy" ] || fail "remove deleted the bundled starter model"
+# A name the registry does not know: say so and list the known ones, suggest no fetch.
+tj path bogus; rc=$?
+expect_rc 1 "path of an unknown model"
+expect_err "unknown model 'bogus' (available: xx-yy, " "path of an unknown model"
+grep -q 'models fetch' "$tmp/err" && fail "path suggests fetching an unknown model: $(cat "$tmp/err")"
+
 # ---------------------------------------------------------------- 1. happy path
 tj list; rc=$?
 expect_rc 0 "list"
@@ -284,6 +310,35 @@ expect_rc 1 "remove of a model that is not installed"
 tj path xx-yy; rc=$?
 expect_rc 1 "path of a removed model"
 expect_err "not installed" "path of a removed model"
+
+# ---------------------------------------------------------------- 12. failed fetches leave nothing silently
+tj remove xx-yy:alt
+# Offline (connection refused): nothing arrived, so nothing may stay behind, and remove must not
+# claim to delete a folder that never existed.
+tj --mirror http://127.0.0.1:1 fetch xx-yy; rc=$?
+expect_rc 1 "offline fetch"
+expect_err "network error" "offline fetch"
+[ -e "$store/.xx-yy.partial" ] && fail "a failed offline fetch left $store/.xx-yy.partial behind"
+tj remove xx-yy; rc=$?
+expect_rc 1 "remove after a failed offline fetch"
+expect_err "xx-yy is not installed in $store" "remove after a failed offline fetch"
+[ -s "$tmp/out" ] && fail "remove after a failed offline fetch printed: $(cat "$tmp/out")"
+# Interrupted mid-file: the bytes that arrived stay for a resume, and the error says where.
+printf '/m/alt/model.xxyy.bin.gz drop 50000\n' >"$rules"
+tj fetch xx-yy:alt; rc=$?
+expect_rc 1 "interrupted fetch"
+expect_err "partial download is kept in $store/.xx-yy.alt.partial for the next fetch to resume" \
+    "interrupted fetch"
+expect_err "'tarjama models remove xx-yy:alt' deletes it" "interrupted fetch"
+expect_err_lines "interrupted fetch"
+: >"$rules"
+tj remove xx-yy:alt; rc=$?
+expect_rc 0 "remove of a partial download"
+{ grep -qx "xx-yy:alt: not installed" "$tmp/out" &&
+    grep -qx "xx-yy:alt: removed the partial download $store/.xx-yy.alt.partial" "$tmp/out" &&
+    [ "$(wc -l <"$tmp/out")" -eq 2 ]; } ||
+    fail "remove of a partial download printed: $(cat "$tmp/out")"
+[ -e "$store/.xx-yy.alt.partial" ] && fail "remove left the partial download"
 
 # ---------------------------------------------------------------- usage
 tj; rc=$?

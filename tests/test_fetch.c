@@ -462,11 +462,22 @@ static void test_locations(void)
           "installed list hides partial folders");
     tj_models_names_free(names, n);
     int removed = 0;
-    CHECK(tj_models_remove(store, "ar-en.base", &removed, &err) == TJ_OK && removed &&
+    CHECK(tj_models_remove(store, "ar-en.base", &removed, &err) == TJ_OK &&
+              removed == (TJ_MODELS_REMOVED_MODEL | TJ_MODELS_REMOVED_PARTIAL) &&
               !tj_fs_exists(a) && !tj_fs_exists(hidden),
-          "remove");
+          "remove: %d", removed);
     CHECK(tj_models_remove(store, "ar-en.base", &removed, &err) == TJ_OK && !removed,
           "remove again");
+    /* Only a partial download: that is all remove may claim. */
+    CHECK(tj_fs_mkdir_p(hidden, &err) == TJ_OK, "mkdir partial");
+    CHECK(tj_models_remove(store, "ar-en.base", &removed, &err) == TJ_OK &&
+              removed == TJ_MODELS_REMOVED_PARTIAL && !tj_fs_exists(hidden),
+          "remove of a partial download only: %d", removed);
+    /* A name the registry does not know: unknown, with the known ones, and no fetch advice. */
+    CHECK(tj_models_find("bogus", &dir, &err) == TJ_ERR_NOTFOUND &&
+              strstr(err.message, "unknown model 'bogus'") && strstr(err.message, "ar-en, en-ar") &&
+              !strstr(err.message, "models fetch"),
+          "unknown model: %s", err.message);
 }
 
 static void test_verify(void)

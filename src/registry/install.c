@@ -9,6 +9,7 @@
  *   .ar-en.partial/out/           the decompressed files, renamed to ar-en/ at the end */
 #include "registry/registry.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -219,6 +220,35 @@ done:
     return st;
 }
 
+/* After a failed fetch: empty .part files (nothing arrived, e.g. offline) are no use to a resume,
+ * so they go, and with them a staging folder left empty; one that still holds bytes stays for
+ * the next fetch to resume from, and the error says where it is, so nothing is left silently. */
+static void keep_or_drop_stage(const job *j, tj_error *err)
+{
+    DIR *d = opendir(j->stage);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+            st.st_size == 0)
+            (void)unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
+    if (rmdir(j->stage) == 0 || !err) return;
+    size_t n = strlen(err->message);
+    if (j->model->is_default)
+        snprintf(err->message + n, sizeof err->message - n,
+                 "; the partial download is kept in %s for the next fetch to resume ('tarjama "
+                 "models remove %s' deletes it)",
+                 j->stage, j->model->pair);
+    else
+        snprintf(err->message + n, sizeof err->message - n,
+                 "; the partial download is kept in %s for the next fetch to resume ('tarjama "
+                 "models remove %s:%s' deletes it)",
+                 j->stage, j->model->pair, j->model->variant);
+}
+
 /* Replaces final with out in one step where the kernel allows it. */
 static tj_status move_into_place(job *j, tj_error *err)
 {
@@ -302,6 +332,7 @@ tj_status tj_models_fetch(const tj_registry *reg, const tj_reg_model *model,
         /* Keep the .part files and verified downloads for the next attempt, not half a model. */
         tj_error ignored;
         (void)tj_fs_rm_rf(j.out, &ignored);
+        keep_or_drop_stage(&j, err);
     }
 
 done:

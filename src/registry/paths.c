@@ -73,7 +73,7 @@ tj_status tj_models_dir_name(const tj_registry *reg, const char *spec, char *out
  * TJ_BUNDLED_MODELS_DIR when compiled in, else found from the executable's folder: models/ beside
  * it in a build tree (build/tarjama -> models/), or share/tarjama/models/ where `cmake --install`
  * puts them (PREFIX/bin/tarjama -> PREFIX/share/tarjama/models). */
-static char *bundled_dir(void)
+char *tj_models_bundled_dir(void)
 {
     const char *env = getenv("TARJAMA_BUNDLED_MODELS");
     if (env) return *env ? strdup(env) : NULL;
@@ -115,14 +115,16 @@ tj_status tj_models_find(const char *pair, char **dir_out, tj_error *err)
         }
     }
     st = tj_models_dir_name(reg, pair, name, sizeof name, err);
-    tj_registry_free(reg);
-    if (st != TJ_OK) return st;
+    if (st != TJ_OK) {
+        tj_registry_free(reg);
+        return st;
+    }
 
     char *roots[3] = {NULL, NULL, NULL};
     const char *env = getenv("TARJAMA_MODELS");
     if (env && *env) roots[0] = strdup(env);
     if (tj_models_data_dir(&roots[1], NULL) != TJ_OK) roots[1] = NULL;
-    roots[2] = bundled_dir();
+    roots[2] = tj_models_bundled_dir();
 
     char looked[384];
     size_t used = 0;
@@ -146,6 +148,14 @@ tj_status tj_models_find(const char *pair, char **dir_out, tj_error *err)
         free(dir);
     }
     for (int i = 0; i < 3; i++) free(roots[i]);
+    /* A name the registry does not know cannot be fetched either: say so and list the known
+     * ones instead of suggesting a fetch that would fail. */
+    const tj_reg_model *m;
+    if (st == TJ_ERR_NOTFOUND && reg && tj_registry_find(reg, pair, &m, err) != TJ_OK) {
+        tj_registry_free(reg);
+        return TJ_ERR_NOTFOUND;
+    }
+    tj_registry_free(reg);
     if (st == TJ_ERR_NOTFOUND)
         return tj_fail(err, TJ_ERR_NOTFOUND,
                        "model %s is not installed (looked in %s); run 'tarjama models fetch %s'",
@@ -226,7 +236,8 @@ tj_status tj_models_remove(const char *data_dir, const char *dir_name, int *remo
         int lock_fd;
         st = tj_fs_lock_dir(data_dir, &lock_fd, err);
         if (st == TJ_OK) {
-            int existed = tj_fs_exists(dir) || tj_fs_exists(partial);
+            int existed = (tj_fs_exists(dir) ? TJ_MODELS_REMOVED_MODEL : 0) |
+                          (tj_fs_exists(partial) ? TJ_MODELS_REMOVED_PARTIAL : 0);
             st = tj_fs_rm_rf(dir, err);
             if (st == TJ_OK) st = tj_fs_rm_rf(partial, err);
             if (st == TJ_OK && removed) *removed = existed;

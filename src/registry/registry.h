@@ -83,6 +83,11 @@ tj_status tj_models_data_dir(char **out, tj_error *err);
  * On success *dir_out is a malloc'd path (release with tj_free). */
 tj_status tj_models_find(const char *pair, char **dir_out, tj_error *err);
 
+/* The folder of the starter models bundled with tarjama (the last place tj_models_find looks),
+ * malloc'd, or NULL when there is none. They have no pinned digests: `models verify` and `models
+ * remove` leave them alone. */
+char *tj_models_bundled_dir(void);
+
 /* Checks that spec is a safe model name: 1..64 of [A-Za-z0-9._:-], not starting with '.'. */
 tj_status tj_models_check_spec(const char *spec, tj_error *err);
 
@@ -150,8 +155,11 @@ typedef void (*tj_verify_fn)(void *ctx, const char *file, tj_status status, cons
 tj_status tj_models_verify(const tj_reg_model *model, const char *dir, tj_verify_fn report,
                            void *ctx, tj_error *err);
 
-/* Removes data_dir/<dir_name> and any partial download of it. *removed (may be NULL) tells
- * whether anything existed. */
+/* Removes data_dir/<dir_name> and any partial download of it. *removed (may be NULL) tells what
+ * existed and was removed: TJ_MODELS_REMOVED_MODEL and/or TJ_MODELS_REMOVED_PARTIAL, 0 = nothing.
+ */
+#define TJ_MODELS_REMOVED_MODEL 1
+#define TJ_MODELS_REMOVED_PARTIAL 2
 tj_status tj_models_remove(const char *data_dir, const char *dir_name, int *removed, tj_error *err);
 
 /* Name of the manifest written into every installed model folder (sha256sum -c format). */

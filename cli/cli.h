@@ -32,6 +32,11 @@ char **cli_split_lines(char *buf, size_t len, size_t *n);
  * returns -1. */
 int cli_check_utf8(const char *name, const char *buf, size_t len);
 
+/* Checks that buf is valid UTF-8 without NUL bytes (cli/text_check.c); on failure prints
+ * "NAME: invalid UTF-8 at line L, byte offset B" or "NAME: NUL byte at line L, byte offset B",
+ * as translate does, and returns -1. */
+int cli_check_text(const char *name, const char *buf, size_t len);
+
 /* Output of `translate` (cli/outfile.c): standard output, or FILE written atomically. */
 typedef struct cli_out {
     int fd, atomic, err;

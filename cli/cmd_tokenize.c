@@ -207,6 +207,11 @@ static int process_file(const tj_spm *spm, int detok, int ids, const char *path)
     char *buf;
     size_t len;
     if (cli_read_all(path, &buf, &len)) return 1;
+    /* Text that translate would refuse is refused here too, before anything is written. */
+    if (cli_check_text(name, buf, len)) {
+        free(buf);
+        return 1;
+    }
     obuf o = {0};
     int *idbuf = NULL;
     size_t idcap = 0, lineno = 0;

@@ -259,6 +259,7 @@ tj_status tj_npz_parse(tj_marian_file *f, tj_error *err)
 
     /* Pass 1: directory entries and the arena size (names + payloads, each aligned). */
     size_t pos = (size_t)off, end = (size_t)(off + len), need = 0;
+    uint64_t claimed = 0;
     for (size_t i = 0; i < count && st == TJ_OK; i++) {
         entry *e = &ents[i];
         if ((st = read_entry(d, end, &pos, e, err))) break;
@@ -277,12 +278,15 @@ tj_status tj_npz_parse(tj_marian_file *f, tj_error *err)
             break;
         }
         need += align_up(e->name_len + 1) + align_up((size_t)e->usize + 1);
-        /* The same cap as for any decompressed file (util/blob.c): entries may all claim the
-         * same compressed bytes, so the sum needs its own bound. */
-        if (need > TJ_NPZ_MAX_SIZE) {
+        claimed += e->usize;
+        /* Entries may all claim the same compressed bytes, so the sum needs its own bound: the
+         * entries of a real ZIP do not overlap, so together they inflate to at most 1032 times
+         * the file; and the cap of any decompressed file (util/blob.c) applies. */
+        if (claimed / 1032 > size || need > TJ_NPZ_MAX_SIZE) {
             st = tj_fail(err, TJ_ERR_FORMAT,
-                         "corrupt .npz (entries claim more than the %d GiB limit in total)",
-                         (int)(TJ_NPZ_MAX_SIZE >> 30));
+                         "corrupt .npz (entries claim %llu bytes in total, impossible for a "
+                         "%zu-byte file or over the %d GiB limit)",
+                         (unsigned long long)claimed, size, (int)(TJ_NPZ_MAX_SIZE >> 30));
             break;
         }
     }

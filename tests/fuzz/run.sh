@@ -4,19 +4,21 @@
 # seed corpus and dictionary, then replays every committed regression input through it. Prints
 # one line per target: "fuzz NAME: S s, N execs, E edges, F findings". Exit 1 on any finding (the
 # crashing input is kept and named), 77 without the build.
-#   tests/fuzz/run.sh [-t SECONDS] [-j JOBS] [-b BUILD_DIR] [-o CORPUS_OUT_DIR] [NAME...]
+#   tests/fuzz/run.sh [-t SECONDS] [-T TIMEOUT] [-j JOBS] [-b BUILD_DIR] [-o CORPUS_OUT_DIR] [NAME...]
 # -t: seconds per target (default 30); -j: targets run at once (default 1; CI uses 2, one per
 # core); -b: build folder (default build-fuzz); -o: keep the grown corpora there (campaigns),
 # else a temporary folder is used and removed. NAME: targets to run (default: all fuzz_*.c).
-# Limits per input: 1 s and 2048 MB (the issue's timeout and out-of-memory rules).
+# Limits per input: -T seconds (default 1, the issue's timeout rule; CI gives 3 so that a busy
+# machine does not fail it) and 2048 MB (the out-of-memory rule).
 # $TJ_FUZZ_KEEP: a folder to copy crashing inputs into.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-secs=30 jobs=1 build=$root/build-fuzz out=
-while getopts "t:j:b:o:" opt; do
+secs=30 limit=1 jobs=1 build=$root/build-fuzz out=
+while getopts "t:T:j:b:o:" opt; do
     case $opt in
     t) secs=$OPTARG ;;
+    T) limit=$OPTARG ;;
     j) jobs=$OPTARG ;;
     b) build=$OPTARG ;;
     o) out=$OPTARG ;;
@@ -48,7 +50,7 @@ fuzz_one() {
     # Leaks are findings too (detect_leaks); a slow or huge input is one through -timeout and
     # -rss_limit_mb / -malloc_limit_mb.
     ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
-        "$bin" -max_total_time="$secs" -timeout=1 -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+        "$bin" -max_total_time="$secs" -timeout="$limit" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix="$work/art/$name-" "${dictopt[@]}" \
         "$out/$name" "$here/corpus/$name" >"$log" 2>&1
     rc=$?
@@ -70,7 +72,7 @@ fuzz_one() {
     [ -d "$here/regressions/$name" ] && mapfile -t regs < <(find "$here/regressions/$name" -type f)
     nregs=${#regs[@]}
     if [ "$nregs" -gt 0 ]; then
-        if ! ASAN_OPTIONS=detect_leaks=1 "$bin" -timeout=1 -rss_limit_mb=2048 "${regs[@]}" \
+        if ! ASAN_OPTIONS=detect_leaks=1 "$bin" -timeout="$limit" -rss_limit_mb=2048 "${regs[@]}" \
             >"$work/$name.replay.log" 2>&1; then
             echo "---- fuzz $name: a regression input fails again:"
             tail -40 "$work/$name.replay.log"

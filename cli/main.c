@@ -43,6 +43,10 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+/* detect, eval and tokenize read their input whole: cap it so that endless input (/dev/zero,
+ * `yes`) is an error instead of growing until the kernel kills the process. */
+#define CLI_READ_MAX (256 << 20)
+
 int cli_read_all(const char *path, char **data, size_t *len)
 {
     int is_stdin = !path || strcmp(path, "-") == 0;
@@ -56,6 +60,14 @@ int cli_read_all(const char *path, char **data, size_t *len)
     if (!buf) goto oom;
     for (;;) {
         if (cap - n < 4096) {
+            if (cap >= CLI_READ_MAX) {
+                cli_error("%s: input larger than %d MiB; this command reads its input whole, so "
+                          "split it into smaller files",
+                          is_stdin ? "stdin" : path, CLI_READ_MAX >> 20);
+                free(buf);
+                if (!is_stdin) fclose(f);
+                return -1;
+            }
             char *nb = realloc(buf, cap * 2);
             if (!nb) goto oom;
             buf = nb;

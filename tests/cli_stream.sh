@@ -218,5 +218,14 @@ if [ -w /dev/full ]; then
     [ $? -eq 1 ] && grep -q 'No space left' "$tmp/err" && ok || bad "translate > /dev/full: $(cat "$tmp/err")"
 fi
 
+# Commands that read their input whole (detect, eval, tokenize) stop endless input at 256 MiB.
+for cmd in "detect" "tokenize --vocab $AR/vocab.aren.spm"; do
+    # shellcheck disable=SC2086 # $cmd is split into words on purpose
+    timeout 60 "$bin" $cmd /dev/zero >/dev/null 2>"$tmp/err"
+    rc=$?
+    [ "$rc" -eq 1 ] && grep -q 'input larger than 256 MiB' "$tmp/err" && ok ||
+        bad "$cmd /dev/zero: exit $rc, $(cat "$tmp/err")"
+done
+
 echo "cli_stream: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -120,21 +120,41 @@ static tj_status op_open(const tj_model *unused, tj_error *err)
     return st;
 }
 
-static tj_status op_translate(const tj_model *m, tj_error *err)
+static tj_status translate_with(const tj_model *m, const tj_options *o, tj_error *err)
 {
-    static const char *const texts[] = {"وصل الرئيس إلى القاهرة صباح اليوم. وقال إنه سعيد."};
-    tj_options o;
-    tj_options_default(&o);
-    o.threads = 1; /* the allocation order must be the same on every run */
-    char *out[1] = {(char *)1};
-    tj_status st = tj_translate(m, &o, texts, 1, out, err);
-    if (st == TJ_OK)
+    static const char *const texts[] = {"وصل الرئيس إلى القاهرة صباح اليوم. وقال إنه سعيد.",
+                                        "شكرا"};
+    char *out[2] = {(char *)1, (char *)1};
+    tj_status st = tj_translate(m, o, texts, 2, out, err);
+    if (st == TJ_OK) {
         tj_free(out[0]);
-    else if (out[0] != NULL) {
-        fprintf(stderr, "oom: tj_translate failed but out[0] is not NULL\n");
+        tj_free(out[1]);
+    } else if (out[0] != NULL || out[1] != NULL) {
+        fprintf(stderr, "oom: tj_translate failed but left an output\n");
         return (tj_status)-1;
     }
     return st;
+}
+
+/* Firefox's settings: greedy, shortlist, paragraph splitting. */
+static tj_status op_translate(const tj_model *m, tj_error *err)
+{
+    tj_options o;
+    tj_options_default(&o);
+    o.threads = 1; /* the allocation order must be the same on every run */
+    return translate_with(m, &o, err);
+}
+
+/* The other search and output-layer paths: beam 4, full vocabulary, one sentence per line. */
+static tj_status op_translate_beam(const tj_model *m, tj_error *err)
+{
+    tj_options o;
+    tj_options_default(&o);
+    o.threads = 1;
+    o.beam_size = 4;
+    o.use_shortlist = 0;
+    o.split = TJ_SPLIT_LINE;
+    return translate_with(m, &o, err);
 }
 
 static int run(const char *name, tj_status (*op)(const tj_model *, tj_error *), const tj_model *m)
@@ -219,6 +239,7 @@ int main(int argc, char **argv)
             return 1;
         }
         bad |= run("tj_translate", op_translate, m);
+        bad |= run("tj_translate (beam 4, no shortlist, line split)", op_translate_beam, m);
         tj_model_close(m);
     }
     return bad;

@@ -45,12 +45,16 @@ class Server:
             [BIN, "serve", "--port", "0", "--port-file", self.port_file,
              "--models", "models/ar-en,models/en-ar", *args],
             cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
-        for _ in range(300):
+        # up to 60 s: sanitizer builds load the models slowly
+        for _ in range(3000):
             if os.path.exists(self.port_file) and open(self.port_file).read().endswith("\n"):
                 break
             if self.proc.poll() is not None:
                 break
             time.sleep(0.02)
+        if not os.path.exists(self.port_file):
+            self.log.seek(0)
+            raise SystemExit("FAIL: the server did not start:\n" + self.log.read())
         self.port = int(open(self.port_file).read())
         self.base = "http://127.0.0.1:%d" % self.port
 
@@ -424,6 +428,32 @@ def test_slow_clients():
         s.stop()
 
 
+def test_busy():
+    # One worker, busy with a long batch: a second request waits --timeout seconds, then 503.
+    s = Server("--threads", "1", "--timeout", "1")
+    try:
+        slow = {}
+
+        def long_batch():
+            slow["r"] = post_json(s, "/translate", {"q": [AR[0]] * 400, "source": "ar",
+                                                    "target": "en"})
+
+        t = threading.Thread(target=long_batch)
+        t.start()
+        time.sleep(0.3)
+        res = post_json(s, "/translate", {"q": AR[2], "source": "ar", "target": "en"})
+        if res[0] != 200 or t.is_alive():  # a 200 is right only if the batch was done
+            expect_error(res, 503, "Server busy: no free translation worker within 1 s",
+                         "busy server")
+        else:
+            print("note: the long batch finished too soon to test 503", flush=True)
+        t.join()
+        check(slow["r"][0] == 200 and slow["r"][1]["translatedText"] == [AR_EN[0]] * 400,
+              "the long batch itself: %d" % slow["r"][0])
+    finally:
+        s.stop()
+
+
 def test_cli_errors():
     p = subprocess.run([BIN, "serve", "--models", "no-such-pair"], capture_output=True,
                        text=True, cwd=ROOT, env=dict(os.environ, TARJAMA_MODELS=TMP,
@@ -440,6 +470,7 @@ try:
     test_main()
     test_keys_and_limits()
     test_slow_clients()
+    test_busy()
     test_cli_errors()
 finally:
     subprocess.run(["rm", "-rf", TMP])

@@ -52,7 +52,7 @@ port_file = os.path.join(TMP, "port")
 server = subprocess.Popen([BIN, "serve", "--port", "0", "--port-file", port_file, "--models",
                            "models/ar-en,models/en-ar", "--char-limit", "300"], cwd=ROOT,
                           stderr=open(os.path.join(TMP, "log"), "w"))
-for _ in range(300):
+for _ in range(3000):  # up to 60 s: sanitizer builds load the models slowly
     if os.path.exists(port_file) and open(port_file).read().endswith("\n"):
         break
     time.sleep(0.02)

@@ -33,6 +33,7 @@ static const char usage[] =
     "  --req-limit N        requests per minute per API key or IP, -1 = none (default -1)\n"
     "  --api-keys FILE      API keys, one a line: KEY [REQ_LIMIT|- [CHAR_LIMIT|-]]\n"
     "  --require-api-key    refuse requests without a valid key (with --api-keys)\n"
+    "  --trust-forwarded-for  rate-limit by the X-Forwarded-For address (behind a proxy)\n"
     "  --timeout S          idle-connection timeout and longest wait for a worker (default 30)\n"
     "  --cors ORIGIN        Access-Control-Allow-Origin (default *; '' sends none)\n"
     "  --max-body BYTES     request body limit (default 2097152)\n"
@@ -198,6 +199,8 @@ int cmd_serve(int argc, char **argv)
             NEED_VALUE cfg.api_keys_path = v;
         } else if (!strcmp(a, "--require-api-key")) {
             cfg.require_api_key = 1;
+        } else if (!strcmp(a, "--trust-forwarded-for")) {
+            cfg.trust_forwarded_for = 1;
         } else if (!strcmp(a, "--port-file")) {
             NEED_VALUE cfg.port_file = v;
         } else {

@@ -268,6 +268,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client,
                           sizeof r->client);
         }
+        const char *xff = s->cfg->trust_forwarded_for
+                              ? MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For")
+                              : NULL;
+        if (xff) { /* the client as the proxy saw it: the first address of the list */
+            while (*xff == ' ') xff++;
+            size_t n = strcspn(xff, ", ");
+            if (n > 0 && n < sizeof r->client) {
+                memcpy(r->client, xff, n);
+                r->client[n] = '\0';
+            }
+        }
         if (!strcmp(method, "OPTIONS")) /* CORS preflight */
             return send_buffer(s, c, r, 204, "text/plain", (void *)"", 0, MHD_RESPMEM_PERSISTENT,
                                NULL);

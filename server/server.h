@@ -30,6 +30,7 @@ typedef struct tj_server_config {
     const char *api_keys_path; /* NULL = no API keys */
     int require_api_key;       /* refuse requests without a key (needs api_keys_path) */
     const char *port_file;     /* NULL, or a file to write the bound port into */
+    int trust_forwarded_for;   /* rate-limit by X-Forwarded-For's first address (behind a proxy) */
     const tj_server_model *models;
     size_t n_models;
 } tj_server_config;

@@ -384,6 +384,20 @@ def test_keys_and_limits():
         check(request(s, "GET", "/languages")[0] == 200, "GET endpoints are not limited")
     finally:
         s.stop()
+    # behind a proxy: --trust-forwarded-for counts each X-Forwarded-For client on its own
+    s = Server("--req-limit", "1", "--trust-forwarded-for")
+    try:
+        form = urllib.parse.urlencode({"q": "Hello", "source": "en", "target": "ar"}).encode()
+        hdr = {"Content-Type": "application/x-www-form-urlencoded"}
+
+        def via(ip):
+            return request(s, "POST", "/translate", form, dict(hdr, **{"X-Forwarded-For": ip}))
+
+        check(via("10.0.0.1, 10.0.0.2")[0] == 200, "first client via proxy")
+        check(via("10.0.0.3")[0] == 200, "second client via proxy has its own limit")
+        expect_error(via("10.0.0.1"), 429, "Slowdown: 1 per 1 minute", "first client again")
+    finally:
+        s.stop()
     s = Server("--api-keys", keys, "--require-api-key")
     try:
         expect_error(post_form(s, "/translate", {"q": "Hello", "source": "en", "target": "ar"}),

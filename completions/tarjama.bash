@@ -7,7 +7,7 @@
 # The commands listed under "commands:" in `tarjama --help`.
 _tarjama_commands()
 {
-    "$1" --help 2> /dev/null | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z-]*\)  .*/\1/p'
+    "$1" --help 2> /dev/null | sed -n -e '/^commands:/,/^$/s/^  \([a-z][a-z-]*\)\( [^ ]*\)\{0,1\}  .*/\1/p' -e 's/^  \(help\) .*/\1/p'
 }
 
 # The options of `tarjama CMD [SUB]`: the option column of each --help line starting with '-'.

@@ -52,6 +52,8 @@ modes=no
 for h in $modes; do
     expect "$h" "translate info tokenize detokenize eval detect models" "$bin" ""
     expect "$h" "translate tokenize" "$bin" "t"
+    expect "$h" "help" "$bin" "h"
+    expect "$h" "translate tokenize" "$bin" help t
     reject "$h" "info models" "$bin" "t"
     expect "$h" "--beam" "$bin" translate --be
     expect "$h" "--model --max-length-factor" "$bin" translate --m

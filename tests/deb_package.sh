@@ -39,6 +39,8 @@ if git -C "$root" rev-parse --git-dir > /dev/null 2>&1; then
 else
     tar -C "$root" --exclude='./build*' -cf - . | tar -xf - -C "$src"
 fi
+# The copy has no .git: the package's `tarjama --version` gets the commit from here.
+TJ_GIT_COMMIT=$(git -C "$root" describe --always --dirty --abbrev=12 2> /dev/null) && export TJ_GIT_COMMIT
 opts="nocheck"
 [ "${TJ_DEB_CHECK:-}" = 1 ] && opts=""
 start=$(date +%s)

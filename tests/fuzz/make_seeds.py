@@ -5,7 +5,8 @@
 Seeds are valid inputs of each format, kept tiny so that the fuzzer mutates structure rather
 than payload: a Marian .bin built by the spec's layout (plain, gzip, zstd), a float .npz
 (stored and deflated), the embedded YAML of the starter model, a SentencePiece model cut down
-from the starter vocabulary (first pieces only, with and without its charsmap), shortlists,
+from the starter vocabulary and one trained by spm_train with a small charsmap, a whole model
+(the starter model's layout shrunk to width 32 over that small vocabulary), shortlists,
 text in both scripts for the splitter, encoder, detector and eval, and a registry TSV.
 Usage: tests/fuzz/make_seeds.py  (from anywhere; needs the `zstd` and `spm_train` commands)
 """
@@ -181,7 +182,11 @@ def seeds_spm():
             raw = ld(3, body)
         no_map += raw
     put("spm_model", "cut_nomap.spm", b"".join(raw for _, raw in pieces[:40]) + no_map)
-    # A tiny model with byte fallback and a small charsmap of custom rules, from spm_train.
+    # A tiny model with byte fallback and a small charsmap of custom rules, from spm_train. Kept
+    # when present: spm_train's output varies from run to run, and the model seed's vocabulary
+    # size comes from it.
+    if os.path.exists(os.path.join(CORPUS, "spm_model", "tiny_rules.spm")):
+        return
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, "train.txt"), "w") as f:
             f.write("\n".join(TEXTS[:3] + ["hello world hello there"]) * 20 + "\n")
@@ -194,6 +199,71 @@ def seeds_spm():
                         "--character_coverage=1.0"], check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
         put("spm_model", "tiny_rules.spm", open(os.path.join(tmp, "tiny.model"), "rb").read())
+
+
+# ---------------------------------------------------------------- whole model
+
+def read_bin(path):
+    """(name, type, shape, payload) of every item of a Marian .bin."""
+    d = open(path, "rb").read()
+    n = struct.unpack_from("<Q", d, 8)[0]
+    hdr = [struct.unpack_from("<QQQQ", d, 16 + 32 * i) for i in range(n)]
+    pos = 16 + 32 * n
+    names = []
+    for nl, _, _, _ in hdr:
+        names.append(d[pos:pos + nl - 1].decode())
+        pos += nl
+    shapes = []
+    for _, _, nd, _ in hdr:
+        shapes.append(list(struct.unpack_from("<%di" % nd, d, pos)))
+        pos += 4 * nd
+    pos += 8 + struct.unpack_from("<Q", d, pos)[0]
+    items = []
+    for name, (_, t, _, dl), shape in zip(names, hdr, shapes):
+        items.append((name, t, shape, d[pos:pos + dl]))
+        pos += dl
+    return items
+
+
+def seeds_model():
+    """The starter model's architecture shrunk to one encoder and one decoder layer, width 32,
+    FFN 32, 2 heads (the builder wants multiples of 32), over the tiny spm_model seed's vocabulary, with small made-up weights: a
+    model that tj_model_open accepts and translates with in a millisecond."""
+    spm = open(os.path.join(CORPUS, "spm_model", "tiny_rules.spm"), "rb").read()
+    vocab = sum(1 for f, _, _ in fields(spm) if f == 1)
+    real = read_bin(os.path.join(ROOT, "models", "ar-en", "model.aren.intgemm.alphas.bin"))
+    size = {256: 32, 1536: 32, 16000: vocab}
+    items = []
+    for name, t, shape, payload in real:
+        if any("_l%d_" % k in name for k in range(2, 10)):
+            continue
+        if name == "special:model.yml":
+            y = payload.rstrip(b"\0").decode()
+            for a, b in (("dim-emb: 256", "dim-emb: 32"), ("transformer-dim-ffn: 1536",
+                         "transformer-dim-ffn: 32"), ("transformer-heads: 8",
+                         "transformer-heads: 2"), ("enc-depth: 6", "enc-depth: 1"),
+                         ("dec-depth: 2", "dec-depth: 1"), ("- 16000", "- %d" % vocab)):
+                assert a in y, a
+                y = y.replace(a, b)
+            y = y.encode() + b"\0"
+            items.append((name, t, [len(y)], y))
+            continue
+        shape = [size.get(x, x) for x in shape]
+        k = 1
+        for x in shape:
+            k *= x
+        if t == 0x4101 and name.endswith("QuantMultA"):  # one int8 scaled by its multiplier
+            data = bytes([120]) + struct.pack("<f", 4.0)
+        elif t == 0x4101:  # int8 values, then the quantisation multiplier
+            data = bytes(((i * 37) % 11 - 5) & 0xFF for i in range(k)) + struct.pack("<f", 40.0)
+        elif name.endswith("QuantMultA"):
+            data = struct.pack("<f", 30.0)
+        elif name.endswith("ln_scale"):
+            data = struct.pack("<%df" % k, *([1.0] * k))
+        else:
+            data = struct.pack("<%df" % k, *[((i * 13) % 7 - 3) / 10 for i in range(k)])
+        items.append((name, t, shape, data))
+    put("model", "tiny.bin", marian_bin(items))
 
 
 # ---------------------------------------------------------------- shortlist
@@ -261,6 +331,7 @@ if __name__ == "__main__":
     seeds_npz()
     seeds_yaml()
     seeds_spm()
+    seeds_model()
     seeds_shortlist()
     seeds_text()
     seeds_decode()

@@ -44,6 +44,13 @@ static const char help[] =
     "  --max-line KIB         longest line held in memory, in KiB (default 1024); a longer line\n"
     "                         is cut at white space and translated in parts, and one with no\n"
     "                         white space is an error\n"
+    "documents (docs/documents.md):\n"
+    "  --format FMT           text (default), html, srt (SubRip or WebVTT); guessed from the\n"
+    "                         first FILE's extension (.html .htm .srt .vtt) when not given.\n"
+    "                         A document is read whole and keeps its form: markup, cue\n"
+    "                         numbers and timings are copied, only its text is translated\n"
+    "  --doubt LOGPROB        html: mark blocks holding a sentence whose mean token\n"
+    "                         log-probability is below LOGPROB with data-tj-doubt\n"
     "output:\n"
     "  -o, --output FILE      write FILE atomically (a temporary file beside it, renamed when\n"
     "                         done; removed on error or interruption) instead of stdout\n"
@@ -231,6 +238,66 @@ static int write_out(void *user, const char *data, size_t len)
     return cli_out_write(((sink *)user)->out, data, len);
 }
 
+/* Reads a whole input into *data (malloc'd). Returns 0, or 1 after printing an error. */
+static int read_all(input *in, char **data, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    if (!b) {
+        cli_error("out of memory");
+        return 1;
+    }
+    while (!in->eof) {
+        if (n == cap) {
+            char *t = cap < ((size_t)1 << 31) ? realloc(b, cap *= 2) : NULL;
+            if (!t) {
+                free(b);
+                cli_error("%s: document too large to hold in memory", in->shown);
+                return 1;
+            }
+            b = t;
+        }
+        ssize_t r = input_read(in, b + n, cap - n);
+        if (r < 0) {
+            free(b);
+            return 1;
+        }
+        n += (size_t)r;
+    }
+    *data = b, *len = n;
+    return 0;
+}
+
+/* Translates one document (any format but text) and writes it whole. Returns 0 or 1. */
+static int translate_doc(const tj_model *m, const tj_options *opt, const tj_doc_options *dopt,
+                         input *in, sink *out)
+{
+    char *data = NULL, *res = NULL;
+    size_t len = 0, rlen = 0;
+    if (read_all(in, &data, &len)) return 1;
+    tj_error err;
+    int rc = 0;
+    if (tj_translate_document(m, opt, dopt, data, len, &res, &rlen, &err)) {
+        cli_error("%s: %s", in->shown, err.message);
+        rc = 1;
+    } else if (cli_out_write(out->out, res, rlen)) {
+        cli_error("error writing %s: %s", out->out->atomic ? out->out->path : "output",
+                  strerror(out->out->err));
+        rc = 1;
+    }
+    free(data);
+    tj_free(res);
+    return rc;
+}
+
+/* The format a file name's extension stands for, or -1. */
+static int format_of_file(const char *name)
+{
+    const char *dot = strrchr(name, '.'), *slash = strrchr(name, '/');
+    if (!dot || (slash && dot < slash)) return -1;
+    return tj_format_from_name(dot + 1);
+}
+
 /* Translates one input through a fresh stream (line numbers in errors count from its start).
  * pre holds bytes already read from it. Returns 0 or 1 after printing an error. */
 static int translate_input(const tj_model *m, const tj_options *opt, const tj_stream_config *cfg,
@@ -286,6 +353,9 @@ int cmd_translate(int argc, char **argv)
     tj_options opt;
     tj_options_default(&opt);
     tj_stream_config cfg = {0, 0};
+    int format = -1;
+    tj_doc_options dopt;
+    memset(&dopt, 0, sizeof dopt);
     const char **files = calloc((size_t)argc + 1, sizeof *files);
     int nfiles = 0;
     if (!files) {
@@ -335,6 +405,17 @@ int cmd_translate(int argc, char **argv)
             if (parse_int(a, v, 1, 1 << 20, &kb)) goto out;
             cfg.max_line = (size_t)kb * 1024;
             i++;
+        } else if (!strcmp(a, "--format")) {
+            format = tj_format_from_name(v);
+            if (format < 0 || format == TJ_FORMAT_MARKDOWN || format == TJ_FORMAT_DOCX) {
+                cli_error("--format needs 'text', 'html' or 'srt', got '%s'", v ? v : "");
+                goto out;
+            }
+            i++;
+        } else if (!strcmp(a, "--doubt")) {
+            if (parse_float(a, v, -100.0f, 0.0f, &dopt.doubt_logprob)) goto out;
+            dopt.mark_doubt = 1;
+            i++;
         } else if (!strcmp(a, "--no-shortlist")) {
             opt.use_shortlist = 0;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -370,6 +451,12 @@ int cmd_translate(int argc, char **argv)
         goto out;
     }
     if (unbuffered) cfg.window = 1;
+    if (format < 0 && nfiles > 0) {
+        format = format_of_file(files[0]);
+        if (format == TJ_FORMAT_MARKDOWN || format == TJ_FORMAT_DOCX) format = TJ_FORMAT_TEXT;
+    }
+    if (format < 0) format = TJ_FORMAT_TEXT;
+    dopt.format = (tj_format)format;
 
     int ninputs = nfiles ? nfiles : 1;
     input *ins = calloc((size_t)ninputs, sizeof *ins);
@@ -443,7 +530,28 @@ int cmd_translate(int argc, char **argv)
     cli_progress pg;
     cli_progress_init(&pg, !quiet, all_regular ? total_bytes : 0);
     tj_stream_stats total = {0, 0, 0};
+    if (format != TJ_FORMAT_TEXT) {
+        /* lang= and dir= on an HTML root need the target language */
+        tj_lang ms, mt;
+        if (found_dir)
+            dopt.target_lang = tj_lang_code(to);
+        else if (model_pair(model, &ms, &mt) == 0)
+            dopt.target_lang = tj_lang_code(mt);
+        if (pre && npre) {
+            /* --from auto read ahead: a document is not detected on its opening bytes */
+            cli_error("translate: --from auto works with --format text only; give --from");
+            rc = 2;
+            goto done;
+        }
+    }
     for (int f = 0; f < ninputs; f++) {
+        if (format != TJ_FORMAT_TEXT) {
+            if (translate_doc(model, &opt, &dopt, &ins[f], &sk)) {
+                cli_out_abort(&out);
+                goto done;
+            }
+            continue;
+        }
         int r = translate_input(model, &opt, &cfg, &ins[f], f == 0 ? pre : NULL, f == 0 ? npre : 0,
                                 &sk, &pg, &total);
         if (r) {

@@ -98,6 +98,37 @@ void tj_options_default(tj_options *opt);
 tj_status tj_translate(const tj_model *model, const tj_options *opt, const char *const *texts,
                        size_t n, char **out, tj_error *err);
 
+/* Documents that keep their form (docs/documents.md). */
+typedef enum tj_format {
+    TJ_FORMAT_TEXT = 0, /* plain text, as tj_translate */
+    TJ_FORMAT_HTML,     /* HTML page or fragment: text, alt/title/placeholder; markup kept */
+    TJ_FORMAT_SRT,      /* subtitles, SubRip (.srt) or WebVTT (.vtt): cue text only */
+    TJ_FORMAT_MARKDOWN, /* reserved: not yet supported */
+    TJ_FORMAT_DOCX,     /* reserved: not yet supported */
+} tj_format;
+
+typedef struct tj_doc_options {
+    tj_format format;
+    /* target language code ("ar", "en") or NULL: HTML output gets lang= and dir= on its root */
+    const char *target_lang;
+    /* HTML: mark sentences whose mean token log-probability is below doubt_logprob with a
+     * data-tj-doubt attribute on their block (0 = no marks) */
+    int mark_doubt;
+    float doubt_logprob;
+} tj_doc_options;
+
+/* The format named "text", "html", "htm", "srt", "vtt", "markdown", "md", "docx" (a file
+ * extension works too); -1 when unknown. */
+int tj_format_from_name(const char *name);
+const char *tj_format_name(tj_format format);
+
+/* Translates a whole document data[0..len) (UTF-8) in the given format. On success *out is a
+ * malloc'd document (NUL-terminated, release with tj_free) of *out_len bytes. Malformed input
+ * (a broken subtitle timing, ...) is TJ_ERR_FORMAT or TJ_ERR_INPUT with a one-line message. */
+tj_status tj_translate_document(const tj_model *model, const tj_options *opt,
+                                const tj_doc_options *dopt, const char *data, size_t len,
+                                char **out, size_t *out_len, tj_error *err);
+
 /* ---------------------------------------------------------------- streaming */
 
 /* A stream translates text while it is being read: bytes go in with tj_stream_feed as they

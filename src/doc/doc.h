@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/* Documents (issue 20): the pieces shared by the format readers in src/doc. A format reader cuts
+ * its document into paragraphs of plain text (with the byte ranges of any inline markup), has
+ * them translated here with sentence-level alignments, projects the markup onto the translation
+ * and writes the document back in its own form. */
+#ifndef TJ_DOC_DOC_H
+#define TJ_DOC_DOC_H
+#include <stddef.h>
+#include "tarjama.h"
+
+/* One translated unit of a paragraph: a sentence (or a chunk of a long one), or a segment with
+ * nothing to translate (copied: n_src == 0 and the target bytes equal the source bytes). */
+typedef struct tj_doc_sent {
+    size_t src_begin, src_end; /* byte range in the paragraph */
+    size_t trg_begin, trg_end; /* byte range in the paragraph's translation */
+    int n_src, n_trg;          /* tokens, EOS not counted */
+    size_t *src_tok;           /* [n_src][2]: each source token's bytes in the paragraph */
+    size_t *trg_tok;           /* [n_trg][2]: each target token's bytes in the translation
+                                  (leading spaces excluded; may be empty) */
+    float *attn;               /* [n_trg][n_src + 1] soft alignment (last column: source EOS) */
+    int *align;                /* [n_trg]: the source token each target token attends most */
+    float logprob;             /* mean log-probability of the output tokens, EOS included */
+} tj_doc_sent;
+
+typedef struct tj_doc_para {
+    char *out; /* the translation, NUL-terminated */
+    size_t out_len;
+    tj_doc_sent *s;
+    size_t ns;
+} tj_doc_para;
+
+/* What to compute besides the translation. */
+enum { TJ_DOC_ALIGN = 1, TJ_DOC_SCORE = 2 };
+
+/* Translates n paragraphs (texts[i][0..lens[i]), valid UTF-8; any white space including '\n' is
+ * treated as a space for splitting, and the spacing between sentences is copied from the source)
+ * as tj_translate's paragraph mode would. want: TJ_DOC_ALIGN fills the token ranges and
+ * alignments, TJ_DOC_SCORE the log-probabilities. On failure every out[i] is zeroed. */
+tj_status tj_doc_translate_paras(const tj_model *m, const tj_options *o, const char *const *texts,
+                                 const size_t *lens, size_t n, int want, tj_doc_para *out,
+                                 tj_error *err);
+void tj_doc_para_free(tj_doc_para *p);
+
+/* Inline markup of a paragraph: spans over its source text in pre-order (a parent before its
+ * children, siblings in source order), parent = index of the enclosing span or -1. An atomic span
+ * is copied as it is (its content is not translated: code, images, comments); it is placed where
+ * its source text went. */
+typedef struct tj_doc_span {
+    size_t begin, end;
+    int parent;
+    int atomic;
+    size_t out_begin, out_end; /* result: its bytes in the translation */
+} tj_doc_span;
+
+/* Places each span on the translation through the alignments: a span covers the target tokens
+ * aligned to its source tokens (their hull), clipped to its parent and kept apart from its
+ * siblings, so the result nests like the source; a span is never dropped or doubled (one whose
+ * words found no place gets an empty range at the nearest position). */
+void tj_doc_project_spans(const tj_doc_para *p, const char *src, size_t src_len, tj_doc_span *spans,
+                          size_t n);
+
+/* The output of a paragraph with its spans, as a sequence of events in document order. */
+typedef enum tj_doc_ev_kind { TJ_EV_TEXT, TJ_EV_OPEN, TJ_EV_CLOSE, TJ_EV_ATOMIC } tj_doc_ev_kind;
+typedef struct tj_doc_event {
+    tj_doc_ev_kind kind;
+    size_t begin, end; /* TJ_EV_TEXT: bytes of the translation */
+    int span;          /* the others: index of the span */
+} tj_doc_event;
+/* Writes the events (at most 2 * n + 2 * n + 1 of them) to ev; returns their count, or -1 when
+ * out of memory. Spans must have been projected. */
+long tj_doc_events(const tj_doc_para *p, const tj_doc_span *spans, size_t n, tj_doc_event *ev);
+
+/* Formats. */
+typedef struct tj_doc_ctx {
+    const tj_model *m;
+    const tj_options *o;
+    const tj_doc_options *d;
+} tj_doc_ctx;
+tj_status tj_doc_html(const tj_doc_ctx *c, const char *data, size_t len, char **out,
+                      size_t *out_len, tj_error *err);
+tj_status tj_doc_srt(const tj_doc_ctx *c, const char *data, size_t len, char **out, size_t *out_len,
+                     tj_error *err);
+#endif

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* tj_translate_document: the public entry for documents, which picks the format's reader. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "doc/doc.h"
+#include "util/error.h"
+
+static const struct {
+    const char *name;
+    tj_format f;
+} names[] = {
+    {"text", TJ_FORMAT_TEXT},   {"txt", TJ_FORMAT_TEXT},   {"html", TJ_FORMAT_HTML},
+    {"htm", TJ_FORMAT_HTML},    {"xhtml", TJ_FORMAT_HTML}, {"srt", TJ_FORMAT_SRT},
+    {"vtt", TJ_FORMAT_SRT},     {"webvtt", TJ_FORMAT_SRT}, {"markdown", TJ_FORMAT_MARKDOWN},
+    {"md", TJ_FORMAT_MARKDOWN}, {"docx", TJ_FORMAT_DOCX}};
+
+int tj_format_from_name(const char *name)
+{
+    if (!name) return -1;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcasecmp(name, names[i].name)) return (int)names[i].f;
+    return -1;
+}
+
+const char *tj_format_name(tj_format f)
+{
+    switch (f) {
+    case TJ_FORMAT_TEXT:
+        return "text";
+    case TJ_FORMAT_HTML:
+        return "html";
+    case TJ_FORMAT_SRT:
+        return "srt";
+    case TJ_FORMAT_MARKDOWN:
+        return "markdown";
+    case TJ_FORMAT_DOCX:
+        return "docx";
+    }
+    return "unknown";
+}
+
+tj_status tj_translate_document(const tj_model *model, const tj_options *opt,
+                                const tj_doc_options *dopt, const char *data, size_t len,
+                                char **out, size_t *out_len, tj_error *err)
+{
+    tj_error local;
+    if (!err) err = &local;
+    tj_error_clear(err);
+    if (!model || !dopt || !out || !out_len || (!data && len))
+        return tj_fail(err, TJ_ERR_ARG, "tj_translate_document: NULL argument");
+    *out = NULL;
+    *out_len = 0;
+    tj_options o;
+    if (opt)
+        o = *opt;
+    else
+        tj_options_default(&o);
+    /* the same checks as tj_translate, which also makes the text path report them */
+    if (o.beam_size < 1 || o.beam_size > 64)
+        return tj_fail(err, TJ_ERR_ARG, "beam size %d out of range (1..64)", o.beam_size);
+    if (!(o.normalize >= 0.0f && o.normalize <= 10.0f))
+        return tj_fail(err, TJ_ERR_ARG, "length normalisation exponent must be in [0, 10]");
+    if (o.threads < 0 || o.threads > 64)
+        return tj_fail(err, TJ_ERR_ARG, "thread count %d out of range (0..64)", o.threads);
+    if (!(o.max_length_factor > 0.0f) || o.max_length_factor > 100.0f)
+        return tj_fail(err, TJ_ERR_ARG, "max length factor must be in (0, 100]");
+    tj_doc_ctx c = {model, &o, dopt};
+    switch (dopt->format) {
+    case TJ_FORMAT_TEXT: {
+        char *s = malloc(len + 1);
+        if (!s) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+        if (len) memcpy(s, data, len);
+        s[len] = '\0';
+        if (strlen(s) != len) {
+            free(s);
+            return tj_fail(err, TJ_ERR_INPUT, "NUL byte in the text input");
+        }
+        const char *t = s;
+        tj_status st = tj_translate(model, &o, &t, 1, out, err);
+        free(s);
+        if (!st) *out_len = strlen(*out);
+        return st;
+    }
+    case TJ_FORMAT_HTML:
+        return tj_doc_html(&c, data ? data : "", len, out, out_len, err);
+    case TJ_FORMAT_SRT:
+        return tj_doc_srt(&c, data ? data : "", len, out, out_len, err);
+    case TJ_FORMAT_MARKDOWN:
+    case TJ_FORMAT_DOCX:
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "the %s format is not supported yet",
+                       tj_format_name(dopt->format));
+    }
+    return tj_fail(err, TJ_ERR_ARG, "unknown document format %d", (int)dopt->format);
+}

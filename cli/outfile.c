@@ -72,9 +72,13 @@ int cli_out_open(cli_out *o, const char *path)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+        /* A signal ignored by whoever started us (nohup, a shell's background job) stays so. */
+        struct sigaction old_sa;
+        if (sigaction(sigs[i], NULL, &old_sa) == 0 && old_sa.sa_handler == SIG_IGN) continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
     sigprocmask(SIG_SETMASK, &old, NULL);
     /* mkstemp makes the file 0600; the result should get the usual mode (0666 less umask), or
      * keep the mode of the file it replaces. */

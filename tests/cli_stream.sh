@@ -120,8 +120,13 @@ measure() { # NAME PRODUCER...: peak RSS of tarjama reading PRODUCER's endless o
     echo "$name: peak RSS $kb kB after 4 s (model files $model_kb kB, limit $limit_kb kB)"
     [ "$kb" -lt "$limit_kb" ] && ok || bad "$name: peak RSS $kb kB over $limit_kb kB"
 }
-measure "endless lines (yes 'hello world')" yes 'hello world'
-measure "one endless line with spaces" bash -c "yes word | tr '\n' ' '"
+# A sanitizer build's shadow memory and quarantine make its RSS meaningless here.
+if grep -q __asan_init "$bin" 2>/dev/null; then
+    echo "peak RSS checks skipped: $bin is built with AddressSanitizer"
+else
+    measure "endless lines (yes 'hello world')" yes 'hello world'
+    measure "one endless line with spaces" bash -c "yes word | tr '\n' ' '"
+fi
 
 # Endless input that cannot be translated fails fast, naming the problem.
 timeout 20 "${T[@]}" -m "$AR" /dev/zero >"$tmp/out" 2>"$tmp/err"
@@ -162,19 +167,36 @@ rc=$?
 echo "old content" >"$out"
 "${T[@]}" -m "$AR" -o "$out" "$tmp/badmid.txt" 2>/dev/null
 [ "$(cat "$out")" = "old content" ] && ok || bad "--output replaced an existing file on failure"
-# SIGINT half-way: exit status 130, no output file, no temporary file.
-rm -f "$out"
+# Interrupted half-way (SIGINT as Ctrl-C sends it, SIGTERM as kill does): killed by that
+# signal (exit status 128 + its number), no output file, no temporary file. A shell starts
+# background jobs with SIGINT ignored, so SIGINT's case goes through python3 to restore it.
 yes 'وصل الرئيس إلى القاهرة صباح اليوم.' | head -n 200000 >"$tmp/big.txt"
-"${T[@]}" -m "$AR" -o "$out" "$tmp/big.txt" 2>"$tmp/err" &
-pid=$!
-sleep 2
-kill -INT "$pid"
-wait "$pid"
-rc=$?
-[ "$rc" -eq 130 ] && ok || bad "SIGINT: exit status $rc, want 130"
-grep -q 'interrupted' "$tmp/err" && ok || bad "SIGINT: no message: $(cat "$tmp/err")"
-[ -e "$out" ] && bad "SIGINT: output file exists"
-[ "$(ls -A "$tmp/dir" | grep -c '^\.result')" -eq 0 ] && ok || bad "SIGINT: temporary file left"
+interrupt() { # SIGNAL STATUS LAUNCHER...
+    local sig=$1 want=$2
+    shift 2
+    rm -f "$out"
+    "$@" "${T[@]}" -m "$AR" -o "$out" "$tmp/big.txt" 2>"$tmp/err" &
+    local pid=$! i
+    # the temporary file appears once the handler is in place
+    for i in $(seq 1 600); do
+        ls -A "$tmp/dir" | grep -q '^\.result' && break
+        sleep 0.1
+    done
+    sleep 0.5
+    kill "-$sig" "$pid"
+    wait "$pid"
+    local rc=$?
+    [ "$rc" -eq "$want" ] && ok || bad "SIG$sig: exit status $rc, want $want"
+    grep -q 'interrupted' "$tmp/err" && ok || bad "SIG$sig: no message: $(cat "$tmp/err")"
+    [ -e "$out" ] && bad "SIG$sig: output file exists"
+    [ "$(ls -A "$tmp/dir" | grep -c '^\.result')" -eq 0 ] && ok || bad "SIG$sig: temporary file left"
+}
+interrupt TERM 143 env
+if command -v python3 >/dev/null; then
+    interrupt INT 130 python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execvp(sys.argv[1], sys.argv[1:])'
+fi
 "${T[@]}" -m "$AR" -o "$tmp/nodir/x.txt" "$src" 2>"$tmp/err"
 [ $? -eq 1 ] && grep -q 'nodir/x.txt: cannot create a temporary file' "$tmp/err" && ok ||
     bad "--output into a missing folder: $(cat "$tmp/err")"

@@ -16,6 +16,8 @@
 #include "tarjama.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* Optional one-time set-up, before the first input (libFuzzer's hook; replay.c calls it too). */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 /* Writes data into one anonymous in-memory file (reused across runs) and puts a path naming it
  * into path: the loaders under test take paths, and a memfd is a regular file they can map, so

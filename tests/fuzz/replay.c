@@ -49,6 +49,7 @@ static int run_file(const char *path)
 int main(int argc, char **argv)
 {
     int bad = 0, runs = 0;
+    if (LLVMFuzzerInitialize) LLVMFuzzerInitialize(&argc, &argv);
     for (int i = 1; i < argc; i++) {
         struct stat sb;
         if (stat(argv[i], &sb) != 0) {

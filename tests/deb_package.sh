@@ -40,7 +40,9 @@ else
     tar -C "$root" --exclude='./build*' -cf - . | tar -xf - -C "$src"
 fi
 # The copy has no .git: the package's `tarjama --version` gets the commit from here.
-TJ_GIT_COMMIT=$(git -C "$root" describe --always --dirty --abbrev=12 2> /dev/null) && export TJ_GIT_COMMIT
+if commit=$(git -C "$root" describe --always --dirty --abbrev=12 2> /dev/null); then
+    export TJ_GIT_COMMIT=$commit
+fi
 opts="nocheck"
 [ "${TJ_DEB_CHECK:-}" = 1 ] && opts=""
 start=$(date +%s)

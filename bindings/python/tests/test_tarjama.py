@@ -194,3 +194,13 @@ def test_csv_example(tmp_path):
         want = m.translate([r[1] for r in rows[1:]])
     for r, g, w in zip(rows[1:], got[1:], want):
         assert g == r + [w]
+
+
+def test_calls_release_the_gil():
+    # ctypes releases the GIL around a foreign call unless the library was loaded as PyDLL (or
+    # the function is flagged to call into Python): check that neither is the case.
+    import ctypes
+    lib = tarjama._lib()
+    assert not isinstance(lib, ctypes.PyDLL)
+    for name in ("tj_translate", "tj_model_open", "tj_detect_language"):
+        assert getattr(lib, name)._flags_ & ctypes._FUNCFLAG_PYTHONAPI == 0

@@ -12,7 +12,7 @@
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${TJ_BUILD:-$root/build}
-for t in dpkg-buildpackage dh dpkg-checkbuilddeps fakeroot; do
+for t in dpkg-buildpackage dh dpkg-checkbuilddeps; do
     command -v $t > /dev/null || { echo "skipped: $t not installed (apt-get install dpkg-dev debhelper)"; exit 77; }
 done
 if grep -Eq '^TJ_(SANITIZE|FUZZ):BOOL=ON' "$build/CMakeCache.txt" 2> /dev/null; then

@@ -157,8 +157,12 @@ try:
 finally:
     driver.quit()
     server.send_signal(signal.SIGTERM)
-    server.wait(timeout=30)
+    rc = server.wait(timeout=30)
+    log = open(os.path.join(TMP, "log")).read()
     subprocess.run(["rm", "-rf", TMP])
+
+# 0 after a clean shutdown; under ASan a leak or error at exit makes it non-zero
+check(rc == 0, "server exit status %d on SIGTERM:\n%s" % (rc, log[-3000:]))
 
 print("%d passed, %d failed; screenshots in %s" % (PASSES[0], len(FAILS), OUTDIR))
 sys.exit(1 if FAILS else 0)

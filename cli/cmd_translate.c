@@ -45,8 +45,8 @@ static const char help[] =
     "                         is cut at white space and translated in parts, and one with no\n"
     "                         white space is an error\n"
     "documents (docs/documents.md):\n"
-    "  --format FMT           text (default), html, srt (SubRip or WebVTT); guessed from the\n"
-    "                         first FILE's extension (.html .htm .srt .vtt) when not given.\n"
+    "  --format FMT           text (default), html, markdown, srt (SubRip or WebVTT); guessed\n"
+    "                         from the first FILE's extension (.html .htm .md .srt .vtt).\n"
     "                         A document is read whole and keeps its form: markup, cue\n"
     "                         numbers and timings are copied, only its text is translated\n"
     "  --doubt LOGPROB        html: mark blocks holding a sentence whose mean token\n"
@@ -407,8 +407,9 @@ int cmd_translate(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--format")) {
             format = tj_format_from_name(v);
-            if (format < 0 || format == TJ_FORMAT_MARKDOWN || format == TJ_FORMAT_DOCX) {
-                cli_error("--format needs 'text', 'html' or 'srt', got '%s'", v ? v : "");
+            if (format < 0 || format == TJ_FORMAT_DOCX) {
+                cli_error("--format needs 'text', 'html', 'markdown' or 'srt', got '%s'",
+                          v ? v : "");
                 goto out;
             }
             i++;
@@ -453,7 +454,7 @@ int cmd_translate(int argc, char **argv)
     if (unbuffered) cfg.window = 1;
     if (format < 0 && nfiles > 0) {
         format = format_of_file(files[0]);
-        if (format == TJ_FORMAT_MARKDOWN || format == TJ_FORMAT_DOCX) format = TJ_FORMAT_TEXT;
+        if (format == TJ_FORMAT_DOCX) format = TJ_FORMAT_TEXT;
     }
     if (format < 0) format = TJ_FORMAT_TEXT;
     dopt.format = (tj_format)format;

@@ -103,7 +103,7 @@ typedef enum tj_format {
     TJ_FORMAT_TEXT = 0, /* plain text, as tj_translate */
     TJ_FORMAT_HTML,     /* HTML page or fragment: text, alt/title/placeholder; markup kept */
     TJ_FORMAT_SRT,      /* subtitles, SubRip (.srt) or WebVTT (.vtt): cue text only */
-    TJ_FORMAT_MARKDOWN, /* reserved: not yet supported */
+    TJ_FORMAT_MARKDOWN, /* Markdown (CommonMark, through cmark): text, emphasis, link text */
     TJ_FORMAT_DOCX,     /* reserved: not yet supported */
 } tj_format;
 
@@ -128,6 +128,25 @@ const char *tj_format_name(tj_format format);
 tj_status tj_translate_document(const tj_model *model, const tj_options *opt,
                                 const tj_doc_options *dopt, const char *data, size_t len,
                                 char **out, size_t *out_len, tj_error *err);
+
+/* Quality flags: each sentence of a text with the model's mean log-probability of its own
+ * translation (a forced decode of the output: the mean over its tokens, end of sentence
+ * included, of log p(token | source, tokens before)). Low values mark doubtful translations
+ * (docs/documents.md has the calibration). */
+typedef struct tj_scored_sentence {
+    size_t line;       /* 1-based line of the text it is on */
+    char *source;      /* the sentence (malloc'd) */
+    char *translation; /* its translation (malloc'd) */
+    float logprob;     /* mean token log-probability; 0 for text copied unchanged */
+    int copied;        /* nothing to translate (numbers, URLs, ...): copied unchanged */
+} tj_scored_sentence;
+
+/* Translates text[0..len) as tj_translate does (each line a paragraph, or with
+ * opt->split == TJ_SPLIT_LINE each line one sentence) and returns its sentences in order:
+ * *out (release with tj_scored_free) gets *n entries. */
+tj_status tj_translate_scored(const tj_model *model, const tj_options *opt, const char *text,
+                              size_t len, tj_scored_sentence **out, size_t *n, tj_error *err);
+void tj_scored_free(tj_scored_sentence *s, size_t n);
 
 /* ---------------------------------------------------------------- streaming */
 

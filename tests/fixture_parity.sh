@@ -19,8 +19,9 @@ fail=0
 n=0
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
-# cases.tsv: the int8 models; cases-float.tsv: the float .npz models they were quantised from.
-for cases in "$FIX"/*/cases.tsv "$FIX"/*/cases-float.tsv; do
+# cases.tsv: the int8 models; cases-float.tsv: the float .npz models they were quantised from;
+# cases-transformer.tsv: float transformers with a self-attention decoder (OPUS-MT architecture).
+for cases in "$FIX"/*/cases.tsv "$FIX"/*/cases-float.tsv "$FIX"/*/cases-transformer.tsv; do
     [ -f "$cases" ] || continue
     dir=$(dirname "$cases")/
     fx=$(basename "$dir")

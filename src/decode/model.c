@@ -188,12 +188,13 @@ static tj_status check_config(tj_model *m, tj_error *err)
                        tj_yaml_get(y, "type", buf, sizeof buf) ? buf : "?");
     if (!tj_yaml_get(y, "transformer-decoder-autoreg", buf, sizeof buf))
         strcpy(buf, "self-attention");
-    if (strcmp(buf, "rnn") != 0)
-        return tj_fail(
-            err, TJ_ERR_UNSUPPORTED,
-            "%s: decoder '%s' is not supported yet (need the SSRU decoder of Firefox models)", path,
-            buf);
-    if (!tj_yaml_get(y, "dec-cell", buf, sizeof buf) || strcmp(buf, "ssru") != 0)
+    m->dec_self_att = strcmp(buf, "self-attention") == 0;
+    if (!m->dec_self_att && strcmp(buf, "rnn") != 0)
+        return tj_fail(err, TJ_ERR_UNSUPPORTED,
+                       "%s: decoder '%s' is not supported (need rnn with ssru, or self-attention)",
+                       path, buf);
+    if (!m->dec_self_att &&
+        (!tj_yaml_get(y, "dec-cell", buf, sizeof buf) || strcmp(buf, "ssru") != 0))
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
                        "%s: decoder cell '%s' is not supported (need ssru)", path, buf);
     if (!tj_yaml_get_bool(y, "tied-embeddings-all", 0))
@@ -208,9 +209,11 @@ static tj_status check_config(tj_model *m, tj_error *err)
     if (tj_yaml_get(y, "transformer-postprocess-top", buf, sizeof buf) && buf[0])
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
                        "%s: transformer-postprocess-top '%s' is not supported", path, buf);
-    if (tj_yaml_get(y, "transformer-ffn-activation", buf, sizeof buf) && strcmp(buf, "relu") != 0)
+    if (!tj_yaml_get(y, "transformer-ffn-activation", buf, sizeof buf)) strcpy(buf, "swish");
+    m->ffn_swish = strcmp(buf, "swish") == 0;
+    if (!m->ffn_swish && strcmp(buf, "relu") != 0)
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
-                       "%s: ffn activation '%s' is not supported (need relu)", path, buf);
+                       "%s: ffn activation '%s' is not supported (need relu or swish)", path, buf);
     if (tj_yaml_get_int(y, "transformer-ffn-depth", 2) != 2 ||
         tj_yaml_get_int(y, "transformer-decoder-ffn-depth", 0) > 2)
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
@@ -316,6 +319,11 @@ static tj_status load_layers(tj_model *m, tj_error *err)
     }
     for (int l = 0; l < m->dec_depth; l++) {
         tj_dec_layer *L = &m->dec[l];
+        if (m->dec_self_att) {
+            snprintf(p, sizeof p, "decoder_l%d_self", l + 1);
+            if ((st = load_attention(m, p, &L->self, err))) return st;
+            goto context;
+        }
         snprintf(p, sizeof p, "decoder_l%d_rnn", l + 1);
         snprintf(w, sizeof w, "%s_W", p);
         if ((st = load_linear(m, w, NULL, m->d, m->d, &L->rnn_w, err))) return st;
@@ -325,6 +333,7 @@ static tj_status load_layers(tj_model *m, tj_error *err)
         if ((st = load_linear(m, w, b, m->d, m->d, &L->rnn_wf, err))) return st;
         snprintf(w, sizeof w, "%s_ffn", p);
         if ((st = load_norm(m, w, &L->rnn_norm, err))) return st;
+    context:
         snprintf(p, sizeof p, "decoder_l%d_context", l + 1);
         if ((st = load_attention(m, p, &L->ctx, err))) return st;
         snprintf(p, sizeof p, "decoder_l%d_ffn", l + 1);
@@ -351,6 +360,8 @@ void tj_model_close(tj_model *m)
         for (int l = 0; l < m->dec_depth; l++) {
             tj_dec_layer *L = &m->dec[l];
             free_linear(&L->rnn_w), free_linear(&L->rnn_wf);
+            free_linear(&L->self.q), free_linear(&L->self.k), free_linear(&L->self.v),
+                free_linear(&L->self.o);
             free_linear(&L->ctx.q), free_linear(&L->ctx.k), free_linear(&L->ctx.v),
                 free_linear(&L->ctx.o);
             free_linear(&L->ffn.w1), free_linear(&L->ffn.w2);
@@ -411,8 +422,9 @@ tj_status tj_model_open(const char *dir, tj_model **out, tj_error *err)
             goto fail;
         m->has_shortlist = 1;
     }
-    snprintf(m->arch, sizeof m->arch, "transformer encoder (%d layers), SSRU decoder (%d layers)",
-             m->enc_depth, m->dec_depth);
+    snprintf(m->arch, sizeof m->arch, "transformer encoder (%d layers), %s decoder (%d layers)%s",
+             m->enc_depth, m->dec_self_att ? "self-attention" : "SSRU", m->dec_depth,
+             m->ffn_swish ? ", swish" : "");
     *out = m;
     return TJ_OK;
 fail:

@@ -49,6 +49,7 @@ typedef struct tj_dec_layer {
     tj_linear rnn_w;  /* SSRU candidate, no bias */
     tj_linear rnn_wf; /* SSRU forget gate */
     tj_norm rnn_norm;
+    tj_attention self; /* self-attention decoders (OPUS-MT) instead of the SSRU */
     tj_attention ctx;
     tj_ffn ffn;
 } tj_dec_layer;
@@ -64,6 +65,8 @@ struct tj_model {
 
     int d, d_ffn, heads, enc_depth, dec_depth, vocab;
     int is_float;          /* float32 weights (no quantisation anywhere) */
+    int dec_self_att;      /* decoder layers are self-attention (decode/sa_decoder.h), not SSRU */
+    int ffn_swish;         /* feed-forward activation swish instead of relu */
     float *emb;            /* Wemb [vocab][d] as float (owned) */
     float *emb_t;          /* float models: Wemb transposed [d][vocab], the output layer (owned) */
     const float *out_bias; /* float models: output bias */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/sa_decoder.h"
 #include "decode/transformer.h"
 #include "nn/ops.h"
 #include "util/error.h"
@@ -227,6 +228,8 @@ tj_status tj_search(const tj_model *m, const tj_search_opts *o, const int *src, 
             st = greedy(&c, o, ids, n_out, m->eos_id, unk_col, max_steps, state, logits);
         else
             st = beam(&c, o, ids, n_out, m->eos_id, unk_col, max_steps, state, logits, err);
+        if (!st && tj_sa_failed(&c))
+            st = tj_fail(err, TJ_ERR_NOMEM, "out of memory decoding a sentence of %d tokens", len);
     }
     free(state);
     free(logits);

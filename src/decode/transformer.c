@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "decode/transformer.h"
 
+#include "decode/sa_decoder.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +67,10 @@ static void ffn_block(const tj_model *m, const tj_ffn *f, float *x, int M, float
                       uint8_t *qbuf)
 {
     affine(&f->w1, x, M, hid, qbuf);
-    tj_relu(hid, (size_t)M * m->d_ffn);
+    if (m->ffn_swish)
+        tj_swish_rows(hid, (size_t)M, (size_t)m->d_ffn);
+    else
+        tj_relu(hid, (size_t)M * m->d_ffn);
     affine(&f->w2, hid, M, tmp, qbuf);
     tj_add(tmp, x, (size_t)M * m->d);
     tj_layernorm(tmp, x, (size_t)M, (size_t)m->d, f->norm.gamma, f->norm.beta, 1e-6f);
@@ -83,6 +88,7 @@ static void embed(const tj_model *m, int tok, int pos, float *out)
 
 void tj_sentence_end(tj_sentence_ctx *c)
 {
+    tj_sa_end(c);
     free(c->ctx_k);
     free(c->ctx_v);
     free(c->col_pbias);
@@ -173,13 +179,20 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
         affine(&m->dec[l].ctx.v, x, L, c->ctx_v + (size_t)l * ld, c->qbuf);
     }
     free(o), free(kt);
-    return TJ_OK;
+    /* Self-attention decoders: room for the default length limit (2 x source); grown if more. */
+    tj_status st = tj_sa_begin(c, 2 * L + 2, err);
+    if (st) tj_sentence_end(c);
+    return st;
 }
 
 TJ_FMA_CLONES void tj_decoder_step(tj_sentence_ctx *c, const int *prev, int t, int rows,
                                    float *state, float *logits)
 {
     const tj_model *m = c->m;
+    if (m->dec_self_att) {
+        tj_sa_decoder_step(c, prev, t, rows, state, logits);
+        return;
+    }
     int d = m->d, L = c->src_len;
     size_t ld = (size_t)L * d;
     float *y = c->x, *y1 = c->y1, *tmp = c->tmp, *att = c->att;

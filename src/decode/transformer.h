@@ -22,6 +22,7 @@ typedef struct tj_sentence_ctx {
     int max_rows;     /* rows the scratch below can hold */
     float *x, *y1, *tmp, *att, *scores, *ffn; /* scratch */
     uint8_t *qbuf;
+    struct tj_sa_cache *sa; /* self-attention decoders: keys/values of earlier steps (owned) */
 } tj_sentence_ctx;
 
 /* Encodes src[0..len) (EOS included) and prepares ctx for decoding up to max_rows hypotheses at

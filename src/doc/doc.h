@@ -78,6 +78,8 @@ typedef struct tj_doc_ctx {
 } tj_doc_ctx;
 tj_status tj_doc_html(const tj_doc_ctx *c, const char *data, size_t len, char **out,
                       size_t *out_len, tj_error *err);
+tj_status tj_doc_markdown(const tj_doc_ctx *c, const char *data, size_t len, char **out,
+                          size_t *out_len, tj_error *err);
 tj_status tj_doc_srt(const tj_doc_ctx *c, const char *data, size_t len, char **out, size_t *out_len,
                      tj_error *err);
 #endif

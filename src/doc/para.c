@@ -19,8 +19,9 @@
 #include "tok/ssplit.h"
 #include "util/error.h"
 
-#define CHUNK 127 /* as translate.c: bergamot's max-length-break 128 minus EOS */
-#define GROUP 16  /* units per batched search */
+#define CHUNK 127       /* as translate.c: bergamot's max-length-break 128 minus EOS */
+#define LINE_CHUNK 1000 /* as translate.c in line mode: Marian's max-length */
+#define GROUP 16        /* units per batched search */
 #define MAX_THREADS 64
 
 typedef struct unit {
@@ -64,8 +65,8 @@ static void unit_free(unit *x)
     free(x->s.align);
 }
 
-static tj_status plan(const tj_model *m, size_t pi, const char *text, size_t len, units *u,
-                      tj_error *err)
+static tj_status plan(const tj_model *m, tj_split split, size_t pi, const char *text, size_t len,
+                      units *u, tj_error *err)
 {
     /* The splitter takes one line: white space of any kind counts as a space here. */
     char *flat = malloc(len + 1);
@@ -78,7 +79,16 @@ static tj_status plan(const tj_model *m, size_t pi, const char *text, size_t len
     flat[len] = '\0';
     tj_span *sp = NULL;
     size_t ns = 0;
-    tj_status st = tj_ssplit(flat, len, TJ_SSPLIT_DEFAULT, &sp, &ns, err);
+    tj_status st = TJ_OK;
+    size_t chunk = CHUNK;
+    if (split == TJ_SPLIT_LINE) {
+        /* marian-decoder's way, as translate.c: the line is one sentence, cut at 1000 pieces */
+        chunk = LINE_CHUNK;
+        if (len && (sp = malloc(sizeof *sp))) sp[0] = (tj_span){0, len}, ns = 1;
+        if (len && !sp) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    } else {
+        st = tj_ssplit(flat, len, TJ_SSPLIT_DEFAULT, &sp, &ns, err);
+    }
     for (size_t k = 0; k < ns && !st; k++) {
         size_t b = sp[k].begin, e = sp[k].end;
         unit x;
@@ -92,8 +102,8 @@ static tj_status plan(const tj_model *m, size_t pi, const char *text, size_t len
         tj_piece *p = NULL;
         size_t np = 0;
         if ((st = tj_spm_encode(m->src_spm, flat + b, e - b, &p, &np, err))) break;
-        for (size_t i = 0; i < np && !st; i += CHUNK) {
-            size_t k2 = np - i < CHUNK ? np - i : CHUNK;
+        for (size_t i = 0; i < np && !st; i += chunk) {
+            size_t k2 = np - i < chunk ? np - i : chunk;
             memset(&x, 0, sizeof x);
             x.para = pi;
             x.begin = b + p[i].begin, x.end = b + p[i + k2 - 1].end;
@@ -329,7 +339,7 @@ tj_status tj_doc_translate_paras(const tj_model *m, const tj_options *o, const c
     for (size_t i = 0; i < n; i++) memset(&out[i], 0, sizeof out[i]);
     units u = {0};
     tj_status st = TJ_OK;
-    for (size_t i = 0; i < n && !st; i++) st = plan(m, i, texts[i], lens[i], &u, err);
+    for (size_t i = 0; i < n && !st; i++) st = plan(m, o->split, i, texts[i], lens[i], &u, err);
     if (!st) st = run(m, o, want, &u, err);
     size_t k = 0;
     for (size_t i = 0; i < n && !st; i++) {

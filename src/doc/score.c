@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* tj_translate_scored: a text's sentences with the model's confidence in its own translation,
+ * for quality flags (the mean token log-probability from a forced decode, doc/para.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc/doc.h"
+#include "util/error.h"
+#include "util/utf8.h"
+
+void tj_scored_free(tj_scored_sentence *s, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++) {
+        free(s[i].source);
+        free(s[i].translation);
+    }
+    free(s);
+}
+
+static char *dup_n(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, s, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+tj_status tj_translate_scored(const tj_model *m, const tj_options *opt, const char *text,
+                              size_t len, tj_scored_sentence **out, size_t *n, tj_error *err)
+{
+    tj_error local;
+    if (!err) err = &local;
+    tj_error_clear(err);
+    if (!m || !out || !n || (!text && len))
+        return tj_fail(err, TJ_ERR_ARG, "tj_translate_scored: NULL argument");
+    *out = NULL, *n = 0;
+    size_t bad = tj_utf8_check(text, len);
+    if (bad != len) return tj_fail(err, TJ_ERR_INPUT, "invalid UTF-8 at byte offset %zu", bad);
+    if (len && memchr(text, '\0', len)) return tj_fail(err, TJ_ERR_INPUT, "NUL byte in the text");
+    tj_options o;
+    if (opt)
+        o = *opt;
+    else
+        tj_options_default(&o);
+    if (o.beam_size < 1 || o.beam_size > 64 || o.threads < 0 || o.threads > 64 ||
+        !(o.max_length_factor > 0.0f && o.max_length_factor <= 100.0f) ||
+        !(o.normalize >= 0.0f && o.normalize <= 10.0f))
+        return tj_fail(err, TJ_ERR_ARG, "tj_translate_scored: option out of range");
+    /* lines (a '\r' before '\n' is dropped, as tj_translate's callers do) */
+    size_t nl = 1;
+    for (size_t i = 0; i < len; i++) nl += text[i] == '\n';
+    const char **lines = malloc(nl * sizeof *lines);
+    size_t *lens = malloc(nl * sizeof *lens);
+    tj_doc_para *paras = calloc(nl, sizeof *paras);
+    tj_status st = TJ_OK;
+    if (!lines || !lens || !paras) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    size_t k = 0;
+    for (size_t p = 0; !st && k < nl; k++) {
+        const char *q = memchr(text + p, '\n', len - p);
+        size_t e = q ? (size_t)(q - text) : len;
+        lines[k] = text + p;
+        lens[k] = e - p - (e > p && text[e - 1] == '\r');
+        p = e + 1;
+        if (!q) {
+            k++;
+            break;
+        }
+    }
+    if (!st) st = tj_doc_translate_paras(m, &o, lines, lens, k, TJ_DOC_SCORE, paras, err);
+    size_t total = 0;
+    for (size_t i = 0; !st && i < k; i++) total += paras[i].ns;
+    tj_scored_sentence *v = st ? NULL : calloc(total + 1, sizeof *v);
+    if (!st && !v) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    size_t j = 0;
+    for (size_t i = 0; !st && i < k; i++)
+        for (size_t s = 0; s < paras[i].ns && !st; s++, j++) {
+            const tj_doc_sent *x = &paras[i].s[s];
+            v[j].line = i + 1;
+            v[j].source = dup_n(lines[i] + x->src_begin, x->src_end - x->src_begin);
+            v[j].translation = dup_n(paras[i].out + x->trg_begin, x->trg_end - x->trg_begin);
+            v[j].logprob = x->n_src ? x->logprob : 0.0f;
+            v[j].copied = x->n_src == 0;
+            if (!v[j].source || !v[j].translation) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+        }
+    for (size_t i = 0; paras && i < k; i++) tj_doc_para_free(&paras[i]);
+    free(paras), free(lines), free(lens);
+    if (st) {
+        tj_scored_free(v, total);
+        return st;
+    }
+    *out = v, *n = total;
+    return TJ_OK;
+}

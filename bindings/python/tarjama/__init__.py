@@ -52,6 +52,11 @@ class _Options(ctypes.Structure):
     ]
 
 
+class _DocOptions(ctypes.Structure):
+    _fields_ = [("format", ctypes.c_int), ("target_lang", ctypes.c_char_p),
+                ("mark_doubt", ctypes.c_int), ("doubt_logprob", ctypes.c_float)]
+
+
 class _Info(ctypes.Structure):
     _fields_ = (
         [(n, ctypes.c_char_p) for n in
@@ -90,7 +95,17 @@ def _lib():
         "tj_detect_language": (ctypes.c_int, [ctypes.c_char_p, ctypes.c_size_t,
                                               ctypes.POINTER(ctypes.c_float)]),
     }
-    for name, (res, args) in sig.items():
+    # Documents (tarjama.h since the documents work): optional, so that an older library loads.
+    opt_sig = {
+        "tj_format_from_name": (ctypes.c_int, [ctypes.c_char_p]),
+        "tj_translate_document": (ctypes.c_int, [
+            P, ctypes.POINTER(_Options), ctypes.POINTER(_DocOptions), ctypes.c_char_p,
+            ctypes.c_size_t, ctypes.POINTER(P), ctypes.POINTER(ctypes.c_size_t),
+            ctypes.POINTER(_Error)]),
+    }
+    for name, (res, args) in list(sig.items()) + list(opt_sig.items()):
+        if name in opt_sig and not hasattr(lib, name):
+            continue
         fn = getattr(lib, name)
         fn.restype, fn.argtypes = res, args
     _LIB = lib
@@ -207,6 +222,38 @@ class Model:
             v = getattr(info, name)
             out[name] = v.decode("utf-8", "replace") if isinstance(v, bytes) else v
         return out
+
+    def translate_document(self, data, format="html", target_lang=None, doubt=None, beam=1,
+                           shortlist=True, threads=0):
+        """Translates a whole document (str or UTF-8 bytes) keeping its form: format "html"
+        (markup kept; target_lang "ar"/"en" sets lang= and dir= on the root; doubt=LOGPROB marks
+        doubtful sentences' blocks with data-tj-doubt), "srt" or "vtt" (timings kept), "text".
+        Returns the same type it was given."""
+        lib = _lib()
+        if not hasattr(lib, "tj_translate_document"):
+            raise TarjamaError(ERR_UNSUPPORTED, "this libtarjama has no tj_translate_document")
+        fmt = lib.tj_format_from_name(str(format).encode())
+        if fmt < 0:
+            raise TarjamaError(ERR_ARG, f"unknown document format '{format}'")
+        data_b = _utf8(data)
+        opt = _Options()
+        lib.tj_options_default(ctypes.byref(opt))
+        opt.beam_size, opt.use_shortlist, opt.threads = beam, 1 if shortlist else 0, threads
+        dopt = _DocOptions(fmt, target_lang.encode() if target_lang else None,
+                           0 if doubt is None else 1, 0.0 if doubt is None else doubt)
+        out = ctypes.c_void_p()
+        out_len = ctypes.c_size_t()
+        err = _Error()
+        st = lib.tj_translate_document(self._opened(), ctypes.byref(opt), ctypes.byref(dopt),
+                                       data_b, len(data_b), ctypes.byref(out),
+                                       ctypes.byref(out_len), ctypes.byref(err))
+        if st != OK:
+            raise TarjamaError(st, err.message.decode("utf-8", "replace"))
+        try:
+            result = ctypes.string_at(out, out_len.value)
+        finally:
+            lib.tj_free(out)
+        return result.decode("utf-8") if isinstance(data, str) else result
 
     def translate(self, texts, beam=1, split="paragraph", shortlist=True, normalize=1.0,
                   max_length_factor=2.0, threads=0):

@@ -204,3 +204,34 @@ def test_calls_release_the_gil():
     assert not isinstance(lib, ctypes.PyDLL)
     for name in ("tj_translate", "tj_model_open", "tj_detect_language"):
         assert getattr(lib, name)._flags_ & ctypes._FUNCFLAG_PYTHONAPI == 0
+
+
+HTML = ('<!DOCTYPE html><html><head><title>خبر</title></head><body>'
+        '<h1>وصل الرئيس إلى القاهرة.</h1><p>مرحبا <b>بالعالم</b>. كيف حالك؟</p>'
+        '<img src="a.png" alt="صورة الرئيس"><pre>لا تترجم</pre></body></html>\n')
+SRT = ("1\n00:00:01,000 --> 00:00:02,500\nمرحبا بالعالم.\n\n"
+       "2\n00:00:03,000 --> 00:00:04,000\nكيف حالك؟\n")
+
+
+@needs_cli
+@pytest.mark.parametrize("fmt,doc", [("html", HTML), ("srt", SRT)])
+def test_documents_like_the_command(tmp_path, fmt, doc):
+    lib = tarjama._lib()
+    if not hasattr(lib, "tj_translate_document"):
+        pytest.skip("library without tj_translate_document")
+    src = tmp_path / ("in." + fmt)
+    src.write_text(doc, encoding="utf-8")
+    r = subprocess.run([BIN, "translate", "-m", os.path.join(ROOT, "models/ar-en"), "--format",
+                        fmt, str(src)], capture_output=True, check=True)
+    with tarjama.Model(os.path.join(ROOT, "models/ar-en")) as m:
+        got = m.translate_document(doc, format=fmt, target_lang="en")
+        assert got == r.stdout.decode()
+        assert m.translate_document(doc.encode(), format=fmt, target_lang="en") == r.stdout
+        if fmt == "srt":
+            assert "00:00:01,000 --> 00:00:02,500" in got
+            with pytest.raises(tarjama.TarjamaError) as e:
+                m.translate_document("1\n00:00:xx --> 00:00:02,000\nمرحبا\n", format="srt")
+            assert e.value.code in (tarjama.ERR_FORMAT, tarjama.ERR_INPUT) and str(e.value)
+        with pytest.raises(tarjama.TarjamaError) as e:
+            m.translate_document(doc, format="pdf")
+        assert e.value.code == tarjama.ERR_ARG

@@ -38,6 +38,8 @@ static const char usage[] =
     "  --cors ORIGIN        Access-Control-Allow-Origin (default *; '' sends none)\n"
     "  --max-body BYTES     request body limit (default 2097152)\n"
     "  --max-connections N  open connections at once (default 256)\n"
+    "  --max-connections-per-ip N\n"
+    "                       of them from one address, 0 = no limit (default 128)\n"
     "  --port-file FILE     write the port listened on into FILE\n"
     "  -h, --help           this text\n";
 
@@ -153,6 +155,7 @@ int cmd_serve(int argc, char **argv)
     cfg.cors = "*";
     cfg.max_body = 2097152;
     cfg.max_connections = 256;
+    cfg.max_connections_per_ip = 128;
     const char **specs = calloc((size_t)argc, sizeof *specs);
     size_t n_specs = 0;
     tj_server_model *models = NULL;
@@ -195,6 +198,9 @@ int cmd_serve(int argc, char **argv)
         } else if (!strcmp(a, "--max-connections")) {
             NEED_VALUE if (parse_long(a, v, 1, 65536, &n)) goto done;
             cfg.max_connections = (unsigned)n;
+        } else if (!strcmp(a, "--max-connections-per-ip")) {
+            NEED_VALUE if (parse_long(a, v, 0, 65536, &n)) goto done;
+            cfg.max_connections_per_ip = (unsigned)n;
         } else if (!strcmp(a, "--api-keys")) {
             NEED_VALUE cfg.api_keys_path = v;
         } else if (!strcmp(a, "--require-api-key")) {

@@ -310,10 +310,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (r->too_big) return MHD_YES;
+        /* libmicrohttpd takes no reply while a body is still arriving, so a body that passes
+         * the limit on the way (chunked) or trickles in past its deadline (each byte inside the
+         * idle timeout) ends the connection. A Content-Length over the limit got its 413 above,
+         * before the body was sent. */
+        if (srv_now() - r->t0 > 2.0 * s->cfg->timeout_s) {
+            srv_count(s, r->endpoint, 408);
+            return MHD_NO;
+        }
         if (r->total + n > s->cfg->max_body) {
-            r->too_big = 1;
-            return handle_post(s, c, r);
+            srv_count(s, r->endpoint, 413);
+            return MHD_NO;
         }
         r->total += n;
         if (r->is_json) {
@@ -322,8 +329,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 while (nc < r->body_len + n + 1) nc *= 2;
                 char *nb = realloc(r->body, nc);
                 if (!nb) {
-                    r->too_big = 1;
-                    return handle_post(s, c, r);
+                    srv_count(s, r->endpoint, 500);
+                    return MHD_NO;
                 }
                 r->body = nb;
                 r->body_cap = nc;
@@ -331,10 +338,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             memcpy(r->body + r->body_len, upload_data, n);
             r->body_len += n;
         } else if (r->pp) {
-            if (MHD_post_process(r->pp, upload_data, n) != MHD_YES) {
-                if (r->too_big) return handle_post(s, c, r);
-                r->bad_form = 1;
-            }
+            if (MHD_post_process(r->pp, upload_data, n) != MHD_YES) r->bad_form = 1;
         }
         return MHD_YES;
     }
@@ -418,12 +422,12 @@ int tj_server_run(const tj_server_config *cfg)
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6) flags |= MHD_USE_IPv6;
-    d = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
-                         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_SOCK_ADDR,
-                         (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s,
-                         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-                         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+    d = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER,
+        on_mhd_log, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+        cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_connections_per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)65536, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, "tarjama: serve: cannot listen on %s port %d: %s\n", cfg->host, cfg->port,
                 errno ? strerror(errno) : "libmicrohttpd refused to start");

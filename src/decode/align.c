@@ -59,7 +59,10 @@ tj_status tj_force_decode(const tj_model *m, const int *src, int S, const int *t
             goto done;
         }
         tj_decoder_step(&c, &prev, t, 1, state, logits);
-        if (attn) tj_align_head(&c, 0, q, qbuf, attn + (size_t)t * S);
+        if (attn && m->dec_self_att)
+            memset(attn + (size_t)t * S, 0, (size_t)S * sizeof(float));
+        else if (attn)
+            tj_align_head(&c, 0, q, qbuf, attn + (size_t)t * S);
         if (logprob) {
             float mx = logits[0];
             for (int j = 1; j < m->vocab; j++) mx = logits[j] > mx ? logits[j] : mx;

@@ -14,7 +14,9 @@
 /* Runs the decoder over trg[0..T) (the search's output, EOS included when produced) for the
  * source src[0..S) (EOS included). When attn is not NULL it gets [T][S] alignment probabilities
  * (row t: the source distribution when token t was produced; rows sum to 1); when logprob is not
- * NULL it gets T log-probabilities log p(trg[t] | trg[<t], src). */
+ * NULL it gets T log-probabilities log p(trg[t] | trg[<t], src). Models whose decoder is not the
+ * SSRU student's (self-attention decoders, decode/sa_decoder.h) were not trained with guided
+ * alignment and keep their attention elsewhere: their attn rows are all zero. */
 tj_status tj_force_decode(const tj_model *m, const int *src, int S, const int *trg, int T,
                           float *attn, float *logprob, tj_error *err);
 

@@ -34,6 +34,7 @@ static size_t max_z(size_t a, size_t b)
 /* Target position for source offset x inside sentence s (a point, for empty spans). */
 static size_t point_in(const tj_doc_sent *s, size_t x)
 {
+    if (s->n_src && !s->align) return s->trg_begin; /* no alignment: the sentence's start */
     if (!s->n_src || !s->trg_tok || !s->n_trg) {
         /* copied unchanged, or no tokens: the same offset, clipped */
         size_t off = x - s->src_begin;
@@ -56,6 +57,11 @@ static int range_in(const tj_doc_sent *s, const char *out, size_t b, size_t e, s
     size_t sb = max_z(b, s->src_begin), se = min_z(e, s->src_end);
     if (sb >= se) return 0;
     if (sb == s->src_begin && se == s->src_end) {
+        *ob = s->trg_begin, *oe = s->trg_end;
+        return 1;
+    }
+    if (s->n_src && !s->align) {
+        /* no alignment from this model: the documented fallback, the whole sentence */
         *ob = s->trg_begin, *oe = s->trg_end;
         return 1;
     }

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "decode/align.h"
-#include "decode/batch.h"
 #include "decode/model.h"
+#include "decode/search.h"
 #include "doc/doc.h"
 #include "text/passthrough.h"
 #include "tok/spm.h"
@@ -21,7 +21,7 @@
 
 #define CHUNK 127       /* as translate.c: bergamot's max-length-break 128 minus EOS */
 #define LINE_CHUNK 1000 /* as translate.c in line mode: Marian's max-length */
-#define GROUP 16        /* units per batched search */
+#define GROUP 4         /* units a worker takes at a time */
 #define MAX_THREADS 64
 
 typedef struct unit {
@@ -199,6 +199,13 @@ static tj_status finish_unit(const tj_model *m, int want, unit *x, tj_error *err
     for (int t = 0; t < T; t++) sum += lp[t];
     x->s.logprob = T ? (float)(sum / T) : 0.0f;
     free(lp);
+    if (T > 0 && x->s.attn[0] == 0 && x->s.attn[S - 1] == 0) {
+        /* no attention from this model (see decode/align.h): no alignment, and markup falls
+         * back to whole sentences (doc/inline.c) */
+        free(x->s.align);
+        x->s.align = NULL;
+        return token_bytes(m, x, err);
+    }
     for (int t = 0; t < x->s.n_trg; t++) {
         /* The source EOS is left out: it soaks up attention without being a word. */
         int best = 0;
@@ -217,21 +224,14 @@ static void *worker(void *arg)
         size_t g = atomic_fetch_add(&w->next, GROUP);
         if (g >= w->ntodo) break;
         size_t k = w->ntodo - g < GROUP ? w->ntodo - g : GROUP;
-        const int *srcs[GROUP];
-        int lens[GROUP], *outs[GROUP], nouts[GROUP];
-        for (size_t i = 0; i < k; i++) {
-            unit *x = &w->u->v[w->todo[g + i]];
-            srcs[i] = x->src, lens[i] = x->n + 1;
-        }
         tj_error err;
         tj_error_clear(&err);
-        tj_status st = tj_search_batch(w->m, &w->so, srcs, lens, k, outs, nouts, &err);
+        tj_status st = TJ_OK;
         for (size_t i = 0; i < k && !st; i++) {
             unit *x = &w->u->v[w->todo[g + i]];
-            x->ids = outs[i], x->n_ids = nouts[i];
+            st = tj_search(w->m, &w->so, x->src, x->n + 1, &x->ids, &x->n_ids, &err);
+            if (!st) st = finish_unit(w->m, w->want, x, &err);
         }
-        for (size_t i = 0; i < k && !st; i++)
-            st = finish_unit(w->m, w->want, &w->u->v[w->todo[g + i]], &err);
         if (st) {
             pthread_mutex_lock(&w->lock);
             if (!w->status) w->status = st, w->err = err;

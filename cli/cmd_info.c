@@ -48,9 +48,12 @@ static int print_details(const tj_model_info *in)
     char b1[64], b2[64], b3[64], b4[64], b5[64];
     const char *y = bin.yaml;
     printf("architecture:   %s\n", in->architecture);
-    printf("  type %s, encoder %d layers, decoder %d layers (%s, cell %s)\n",
-           cfg(y, "type", b1, sizeof b1), in->enc_depth, in->dec_depth,
-           cfg(y, "transformer-decoder-autoreg", b2, sizeof b2), cfg(y, "dec-cell", b3, sizeof b3));
+    const char *autoreg = cfg(y, "transformer-decoder-autoreg", b2, sizeof b2);
+    printf("  type %s, encoder %d layers, decoder %d layers (%s", cfg(y, "type", b1, sizeof b1),
+           in->enc_depth, in->dec_depth, autoreg);
+    /* dec-cell is only read by the rnn (SSRU) decoder; self-attention models carry a stale gru. */
+    if (strcmp(autoreg, "rnn") == 0) printf(", cell %s", cfg(y, "dec-cell", b3, sizeof b3));
+    printf(")\n");
     printf("  dim-emb %d, ffn dim %d (%s), heads %d, postprocess %s\n", in->dim_emb, in->dim_ffn,
            cfg(y, "transformer-ffn-activation", b4, sizeof b4), in->heads,
            cfg(y, "transformer-postprocess", b5, sizeof b5));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "decode/sa_decoder.h"
+#include "decode/topk_stl.h"
 #include "decode/transformer.h"
 #include "nn/ops.h"
 #include "util/error.h"
@@ -161,8 +162,8 @@ static tj_status beam(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, int
             for (int j = 0; j < S; j++) row[j] = base + row[j];
         }
         /* At step 0 all K start hypotheses are the same, so one row is expanded to K picks. */
-        int want = (int)tj_topk_scores(logits, (size_t)n_live * S, (size_t)(t == 0 ? K : n_live),
-                                       top_s, top);
+        int want = (int)(m->dec_self_att ? tj_topk_stl : tj_topk_scores)(
+            logits, (size_t)n_live * S, (size_t)(t == 0 ? K : n_live), top_s, top);
         int at_limit = reached_limit(t, o->max_length_factor, c->src_len) || t + 1 == max_steps;
         int n_next = 0;
         for (int i = 0; i < want; i++) {

@@ -57,6 +57,12 @@ class _DocOptions(ctypes.Structure):
                 ("mark_doubt", ctypes.c_int), ("doubt_logprob", ctypes.c_float)]
 
 
+class _Scored(ctypes.Structure):
+    _fields_ = [("line", ctypes.c_size_t), ("source", ctypes.c_char_p),
+                ("translation", ctypes.c_char_p), ("logprob", ctypes.c_float),
+                ("copied", ctypes.c_int)]
+
+
 class _Info(ctypes.Structure):
     _fields_ = (
         [(n, ctypes.c_char_p) for n in
@@ -102,6 +108,11 @@ def _lib():
             P, ctypes.POINTER(_Options), ctypes.POINTER(_DocOptions), ctypes.c_char_p,
             ctypes.c_size_t, ctypes.POINTER(P), ctypes.POINTER(ctypes.c_size_t),
             ctypes.POINTER(_Error)]),
+        "tj_translate_scored": (ctypes.c_int, [
+            P, ctypes.POINTER(_Options), ctypes.c_char_p, ctypes.c_size_t,
+            ctypes.POINTER(ctypes.POINTER(_Scored)), ctypes.POINTER(ctypes.c_size_t),
+            ctypes.POINTER(_Error)]),
+        "tj_scored_free": (None, [ctypes.POINTER(_Scored), ctypes.c_size_t]),
     }
     for name, (res, args) in list(sig.items()) + list(opt_sig.items()):
         if name in opt_sig and not hasattr(lib, name):
@@ -254,6 +265,35 @@ class Model:
         finally:
             lib.tj_free(out)
         return result.decode("utf-8") if isinstance(data, str) else result
+
+    def translate_scored(self, text, split="paragraph", beam=1, shortlist=True, threads=0):
+        """Translates a text sentence by sentence with quality scores: a list of dicts with
+        line (1-based), source, translation, logprob (the model's mean token log-probability of
+        its own translation; low = doubtful) and copied (nothing to translate)."""
+        lib = _lib()
+        if not hasattr(lib, "tj_translate_scored"):
+            raise TarjamaError(ERR_UNSUPPORTED, "this libtarjama has no tj_translate_scored")
+        if split not in _SPLITS:
+            raise TarjamaError(ERR_ARG, f"bad split '{split}' (expected paragraph or line)")
+        data = _utf8(text)
+        opt = _Options()
+        lib.tj_options_default(ctypes.byref(opt))
+        opt.beam_size, opt.use_shortlist, opt.threads = beam, 1 if shortlist else 0, threads
+        opt.split = _SPLITS[split]
+        out = ctypes.POINTER(_Scored)()
+        n = ctypes.c_size_t()
+        err = _Error()
+        st = lib.tj_translate_scored(self._opened(), ctypes.byref(opt), data, len(data),
+                                     ctypes.byref(out), ctypes.byref(n), ctypes.byref(err))
+        if st != OK:
+            raise TarjamaError(st, err.message.decode("utf-8", "replace"))
+        try:
+            return [{"line": out[i].line, "source": out[i].source.decode("utf-8"),
+                     "translation": out[i].translation.decode("utf-8"),
+                     "logprob": out[i].logprob, "copied": bool(out[i].copied)}
+                    for i in range(n.value)]
+        finally:
+            lib.tj_scored_free(out, n)
 
     def translate(self, texts, beam=1, split="paragraph", shortlist=True, normalize=1.0,
                   max_length_factor=2.0, threads=0):

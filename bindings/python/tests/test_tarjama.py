@@ -235,3 +235,18 @@ def test_documents_like_the_command(tmp_path, fmt, doc):
         with pytest.raises(tarjama.TarjamaError) as e:
             m.translate_document(doc, format="pdf")
         assert e.value.code == tarjama.ERR_ARG
+
+
+def test_translate_scored():
+    lib = tarjama._lib()
+    if not hasattr(lib, "tj_translate_scored"):
+        pytest.skip("library without tj_translate_scored")
+    lines = ["وصل الرئيس إلى القاهرة صباح اليوم لإجراء محادثات.", "12345", "كيف حالك؟"]
+    with tarjama.Model(os.path.join(ROOT, "models/ar-en")) as m:
+        got = m.translate_scored("\n".join(lines) + "\n", split="line")
+        want = m.translate(lines, split="line")
+    assert [s["line"] for s in got] == [1, 2, 3]
+    assert [s["source"] for s in got] == lines
+    assert [s["translation"] for s in got] == want
+    assert got[1]["copied"] and got[1]["logprob"] == 0
+    assert all(s["logprob"] < 0 for s in (got[0], got[2]))

@@ -333,9 +333,12 @@ int api_detect(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out)
 
 /* ---------------------------------------------------------------- translation */
 
-/* Runs tj_translate in one of the --threads worker slots, waiting at most --timeout for one. */
-static int run_translate(srv *s, const tj_server_model *m, const char *const *texts, size_t n,
-                         char **res, json_t **out)
+/* Runs tj_translate (plain text) or tj_translate_document (other formats, each text a whole
+ * document; target_lang as tj_doc_options has it) in one of the --threads worker slots, waiting
+ * at most --timeout for one. */
+static int run_translate(srv *s, const tj_server_model *m, tj_format format,
+                         const char *target_lang, const char *const *texts, size_t n, char **res,
+                         json_t **out)
 {
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
@@ -354,11 +357,28 @@ static int run_translate(srv *s, const tj_server_model *m, const char *const *te
     tj_options_default(&opt);
     opt.threads = 1; /* requests run side by side; one thread each */
     tj_error err = {0};
-    tj_status st = tj_translate(m->model, &opt, texts, n, res, &err);
+    tj_status st = TJ_OK;
+    if (format == TJ_FORMAT_TEXT) {
+        st = tj_translate(m->model, &opt, texts, n, res, &err);
+    } else {
+        tj_doc_options dopt = {0};
+        dopt.format = format;
+        dopt.target_lang = target_lang;
+        for (size_t i = 0; i < n && st == TJ_OK; i++) {
+            size_t out_len;
+            st = tj_translate_document(m->model, &opt, &dopt, texts[i], strlen(texts[i]), &res[i],
+                                       &out_len, &err);
+        }
+        if (st != TJ_OK)
+            for (size_t i = 0; i < n; i++) {
+                tj_free(res[i]);
+                res[i] = NULL;
+            }
+    }
     atomic_fetch_sub(&s->m.in_flight, 1);
     sem_post(&s->slots);
     if (st == TJ_OK) return 0;
-    if (st == TJ_ERR_INPUT || st == TJ_ERR_ARG) {
+    if (st == TJ_ERR_INPUT || st == TJ_ERR_ARG || st == TJ_ERR_FORMAT) {
         *out = api_error("Invalid request: %s", err.message);
         return 400;
     }
@@ -439,10 +459,13 @@ int api_translate(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out
     const tj_server_model *m;
     if ((rc = check_pair(s, p.source, d.lang, p.target, &m, out))) goto done;
     rc = 400;
+    tj_format format = TJ_FORMAT_TEXT;
     if (p.format && *p.format && strcmp(p.format, "text")) {
-        /* HTML needs markup-aware translation, not implemented yet (docs/server.md). */
-        *out = api_error("%s format is not supported", p.format);
-        goto done;
+        if (strcmp(p.format, "html")) { /* LibreTranslate's two formats */
+            *out = api_error("%s format is not supported", p.format);
+            goto done;
+        }
+        format = TJ_FORMAT_HTML;
     }
     res = calloc(p.nq, sizeof *res);
     if (!res) {
@@ -450,7 +473,8 @@ int api_translate(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out
         rc = 500;
         goto done;
     }
-    if ((rc = run_translate(s, m, p.q, p.nq, res, out))) goto done;
+    /* HTML snippets come back with their own markup only: no lang/dir added (target NULL). */
+    if ((rc = run_translate(s, m, format, NULL, p.q, p.nq, res, out))) goto done;
     atomic_fetch_add(&s->m.characters, chars);
     atomic_fetch_add(&s->m.texts, p.nq);
     json_t *o = json_object(), *det = NULL;
@@ -580,7 +604,8 @@ int api_translate_file(srv *s, srv_request *r, struct MHD_Connection *c, json_t 
         return 400;
     }
     const char *ext = strrchr(r->filename, '.');
-    if (!ext || strcmp(ext, ".txt")) {
+    int format = !ext ? -1 : !strcmp(ext, ".txt") ? TJ_FORMAT_TEXT : tj_format_from_name(ext + 1);
+    if (format < 0 || format == TJ_FORMAT_DOCX) {
         *out = api_error("Invalid request: file format not supported");
         return 400;
     }
@@ -612,7 +637,7 @@ int api_translate_file(srv *s, srv_request *r, struct MHD_Connection *c, json_t 
     const tj_server_model *m;
     if ((rc = check_pair(s, source, src, target, &m, out))) return rc;
     char *res = NULL;
-    if ((rc = run_translate(s, m, &text, 1, &res, out))) return rc;
+    if ((rc = run_translate(s, m, (tj_format)format, target, &text, 1, &res, out))) return rc;
     atomic_fetch_add(&s->m.characters, count_chars(text, len));
     atomic_fetch_add(&s->m.texts, 1);
     srv_observe_latency(s, srv_now() - r->t0);
@@ -673,12 +698,12 @@ json_t *api_languages(srv *s)
 json_t *api_settings(srv *s)
 {
     const char *tgt = s->cfg->n_models ? s->cfg->models[0].tgt : "en";
-    return json_pack("{s:I,s:i,s:b,s:b,s:b,s:b,s:[s],s:{s:{s:s,s:s},s:{s:s,s:s}}}", "charLimit",
-                     (json_int_t)s->cfg->char_limit, "frontendTimeout", 500, "apiKeys",
+    return json_pack("{s:I,s:i,s:b,s:b,s:b,s:b,s:[s,s,s,s,s,s],s:{s:{s:s,s:s},s:{s:s,s:s}}}",
+                     "charLimit", (json_int_t)s->cfg->char_limit, "frontendTimeout", 500, "apiKeys",
                      s->n_keys > 0, "keyRequired", s->cfg->require_api_key, "suggestions", 0,
-                     "filesTranslation", 1, "supportedFilesFormat", ".txt", "language", "source",
-                     "code", "auto", "name", "Auto Detect", "target", "code", tgt, "name",
-                     lang_name(tgt));
+                     "filesTranslation", 1, "supportedFilesFormat", ".txt", ".html", ".htm", ".srt",
+                     ".vtt", ".md", "language", "source", "code", "auto", "name", "Auto Detect",
+                     "target", "code", tgt, "name", lang_name(tgt));
 }
 
 json_t *api_healthz(srv *s)

@@ -128,7 +128,8 @@ def test_main():
         # GET /frontend/settings: LibreTranslate's keys
         st, body, _ = request(s, "GET", "/frontend/settings")
         check(st == 200 and body.get("charLimit") == 200 and body.get("apiKeys") is False
-              and body.get("keyRequired") is False and body.get("supportedFilesFormat") == [".txt"]
+              and body.get("keyRequired") is False
+              and body.get("supportedFilesFormat") == [".txt", ".html", ".htm", ".srt", ".vtt", ".md"]
               and body["language"]["source"] == {"code": "auto", "name": "Auto Detect"}
               and set(body) >= {"frontendTimeout", "suggestions", "filesTranslation"},
               "frontend/settings: %r" % (body,))
@@ -186,9 +187,12 @@ def test_main():
         expect_error(post_form(s, "/translate", {"q": "Hello", "source": "en", "target": "ar",
                                                  "format": "xml"}),
                      400, "xml format is not supported", "format xml")
-        expect_error(post_form(s, "/translate", {"q": "<p>Hello</p>", "source": "en",
-                                                 "target": "ar", "format": "html"}),
-                     400, "html format is not supported", "format html (not implemented)")
+        # format=html: markup kept around the translated text (tj_translate_document)
+        st, body, _ = post_json(s, "/translate", {"q": ["<p>%s</p>" % AR[0], "<p>%s</p>" % AR[1]],
+                                                  "source": "ar", "target": "en", "format": "html"})
+        check(st == 200 and body == {"translatedText": ["<p>" + AR_EN[0] + "</p>",
+                                                        "<p>" + AR_EN[1] + "</p>"]},
+              "format html: %r" % (body,))
         expect_error(post_form(s, "/translate", {"q": "Hello", "source": "en", "target": "ar",
                                                  "alternatives": "abc"}),
                      400, "Invalid request: alternatives parameter is not a number",
@@ -310,6 +314,17 @@ def test_main():
                 disp = r.headers.get("Content-Disposition")
             check(got == AR_EN[0] + "\n" + AR_EN[1] + "\n", "downloaded file: %r" % got)
             check(disp == 'attachment; filename="news.txt"', "download name: %r" % disp)
+        # an HTML document: the same as `tarjama translate --format html` gives
+        page = "<!doctype html><html><body><h1>%s</h1><p>%s</p></body></html>\n" % (AR[2], AR[0])
+        path = os.path.join(TMP, "page.html")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(page)
+        want = subprocess.run([BIN, "translate", "-m", "models/ar-en", "--format", "html", "--to",
+                               "en", path], capture_output=True, text=True, cwd=ROOT).stdout
+        st, body, _ = multipart({"source": "ar", "target": "en"}, "page.html", page)
+        url = body.get("translatedFileUrl", "") if isinstance(body, dict) else ""
+        got = urllib.request.urlopen(url, timeout=30).read().decode() if url else None
+        check(st == 200 and want and got == want, "HTML file: %r want %r" % (got, want))
         expect_error(multipart({"source": "ar", "target": "en"}, "doc.pdf", "x"), 400,
                      "Invalid request: file format not supported", "translate_file .pdf")
         expect_error(multipart({"source": "ar", "target": "en"}, None, ""), 400,

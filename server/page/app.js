@@ -168,7 +168,7 @@
     const f = $("file").files[0];
     const link = $("filelink");
     link.hidden = true;
-    if (!f) { showError("Choose a .txt file first."); return; }
+    if (!f) { showError("Choose a file first."); return; }
     const fd = new FormData();
     fd.append("file", f);
     fd.append("source", source.value);
@@ -183,7 +183,8 @@
       // Same origin as the page, whatever host name the server put in the URL.
       const u = new URL(data.translatedFileUrl);
       link.href = u.pathname;
-      link.setAttribute("download", f.name.replace(/(\.txt)?$/, "." + target.value + ".txt"));
+      // news.html -> news.en.html: the same kind of file, named for its language
+      link.setAttribute("download", f.name.replace(/(\.[^.]*)?$/, (ext) => "." + target.value + (ext || ".txt")));
       link.hidden = false;
       showError("");
     } catch (e) {
@@ -227,7 +228,8 @@
   $("fileform").addEventListener("submit", translateFile);
   $("file").addEventListener("change", () => {
     const f = $("file").files[0];
-    $("filelabel").textContent = f ? f.name + " (" + Math.ceil(f.size / 1024) + " KB)" : "Choose a .txt file (UTF-8) or drop it here";
+    $("filelabel").textContent = f ? f.name + " (" + Math.ceil(f.size / 1024) + " KB)"
+      : "Choose a file (.txt, .html, .srt, .vtt, .md; UTF-8) or drop it here";
   });
   const drop = $("drop");
   drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });

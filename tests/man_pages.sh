@@ -82,5 +82,8 @@ if command -v groff > /dev/null; then
 else
     echo "note: groff not installed; pages not formatted"
 fi
-if [ $fails -ne 0 ]; then echo "man pages: $fails failure(s)"; exit 1; fi
+if [ $fails -ne 0 ]; then
+    echo "man pages: $fails failure(s); after changing a --help text run: man/gen_man.py $bin man"
+    exit 1
+fi
 echo "man pages: all checks passed"

@@ -69,6 +69,14 @@ $EDIT "$FX/model.aren.npz" "$d/model.npz" --yaml transformer-decoder-autoreg ave
     exit 1
 expect "unsupported decoder" "$d" "decoder 'average-attention' is not supported"
 
+d=$(mk emb)
+$EDIT "$FX/model.aren.npz" "$d/model.npz" --yaml transformer-postprocess-emb n || exit 1
+expect "layer norm on embeddings" "$d" "transformer-postprocess-emb 'n' is not supported"
+
+d=$(mk proj)
+$EDIT "$FX/model.aren.npz" "$d/model.npz" --yaml transformer-no-projection true || exit 1
+expect "attention without projection" "$d" "transformer-no-projection is not supported"
+
 mkdir -p "$tmp/vocab"
 cp "$FX/model.aren.npz" "$tmp/vocab/model.npz"
 cp "$SHARED/corpus/vocab.aren.32k.spm" "$tmp/vocab/vocab.aren.spm"

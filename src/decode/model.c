@@ -206,6 +206,15 @@ static tj_status check_config(tj_model *m, tj_error *err)
     if (tj_yaml_get(y, "transformer-postprocess", buf, sizeof buf) && strcmp(buf, "dan") != 0)
         return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-postprocess '%s' is not supported",
                        path, buf);
+    /* Layer norm or other steps on the embeddings, and attention without its output projection,
+     * change the computation; only the dropout-only forms are implemented. */
+    if (tj_yaml_get(y, "transformer-postprocess-emb", buf, sizeof buf) && strcmp(buf, "d") != 0 &&
+        buf[0])
+        return tj_fail(err, TJ_ERR_UNSUPPORTED,
+                       "%s: transformer-postprocess-emb '%s' is not supported (need d)", path, buf);
+    if (tj_yaml_get_bool(y, "transformer-no-projection", 0))
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-no-projection is not supported",
+                       path);
     if (tj_yaml_get(y, "transformer-postprocess-top", buf, sizeof buf) && buf[0])
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
                        "%s: transformer-postprocess-top '%s' is not supported", path, buf);

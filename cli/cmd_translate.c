@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "eval/metrics.h"
 #include "registry/registry.h"
 
 static const char help[] =
@@ -49,8 +50,25 @@ static const char help[] =
     "                         from the first FILE's extension (.html .htm .md .srt .vtt).\n"
     "                         A document is read whole and keeps its form: markup, cue\n"
     "                         numbers and timings are copied, only its text is translated\n"
-    "  --doubt LOGPROB        html: mark blocks holding a sentence whose mean token\n"
-    "                         log-probability is below LOGPROB with data-tj-doubt\n"
+    "  --doubt LOGPROB        a sentence whose mean token log-probability is below LOGPROB is\n"
+    "                         doubtful (default -1.9 with --flags and --jsonl); html: such\n"
+    "                         blocks get a data-tj-doubt attribute\n"
+    "quality flags:\n"
+    "  --flags tsv|json       instead of the translation, write a per-sentence report: line,\n"
+    "                         mean token log-probability, round-trip chrF (when the reverse\n"
+    "                         model is found), doubtful (0/1), source, translation\n"
+    "  --reverse-model DIR    the model translating back, for the round-trip score (default:\n"
+    "                         the installed reverse pair when --from/--to picked the model)\n"
+    "  --doubt-roundtrip F    doubtful also when the round-trip chrF is below F (default 10)\n"
+    "batch:\n"
+    "  --jsonl                JSON lines in, JSON lines out, in order: each line a request\n"
+    "                         {\"id\": ..., \"text\": \"...\", \"format\": \"html\", \"flags\": "
+    "true}\n"
+    "                         (format and flags optional), answered by {\"id\": ...,\n"
+    "                         \"translation\": \"...\"} or {\"id\": ..., \"error\": \"...\"}; "
+    "blank\n"
+    "                         lines are skipped. Made for GNU parallel --pipe and Hadoop\n"
+    "                         Streaming (docs/documents.md)\n"
     "output:\n"
     "  -o, --output FILE      write FILE atomically (a temporary file beside it, renamed when\n"
     "                         done; removed on error or interruption) instead of stdout\n"
@@ -290,6 +308,216 @@ static int translate_doc(const tj_model *m, const tj_options *opt, const tj_doc_
     return rc;
 }
 
+/* Writes s as a JSON string body (no quotes). Returns 0 or -1. */
+static int put_json(cli_out *o, const char *s)
+{
+    char b[8];
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        int r;
+        if (c == '"' || c == '\\') {
+            b[0] = '\\', b[1] = (char)c;
+            r = cli_out_write(o, b, 2);
+        } else if (c < 0x20) {
+            snprintf(b, sizeof b, "\\u%04x", c);
+            r = cli_out_write(o, b, 6);
+        } else {
+            r = cli_out_write(o, p, 1);
+        }
+        if (r) return -1;
+    }
+    return 0;
+}
+
+/* Writes s with tabs and line breaks as spaces, for one TSV field. */
+static int put_tsv(cli_out *o, const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        char c = *p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p;
+        if (cli_out_write(o, &c, 1)) return -1;
+    }
+    return 0;
+}
+
+/* --flags: the per-sentence report of a whole input. rev (may be NULL) translates back. */
+static int flags_report(const tj_model *m, const tj_model *rev, const tj_options *opt, input *in,
+                        int json, float doubt, float doubt_rt, sink *out)
+{
+    char *data = NULL;
+    size_t len = 0, n = 0;
+    if (read_all(in, &data, &len)) return 1;
+    tj_error err;
+    tj_scored_sentence *v = NULL;
+    char **back = NULL;
+    int rc = 1;
+    if (tj_translate_scored(m, opt, data, len, &v, &n, &err)) {
+        cli_error("%s: %s", in->shown, err.message);
+        goto done;
+    }
+    if (rev && n) {
+        /* each translation back as one sentence, scored with chrF against its source */
+        const char **t = malloc(n * sizeof *t);
+        back = calloc(n, sizeof *back);
+        tj_options o = *opt;
+        o.split = TJ_SPLIT_LINE;
+        if (!t || !back) {
+            free(t);
+            cli_error("out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++) t[i] = v[i].translation;
+        int st = tj_translate(rev, &o, t, n, back, &err);
+        free(t);
+        if (st) {
+            cli_error("round trip: %s", err.message);
+            goto done;
+        }
+    }
+    cli_out *o = out->out;
+    int w = 0;
+    if (json)
+        w |= cli_out_write(o, "[", 1);
+    else
+        w |= cli_out_write(o, "line\tlogprob\troundtrip_chrf\tdoubtful\tsource\ttranslation\n", 56);
+    for (size_t i = 0; i < n && !w; i++) {
+        char num[64], rt[32] = "";
+        double chrf = -1;
+        if (back && !v[i].copied) {
+            tj_chrf_stats cs;
+            const char *ref = v[i].source;
+            if (tj_chrf_segment(back[i], &ref, 1, 0, &cs, NULL, &err) == 0)
+                chrf = tj_chrf_compute(&cs, 0);
+            snprintf(rt, sizeof rt, "%.2f", chrf);
+        }
+        int doubtful = !v[i].copied && (v[i].logprob < doubt || (chrf >= 0 && chrf < doubt_rt));
+        if (json) {
+            snprintf(num, sizeof num, "%s\n{\"line\": %zu, \"logprob\": %.4f, ", i ? "," : "",
+                     v[i].line, (double)v[i].logprob);
+            w |= cli_out_write(o, num, strlen(num));
+            if (*rt) {
+                w |= cli_out_write(o, "\"roundtrip_chrf\": ", 18);
+                w |= cli_out_write(o, rt, strlen(rt));
+                w |= cli_out_write(o, ", ", 2);
+            }
+            snprintf(num, sizeof num, "\"doubtful\": %s, \"source\": \"",
+                     doubtful ? "true" : "false");
+            w |= cli_out_write(o, num, strlen(num));
+            w |= put_json(o, v[i].source);
+            w |= cli_out_write(o, "\", \"translation\": \"", 19);
+            w |= put_json(o, v[i].translation);
+            w |= cli_out_write(o, "\"}", 2);
+        } else {
+            snprintf(num, sizeof num, "%zu\t%.4f\t%s\t%d\t", v[i].line, (double)v[i].logprob, rt,
+                     doubtful);
+            w |= cli_out_write(o, num, strlen(num));
+            w |= put_tsv(o, v[i].source);
+            w |= cli_out_write(o, "\t", 1);
+            w |= put_tsv(o, v[i].translation);
+            w |= cli_out_write(o, "\n", 1);
+        }
+    }
+    if (json && !w) w |= cli_out_write(o, "\n]\n", 3);
+    if (w) {
+        cli_error("error writing %s: %s", o->atomic ? o->path : "output", strerror(o->err));
+        goto done;
+    }
+    rc = 0;
+done:
+    for (size_t i = 0; back && i < n; i++) tj_free(back[i]);
+    free(back);
+    tj_scored_free(v, n);
+    free(data);
+    return rc;
+}
+
+/* --jsonl: requests are answered in windows of JSONL_WINDOW lines, in order. */
+#define JSONL_WINDOW 64
+#define JSONL_MAX_LINE ((size_t)64 << 20)
+
+static int jsonl_window(const tj_model *m, const tj_options *opt, float doubt, char *buf,
+                        size_t *starts, size_t *lens, size_t n, sink *out)
+{
+    const char *lines[JSONL_WINDOW];
+    char *res[JSONL_WINDOW];
+    for (size_t i = 0; i < n; i++) lines[i] = buf + starts[i];
+    tj_error err;
+    if (tj_translate_jsonl(m, opt, doubt, lines, lens, n, res, &err)) {
+        cli_error("%s", err.message);
+        return 1;
+    }
+    int w = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!w) w = cli_out_write(out->out, res[i], strlen(res[i]));
+        tj_free(res[i]);
+    }
+    if (w) {
+        cli_error("error writing %s: %s", out->out->atomic ? out->out->path : "output",
+                  strerror(out->out->err));
+        return 1;
+    }
+    return 0;
+}
+
+static int jsonl_run(const tj_model *m, const tj_options *opt, float doubt, input *in, sink *out)
+{
+    size_t cap = 1 << 16, len = 0, pos = 0;
+    char *buf = malloc(cap);
+    size_t starts[JSONL_WINDOW], lens[JSONL_WINDOW], n = 0;
+    int rc = 1;
+    if (!buf) {
+        cli_error("out of memory");
+        return 1;
+    }
+    for (;;) {
+        /* complete lines from pos on */
+        char *nl;
+        while (n < JSONL_WINDOW && (nl = memchr(buf + pos, '\n', len - pos))) {
+            size_t e = (size_t)(nl - buf), b = pos;
+            pos = e + 1;
+            if (e > b && buf[e - 1] == '\r') e--;
+            size_t k = b;
+            while (k < e && (buf[k] == ' ' || buf[k] == '\t')) k++;
+            if (k == e) continue; /* blank line */
+            starts[n] = b, lens[n] = e - b, n++;
+        }
+        if (in->eof && n < JSONL_WINDOW && pos < len) {
+            /* a last line without '\n' */
+            starts[n] = pos, lens[n] = len - pos, n++;
+            pos = len;
+        }
+        if (n == JSONL_WINDOW || (in->eof && n) || (n && input_paused(in))) {
+            if (jsonl_window(m, opt, doubt, buf, starts, lens, n, out)) goto done;
+            n = 0;
+            continue;
+        }
+        if (in->eof) break;
+        /* keep the unfinished line (and the lines waiting for their window), read more */
+        if (n == 0) {
+            memmove(buf, buf + pos, len - pos);
+            len -= pos, pos = 0;
+        }
+        if (len == cap) {
+            if (cap - (n ? starts[0] : pos) >= JSONL_MAX_LINE) {
+                cli_error("%s: a JSONL line longer than %zu MiB", in->shown, JSONL_MAX_LINE >> 20);
+                goto done;
+            }
+            char *t = realloc(buf, cap * 2);
+            if (!t) {
+                cli_error("out of memory");
+                goto done;
+            }
+            buf = t, cap *= 2;
+        }
+        ssize_t r = input_read(in, buf + len, cap - len);
+        if (r < 0) goto done;
+        len += (size_t)r;
+    }
+    rc = 0;
+done:
+    free(buf);
+    return rc;
+}
+
 /* The format a file name's extension stands for, or -1. */
 static int format_of_file(const char *name)
 {
@@ -353,7 +581,10 @@ int cmd_translate(int argc, char **argv)
     tj_options opt;
     tj_options_default(&opt);
     tj_stream_config cfg = {0, 0};
-    int format = -1;
+    int format = -1, flags = -1; /* flags: 0 tsv, 1 json */
+    const char *reverse_dir = NULL;
+    int jsonl = 0;
+    float doubt_rt = 10.0f;
     tj_doc_options dopt;
     memset(&dopt, 0, sizeof dopt);
     const char **files = calloc((size_t)argc + 1, sizeof *files);
@@ -413,6 +644,25 @@ int cmd_translate(int argc, char **argv)
                 goto out;
             }
             i++;
+        } else if (!strcmp(a, "--flags")) {
+            if (v && (!strcmp(v, "tsv") || !strcmp(v, "json"))) {
+                flags = !strcmp(v, "json");
+            } else {
+                cli_error("--flags needs 'tsv' or 'json', got '%s'", v ? v : "");
+                goto out;
+            }
+            i++;
+        } else if (!strcmp(a, "--jsonl")) {
+            jsonl = 1;
+        } else if (!strcmp(a, "--reverse-model")) {
+            if (!v || !*v) {
+                cli_error("%s needs a directory", a);
+                goto out;
+            }
+            reverse_dir = v, i++;
+        } else if (!strcmp(a, "--doubt-roundtrip")) {
+            if (parse_float(a, v, 0.0f, 100.0f, &doubt_rt)) goto out;
+            i++;
         } else if (!strcmp(a, "--doubt")) {
             if (parse_float(a, v, -100.0f, 0.0f, &dopt.doubt_logprob)) goto out;
             dopt.mark_doubt = 1;
@@ -458,6 +708,17 @@ int cmd_translate(int argc, char **argv)
     }
     if (format < 0) format = TJ_FORMAT_TEXT;
     dopt.format = (tj_format)format;
+    if (flags >= 0 && format != TJ_FORMAT_TEXT) {
+        cli_error("translate: --flags works on text (--format text)");
+        goto out;
+    }
+    /* defaults calibrated on FLORES devtest with the starter models (docs/documents.md) */
+    if (flags >= 0 && !dopt.mark_doubt) dopt.doubt_logprob = -1.9f;
+    if (jsonl && (flags >= 0 || format != TJ_FORMAT_TEXT)) {
+        cli_error("translate: --jsonl takes the format and flags from each request");
+        goto out;
+    }
+    if (jsonl && !dopt.mark_doubt) dopt.doubt_logprob = -1.9f;
 
     int ninputs = nfiles ? nfiles : 1;
     input *ins = calloc((size_t)ninputs, sizeof *ins);
@@ -545,7 +806,51 @@ int cmd_translate(int argc, char **argv)
             goto done;
         }
     }
+    tj_model *rev = NULL;
+    if (flags >= 0) {
+        char *rdir = NULL;
+        if (!reverse_dir && found_dir) {
+            /* the installed reverse pair, when there is one; no round trip otherwise */
+            char pair[8];
+            snprintf(pair, sizeof pair, "%s-%s", tj_lang_code(to), tj_lang_code(from));
+            if (tj_models_find(pair, &rdir, &err) == 0) reverse_dir = rdir;
+        }
+        if (reverse_dir && tj_model_open(reverse_dir, &rev, &err)) {
+            cli_error("--reverse-model: %s", err.message);
+            tj_free(rdir);
+            goto done;
+        }
+        tj_free(rdir);
+    }
     for (int f = 0; f < ninputs; f++) {
+        if (jsonl) {
+            if (pre && npre) {
+                cli_error("translate: --from auto does not work with --jsonl; give --from");
+                tj_model_close(rev);
+                rc = 2;
+                goto done;
+            }
+            if (jsonl_run(model, &opt, dopt.doubt_logprob, &ins[f], &sk)) {
+                tj_model_close(rev);
+                cli_out_abort(&out);
+                goto done;
+            }
+            continue;
+        }
+        if (flags >= 0) {
+            if (pre && npre) {
+                cli_error("translate: --from auto works with --flags only on files; give --from");
+                tj_model_close(rev);
+                rc = 2;
+                goto done;
+            }
+            if (flags_report(model, rev, &opt, &ins[f], flags, dopt.doubt_logprob, doubt_rt, &sk)) {
+                tj_model_close(rev);
+                cli_out_abort(&out);
+                goto done;
+            }
+            continue;
+        }
         if (format != TJ_FORMAT_TEXT) {
             if (translate_doc(model, &opt, &dopt, &ins[f], &sk)) {
                 cli_out_abort(&out);
@@ -562,6 +867,7 @@ int cmd_translate(int argc, char **argv)
         }
     }
     cli_progress_end(&pg);
+    tj_model_close(rev);
     if (cli_out_commit(&out)) goto done;
     rc = 0;
 done:

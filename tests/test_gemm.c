@@ -39,6 +39,11 @@ static void test_saturation(void)
         tj_gemm_i8_avx2(a, 1, 32, b, NULL, 1, 1.0f, &pb, &c, 1);
         CHECK(c == 524272.0f, "avx2 saturated sum %g", c);
     }
+    if (tj_cpu_has_avx512bw()) {
+        c = 0.0f;
+        tj_gemm_i8_avx512bw(a, 1, 32, b, NULL, 1, 1.0f, &pb, &c, 1);
+        CHECK(c == 524272.0f, "avx512bw saturated sum %g", c);
+    }
     /* Mixed signs within a pair do not saturate: 254*127 + 254*(-127) = 0. */
     for (int k = 0; k < 32; k += 2) b[k + 1] = -127;
     tj_gemm_i8_scalar(a, 1, 32, b, NULL, 1, 1.0f, &pb, &c, 1);
@@ -78,6 +83,79 @@ static void test_agreement(void)
                   use_cols ? ", cols" : "");
         }
     free(a), free(b), free(pb), free(c1), free(c2);
+}
+
+/* Every kernel against the scalar one, bit for bit: 4x4 blocks, leftover rows (M % 4) and columns
+ * (N % 4), K a multiple of 64 and K % 64 == 32 (the 512-bit tail), column lists, and data that
+ * saturates the int16 pair sums often (large a and b of one sign) mixed with random data. */
+static void test_agreement_all(void)
+{
+    typedef void (*kern)(const uint8_t *, size_t, size_t, const int8_t *, const int *, size_t,
+                         float, const float *, float *, size_t);
+    kern ks[2] = {tj_gemm_i8_avx2, tj_gemm_i8_avx512bw};
+    int have[2] = {tj_cpu_has_avx2(), tj_cpu_has_avx512bw()};
+    static const char *names[2] = {"AVX2", "AVX-512BW"};
+    for (int q = 0; q < 2; q++)
+        if (!have[q]) printf("note: no %s on this CPU, its agreement test skipped\n", names[q]);
+    static const size_t Ks[] = {32, 64, 96, 256, 288, 1536};
+    static const size_t Ms[] = {1, 3, 4, 5, 8, 11};
+    size_t N = 23, maxK = 1536, maxM = 11;
+    uint8_t *a = malloc(maxM * maxK);
+    int8_t *b = malloc(N * maxK);
+    float *pb = malloc(N * sizeof *pb), *c1 = malloc(maxM * N * 4), *c2 = malloc(maxM * N * 4);
+    int cols[23];
+    srand(11);
+    for (size_t j = 0; j < N; j++)
+        pb[j] = (float)(rand() % 2000 - 1000) / 7.0f, cols[j] = (int)((j * 7) % N);
+    for (int sat = 0; sat < 2; sat++) {
+        for (size_t i = 0; i < maxM * maxK; i++)
+            a[i] = (uint8_t)(sat && rand() % 2 ? 200 + rand() % 55 : rand() % 255);
+        for (size_t i = 0; i < N * maxK; i++)
+            b[i] = (int8_t)(sat && rand() % 2 ? 100 + rand() % 28 : rand() % 255 - 127);
+        for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
+            for (size_t mi = 0; mi < sizeof Ms / sizeof *Ms; mi++)
+                for (int use_cols = 0; use_cols < 2; use_cols++) {
+                    size_t K = Ks[ki], M = Ms[mi];
+                    const int *cl = use_cols ? cols : NULL;
+                    tj_gemm_i8_scalar(a, M, K, b, cl, N, 0.0123f, pb, c1, N);
+                    for (int q = 0; q < 2; q++) {
+                        if (!have[q]) continue;
+                        memset(c2, 0xff, M * N * 4);
+                        ks[q](a, M, K, b, cl, N, 0.0123f, pb, c2, N);
+                        CHECK(memcmp(c1, c2, M * N * 4) == 0,
+                              "scalar and %s results differ (M=%zu K=%zu%s%s)", names[q], M, K,
+                              use_cols ? ", cols" : "", sat ? ", saturating" : "");
+                    }
+                }
+    }
+    free(a), free(b), free(pb), free(c1), free(c2);
+}
+
+/* The SSRU cell: the dispatched path (AVX2 on 8-lane rows) against the portable one and against
+ * the formula written out with fmaf, bit for bit, over gates that reach exp's clamps. */
+static void test_ssru_cell(void)
+{
+    enum { N = 256 };
+    float g[N], u1[N], u2[N], c1[N], c2[N], y[N], uw[N], cw[N];
+    srand(5);
+    for (int i = 0; i < N; i++) {
+        g[i] = (float)(rand() % 20001 - 10000) / (i % 7 == 0 ? 50.0f : 2000.0f);
+        u1[i] = u2[i] = uw[i] = (float)(rand() % 2001 - 1000) / 300.0f;
+        c1[i] = c2[i] = cw[i] = (float)(rand() % 2001 - 1000) / 250.0f;
+        y[i] = (float)(rand() % 2001 - 1000) / 400.0f;
+    }
+    for (int i = 0; i < N; i++) {
+        float e = tj_exp_cephes(g[i]), f = e / (1.0f + e);
+        float cn = fmaf(1.0f - f, uw[i], f * cw[i]);
+        cw[i] = cn;
+        uw[i] = (cn > 0.0f ? cn : 0.0f) + y[i];
+    }
+    tj_ssru_cell(g, u1, c1, y, N);
+    tj_ssru_cell_portable(g, u2, c2, y, N);
+    CHECK(memcmp(c1, cw, sizeof c1) == 0 && memcmp(u1, uw, sizeof u1) == 0,
+          "SSRU cell differs from the written-out computation");
+    CHECK(memcmp(c2, cw, sizeof c2) == 0 && memcmp(u2, uw, sizeof u2) == 0,
+          "portable SSRU cell differs from the written-out computation");
 }
 
 static void test_exp(void)
@@ -243,6 +321,8 @@ int main(void)
     test_quantize();
     test_saturation();
     test_agreement();
+    test_agreement_all();
+    test_ssru_cell();
     test_exp();
     test_sgemm();
     test_softmax_paths();

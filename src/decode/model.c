@@ -279,28 +279,42 @@ static tj_status load_embeddings(tj_model *m, tj_error *err)
                        m->files.model, m->d);
     m->vocab = it->shape[0];
     size_t n = (size_t)m->vocab * m->d;
-    m->emb = malloc(n * sizeof *m->emb);
     m->out_w = malloc(n);
-    if (!m->emb || !m->out_w) return tj_fail(err, TJ_ERR_NOMEM, "out of memory loading embeddings");
+    if (!m->out_w) return tj_fail(err, TJ_ERR_NOMEM, "out of memory loading embeddings");
     const int8_t *q8 = (const int8_t *)it->data;
     float qe = tj_item_quant_mult(it);
     if (!(qe > 0.0f) || !isfinite(qe))
         return tj_fail(err, TJ_ERR_FORMAT, "%s: Wemb has an invalid multiplier", m->files.model);
     /* Marian de-quantises Wemb to float at load (spec §2.6) and re-quantises it for the output
-     * layer with a multiplier computed from the float matrix (§5.9). */
+     * layer with a multiplier computed from the float matrix (§5.9). Every float of it is
+     * fl(q * (1/qe)) for one of 255 int8 values q, so both steps go through tables of those
+     * values instead of a float copy of the matrix (vocab x d floats that would be written, and
+     * paged in, at every load): the embedding lookup de-quantises its row on the fly (the same
+     * product, so the same bits) and the output matrix is a table lookup per weight. */
     float inv = 1.0f / qe;
+    m->emb_q8 = q8;
+    m->emb_inv = inv;
+    unsigned char seen[256] = {0};
+    for (size_t i = 0; i < n; i++) seen[(uint8_t)q8[i]] = 1;
     float maxabs = 0.0f;
-    for (size_t i = 0; i < n; i++) {
-        m->emb[i] = (float)q8[i] * inv;
-        float a = fabsf(m->emb[i]);
-        if (a > maxabs) maxabs = a;
+    for (int v = -128; v < 128; v++) {
+        float a = fabsf((float)v * inv);
+        if (seen[(uint8_t)v] && a > maxabs) maxabs = a;
     }
     if (!(maxabs > 0.0f))
         return tj_fail(err, TJ_ERR_FORMAT, "%s: Wemb is all zeros", m->files.model);
     m->out_beta = 127.0f / maxabs;
-    for (size_t i = 0; i < n; i++) {
-        long v = lrintf(m->emb[i] * m->out_beta);
-        m->out_w[i] = (int8_t)(v > 127 ? 127 : (v < -127 ? -127 : v));
+    int8_t requant[256];
+    for (int v = -128; v < 128; v++) {
+        long r = lrintf(((float)v * inv) * m->out_beta);
+        requant[(uint8_t)v] = (int8_t)(r > 127 ? 127 : (r < -127 ? -127 : r));
+    }
+    for (size_t i = 0; i < n; i++) m->out_w[i] = requant[(uint8_t)q8[i]];
+    if (m->dec_self_att) {
+        /* The self-attention decoder (sa_decoder.c) reads its embeddings from the float copy. */
+        if (!(m->emb = malloc(n * sizeof *m->emb)))
+            return tj_fail(err, TJ_ERR_NOMEM, "out of memory loading embeddings");
+        for (size_t i = 0; i < n; i++) m->emb[i] = (float)q8[i] * inv;
     }
     if (scalar_param(m, "Wemb_QuantMultA", &m->out_alpha, err))
         return err ? err->code : TJ_ERR_FORMAT;

@@ -64,10 +64,13 @@ struct tj_model {
     int eos_id, unk_id;
 
     int d, d_ffn, heads, enc_depth, dec_depth, vocab;
-    int is_float;          /* float32 weights (no quantisation anywhere) */
-    int dec_self_att;      /* decoder layers are self-attention (decode/sa_decoder.h), not SSRU */
-    int ffn_swish;         /* feed-forward activation swish instead of relu */
-    float *emb;            /* Wemb [vocab][d] as float (owned) */
+    int is_float;         /* float32 weights (no quantisation anywhere) */
+    int dec_self_att;     /* decoder layers are self-attention (decode/sa_decoder.h), not SSRU */
+    int ffn_swish;        /* feed-forward activation swish instead of relu */
+    float *emb;           /* Wemb [vocab][d] as float (owned): float models and self-attention
+                           * decoders; NULL for int8 SSRU models, which read emb_q8 */
+    const int8_t *emb_q8; /* int8 models: Wemb as stored [vocab][d]; a value is q * emb_inv */
+    float emb_inv;
     float *emb_t;          /* float models: Wemb transposed [d][vocab], the output layer (owned) */
     const float *out_bias; /* float models: output bias */
     int8_t *out_w;         /* output matrix re-quantised [vocab][d] (owned) */

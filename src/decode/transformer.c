@@ -9,7 +9,6 @@
 
 #include "nn/gemm_i8.h"
 #include "nn/ops.h"
-#include "nn/fma.h"
 #include "nn/gemm_f32.h"
 #include "nn/sgemm_order.h"
 #include "util/error.h"
@@ -82,8 +81,15 @@ static void embed(const tj_model *m, int tok, int pos, float *out)
     float sq = sqrtf((float)d);
     tj_position_signal(pos, d, out);
     if (tok < 0) return; /* decoder step 0: zero embedding + position */
-    const float *e = m->emb + (size_t)tok * d;
-    for (int i = 0; i < d; i++) out[i] = sq * e[i] + out[i];
+    if (m->emb) {
+        const float *e = m->emb + (size_t)tok * d;
+        for (int i = 0; i < d; i++) out[i] = sq * e[i] + out[i];
+        return;
+    }
+    /* int8 models: the row de-quantised as the model load of Marian does it, fl(q * (1/qe)). */
+    const int8_t *q = m->emb_q8 + (size_t)tok * d;
+    float inv = m->emb_inv;
+    for (int i = 0; i < d; i++) out[i] = sq * ((float)q[i] * inv) + out[i];
 }
 
 void tj_sentence_end(tj_sentence_ctx *c)
@@ -185,53 +191,105 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
     return st;
 }
 
-TJ_FMA_CLONES void tj_decoder_step(tj_sentence_ctx *c, const int *prev, int t, int rows,
-                                   float *state, float *logits)
+void tj_decoder_step(tj_sentence_ctx *c, const int *prev, int t, int rows, float *state,
+                     float *logits)
 {
-    const tj_model *m = c->m;
+    tj_step_ws ws = {.cap_rows = c->max_rows,
+                     .x = c->x,
+                     .y1 = c->y1,
+                     .tmp = c->tmp,
+                     .att = c->att,
+                     .scores = c->scores,
+                     .ffn = c->ffn,
+                     .qbuf = c->qbuf};
+    tj_decoder_step_groups(&c, &rows, 1, prev, t, state, &logits, &ws);
+}
+
+tj_status tj_step_ws_init(tj_step_ws *ws, const tj_model *m, int rows, int max_src_len,
+                          tj_error *err)
+{
+    memset(ws, 0, sizeof *ws);
+    size_t rd = (size_t)rows * m->d;
+    ws->cap_rows = rows;
+    ws->x = malloc(rd * sizeof(float));
+    ws->y1 = malloc(rd * sizeof(float));
+    ws->tmp = malloc(rd * sizeof(float));
+    ws->att = malloc(rd * sizeof(float));
+    ws->scores = malloc((size_t)rows * (size_t)max_src_len * sizeof(float));
+    ws->ffn = malloc((size_t)rows * m->d_ffn * sizeof(float));
+    ws->qbuf = malloc((size_t)rows * (m->d_ffn > m->d ? m->d_ffn : m->d));
+    if (!ws->x || !ws->y1 || !ws->tmp || !ws->att || !ws->scores || !ws->ffn || !ws->qbuf) {
+        tj_step_ws_free(ws);
+        return tj_fail(err, TJ_ERR_NOMEM, "out of memory (decoder batch of %d rows)", rows);
+    }
+    return TJ_OK;
+}
+
+void tj_step_ws_free(tj_step_ws *ws)
+{
+    free(ws->x);
+    free(ws->y1);
+    free(ws->tmp);
+    free(ws->att);
+    free(ws->scores);
+    free(ws->ffn);
+    free(ws->qbuf);
+    memset(ws, 0, sizeof *ws);
+}
+
+/* The rows of all groups go through every dense product together (one int8 product per weight
+ * matrix, so each weight is streamed once per step for the whole batch); everything a row's
+ * numbers depend on is computed per row (quantisation, products, layer norm, SSRU) or per group
+ * (attention over its own sentence, the output layer over its own columns), so each row is
+ * bit for bit what it would be alone. */
+void tj_decoder_step_groups(tj_sentence_ctx *const *ctxs, const int *grows, int ng, const int *prev,
+                            int t, float *state, float *const *logits, tj_step_ws *ws)
+{
+    const tj_model *m = ctxs[0]->m;
     if (m->dec_self_att) {
-        tj_sa_decoder_step(c, prev, t, rows, state, logits);
+        /* Self-attention decoders step each group on its own sentence's scratch and cache. */
+        size_t sdim = (size_t)m->dec_depth * m->d;
+        for (int g = 0, r0 = 0; g < ng; r0 += grows[g], g++)
+            tj_sa_decoder_step(ctxs[g], prev + r0, t, grows[g], state + (size_t)r0 * sdim,
+                               logits[g]);
         return;
     }
-    int d = m->d, L = c->src_len;
-    size_t ld = (size_t)L * d;
-    float *y = c->x, *y1 = c->y1, *tmp = c->tmp, *att = c->att;
+    int d = m->d, rows = 0;
+    for (int g = 0; g < ng; g++) rows += grows[g];
+    float *y = ws->x, *y1 = ws->y1, *tmp = ws->tmp, *att = ws->att;
     for (int r = 0; r < rows; r++) embed(m, prev[r], t, y + (size_t)r * d);
     for (int l = 0; l < m->dec_depth; l++) {
         const tj_dec_layer *D = &m->dec[l];
         /* SSRU (spec §5.8): f = sigmoid(y·Wf + bf); c = f*c + (1-f)*(y·W); y1 = LN(relu(c) + y) */
-        affine(&D->rnn_wf, y, rows, tmp, c->qbuf);
-        affine(&D->rnn_w, y, rows, y1, c->qbuf);
-        for (int r = 0; r < rows; r++) {
-            float *cs = state + ((size_t)r * m->dec_depth + l) * d;
-            float *g = tmp + (size_t)r * d, *u = y1 + (size_t)r * d;
-            const float *yr = y + (size_t)r * d;
-            for (int i = 0; i < d; i++) {
-                float f = tj_sigmoid_vec(g[i]);
-                /* Marian's highway, _1 * _2 + (1 - _1) * _3 on float32x8, as GCC 12 fuses it:
-                 * the second product into the sum (checked in its assembly). */
-                float cn = fmaf(1.0f - f, u[i], f * cs[i]);
-                cs[i] = cn;
-                u[i] = (cn > 0.0f ? cn : 0.0f) + yr[i];
-            }
-        }
+        affine(&D->rnn_wf, y, rows, tmp, ws->qbuf);
+        affine(&D->rnn_w, y, rows, y1, ws->qbuf);
+        for (int r = 0; r < rows; r++)
+            tj_ssru_cell(tmp + (size_t)r * d, y1 + (size_t)r * d,
+                         state + ((size_t)r * m->dec_depth + l) * d, y + (size_t)r * d, (size_t)d);
         tj_layernorm(y1, y1, (size_t)rows, (size_t)d, D->rnn_norm.gamma, D->rnn_norm.beta, 1e-6f);
-        /* Context attention against the cached encoder keys/values. */
-        affine(&D->ctx.q, y1, rows, tmp, c->qbuf);
-        attention(m, tmp, rows, c->ctx_k + (size_t)l * ld, c->ctx_v + (size_t)l * ld, L, c->scores,
-                  att, 1);
-        affine(&D->ctx.o, att, rows, tmp, c->qbuf);
+        /* Context attention of each group against its own cached encoder keys/values. */
+        affine(&D->ctx.q, y1, rows, tmp, ws->qbuf);
+        for (int g = 0, r0 = 0; g < ng; r0 += grows[g], g++) {
+            const tj_sentence_ctx *c = ctxs[g];
+            size_t ld = (size_t)c->src_len * d;
+            attention(m, tmp + (size_t)r0 * d, grows[g], c->ctx_k + (size_t)l * ld,
+                      c->ctx_v + (size_t)l * ld, c->src_len, ws->scores, att + (size_t)r0 * d, 1);
+        }
+        affine(&D->ctx.o, att, rows, tmp, ws->qbuf);
         tj_add(tmp, y1, (size_t)rows * d);
         tj_layernorm(tmp, y, (size_t)rows, (size_t)d, D->ctx.norm.gamma, D->ctx.norm.beta, 1e-6f);
-        ffn_block(m, &D->ffn, y, rows, c->ffn, tmp, c->qbuf);
+        ffn_block(m, &D->ffn, y, rows, ws->ffn, tmp, ws->qbuf);
     }
-    /* Output layer over the selected columns (spec §5.9). */
-    if (m->is_float) {
-        tj_sgemm_bias(y, (size_t)rows, (size_t)d, c->cols ? c->col_wt : m->emb_t, (size_t)c->n_cols,
-                      c->col_pbias, logits);
-        return;
+    /* Output layer over each group's selected columns (spec §5.9). */
+    if (!m->is_float) tj_quantize_shifted(y, (size_t)rows * d, m->out_alpha, ws->qbuf);
+    for (int g = 0, r0 = 0; g < ng; r0 += grows[g], g++) {
+        const tj_sentence_ctx *c = ctxs[g];
+        if (m->is_float)
+            tj_sgemm_bias(y + (size_t)r0 * d, (size_t)grows[g], (size_t)d,
+                          c->cols ? c->col_wt : m->emb_t, (size_t)c->n_cols, c->col_pbias,
+                          logits[g]);
+        else
+            tj_gemm_i8(ws->qbuf + (size_t)r0 * d, (size_t)grows[g], (size_t)d, m->out_w, c->cols,
+                       (size_t)c->n_cols, m->out_unq, c->col_pbias, logits[g], (size_t)c->n_cols);
     }
-    tj_quantize_shifted(y, (size_t)rows * d, m->out_alpha, c->qbuf);
-    tj_gemm_i8(c->qbuf, (size_t)rows, (size_t)d, m->out_w, c->cols, (size_t)c->n_cols, m->out_unq,
-               c->col_pbias, logits, (size_t)c->n_cols);
 }

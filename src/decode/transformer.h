@@ -37,4 +37,23 @@ void tj_sentence_end(tj_sentence_ctx *ctx);
 void tj_decoder_step(tj_sentence_ctx *ctx, const int *prev, int t, int rows, float *state,
                      float *logits);
 
+/* Scratch of a decoder step over up to cap_rows rows in all, against sources of up to the
+ * max_src_len given to tj_step_ws_init. Allocated once, reused by every step. */
+typedef struct tj_step_ws {
+    int cap_rows;
+    float *x, *y1, *tmp, *att, *scores, *ffn;
+    uint8_t *qbuf;
+} tj_step_ws;
+tj_status tj_step_ws_init(tj_step_ws *ws, const tj_model *m, int rows, int max_src_len,
+                          tj_error *err);
+void tj_step_ws_free(tj_step_ws *ws);
+
+/* One decoder step for ng groups of rows (sentences) at once: group g has grows[g] rows (its
+ * hypotheses) decoded against ctxs[g]; rows are stacked group after group in prev and state
+ * (as in tj_decoder_step), and group g's logits [grows[g]][ctxs[g]->n_cols] go to logits[g].
+ * Every row's results are bit for bit those of tj_decoder_step on its group alone. All groups
+ * share the step index t and the model. */
+void tj_decoder_step_groups(tj_sentence_ctx *const *ctxs, const int *grows, int ng, const int *prev,
+                            int t, float *state, float *const *logits, tj_step_ws *ws);
+
 #endif

@@ -192,7 +192,9 @@ void tj_gemm_i8_avx2(const uint8_t *A, size_t M, size_t K, const int8_t *B, cons
 void tj_gemm_i8(const uint8_t *A, size_t M, size_t K, const int8_t *B, const int *cols, size_t N,
                 float unq, const float *pbias, float *C, size_t ldc)
 {
-    if (tj_cpu_has_avx2())
+    if (tj_cpu_has_avx512bw())
+        tj_gemm_i8_avx512bw(A, M, K, B, cols, N, unq, pbias, C, ldc);
+    else if (tj_cpu_has_avx2())
         tj_gemm_i8_avx2(A, M, K, B, cols, N, unq, pbias, C, ldc);
     else
         tj_gemm_i8_scalar(A, M, K, B, cols, N, unq, pbias, C, ldc);

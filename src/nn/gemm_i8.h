@@ -35,6 +35,12 @@ void tj_gemm_i8_scalar(const uint8_t *A, size_t M, size_t K, const int8_t *B, co
 void tj_gemm_i8_avx2(const uint8_t *A, size_t M, size_t K, const int8_t *B, const int *cols,
                      size_t N, float unq, const float *pbias, float *C, size_t ldc);
 int tj_cpu_has_avx2(void);
+/* The AVX-512BW kernel (nn/gemm_i8_avx512.c): the same bits on 64 bytes per instruction. Call
+ * only when tj_cpu_has_avx512bw() (which also requires tj_cpu_has_avx2()). tj_gemm_i8 picks the
+ * widest path the CPU has: AVX-512BW, else AVX2, else scalar. */
+void tj_gemm_i8_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *B, const int *cols,
+                         size_t N, float unq, const float *pbias, float *C, size_t ldc);
+int tj_cpu_has_avx512bw(void);
 
 /* Column sums of B rows (sum over k of b[j][k]) for the bias correction. */
 void tj_i8_colsums(const int8_t *B, size_t N, size_t K, int32_t *sums);

@@ -79,20 +79,41 @@ static inline __attribute__((always_inline)) float log_cephes(float x)
     return fmaf(e, 0.693359375f, r);
 }
 
-TJ_FMA_CLONES float tj_exp_cephes(float x)
+TJ_FMA_TARGET static float exp_cephes_fma(float x)
 {
     return exp_cephes(x);
 }
 
-TJ_FMA_CLONES float tj_log_cephes(float x)
+TJ_FMA_TARGET static float log_cephes_fma(float x)
 {
     return log_cephes(x);
 }
 
-TJ_FMA_CLONES float tj_sigmoid_vec(float x)
+float tj_exp_cephes(float x)
+{
+    return tj_cpu_has_fma() ? exp_cephes_fma(x) : exp_cephes(x);
+}
+
+float tj_log_cephes(float x)
+{
+    return tj_cpu_has_fma() ? log_cephes_fma(x) : log_cephes(x);
+}
+
+/* Marian's vector-path sigmoid, e/(1+e) with e the Cephes exp. */
+TJ_INLINE float sigmoid_vec(float x)
 {
     float e = exp_cephes(x);
     return e / (1.0f + e);
+}
+
+TJ_FMA_TARGET static float sigmoid_vec_fma(float x)
+{
+    return sigmoid_vec(x);
+}
+
+float tj_sigmoid_vec(float x)
+{
+    return tj_cpu_has_fma() ? sigmoid_vec_fma(x) : sigmoid_vec(x);
 }
 
 /* Marian reduces the 8 lanes of a float32x8 left to right (functional::Ops::sumReduce). */
@@ -145,7 +166,7 @@ static inline __attribute__((always_inline)) float exp_sum(float *row, size_t n,
     return exp_sum_lanes(row, n, 1, keep_exp);
 }
 
-TJ_FMA_CLONES void tj_softmax_rows_portable(float *x, size_t rows, size_t n)
+TJ_INLINE void tj_softmax_rows_portable_body(float *x, size_t rows, size_t n)
 {
     for (size_t r = 0; r < rows; r++) {
         float *row = x + r * n;
@@ -156,7 +177,7 @@ TJ_FMA_CLONES void tj_softmax_rows_portable(float *x, size_t rows, size_t n)
 
 /* Beam search meets the float32x4 path without a shortlist on a vocabulary of 8k + 4 pieces;
  * its log is sse_mathfun's log_ps, the same Cephes steps as the 8-lane one. */
-TJ_FMA_CLONES void tj_logsoftmax_rows_portable(float *x, size_t rows, size_t n)
+TJ_INLINE void tj_logsoftmax_rows_portable_body(float *x, size_t rows, size_t n)
 {
     for (size_t r = 0; r < rows; r++) {
         float *row = x + r * n;
@@ -165,6 +186,9 @@ TJ_FMA_CLONES void tj_logsoftmax_rows_portable(float *x, size_t rows, size_t n)
         for (size_t i = 0; i < n; i++) row[i] = row[i] - ls;
     }
 }
+
+TJ_FMA_DISPATCH(tj_softmax_rows_portable, (float *x, size_t rows, size_t n), (x, rows, n))
+TJ_FMA_DISPATCH(tj_logsoftmax_rows_portable, (float *x, size_t rows, size_t n), (x, rows, n))
 
 #ifdef TJ_OPS_X86
 /* Marian's float32x8 path is one AVX register per step, lane l holding columns ≡ l (mod 8); the
@@ -236,7 +260,7 @@ __attribute__((target("avx2,fma"))) static void logsoftmax_row8_avx2(float *row,
 #define logsoftmax_row8_avx2(row, n) ((void)0)
 #endif
 
-TJ_FMA_CLONES void tj_softmax_rows(float *x, size_t rows, size_t n)
+void tj_softmax_rows(float *x, size_t rows, size_t n)
 {
     if (n % 8 == 0 && n > 0 && tj_cpu_has_avx2()) {
         for (size_t r = 0; r < rows; r++) softmax_row8_avx2(x + r * n, n);
@@ -245,7 +269,7 @@ TJ_FMA_CLONES void tj_softmax_rows(float *x, size_t rows, size_t n)
     tj_softmax_rows_portable(x, rows, n);
 }
 
-TJ_FMA_CLONES void tj_logsoftmax_rows(float *x, size_t rows, size_t n)
+void tj_logsoftmax_rows(float *x, size_t rows, size_t n)
 {
     if (n % 8 == 0 && n > 0 && tj_cpu_has_avx2()) {
         for (size_t r = 0; r < rows; r++) logsoftmax_row8_avx2(x + r * n, n);
@@ -268,8 +292,8 @@ static float lane_sum8(const float *v)
     return (a0 + a2) + (a1 + a3);
 }
 
-TJ_FMA_CLONES void tj_layernorm(const float *x, float *y, size_t rows, size_t n, const float *gamma,
-                                const float *beta, float eps)
+TJ_INLINE void tj_layernorm_body(const float *x, float *y, size_t rows, size_t n,
+                                 const float *gamma, const float *beta, float eps)
 {
     for (size_t r = 0; r < rows; r++) {
         const float *xr = x + r * n;
@@ -297,6 +321,56 @@ TJ_FMA_CLONES void tj_layernorm(const float *x, float *y, size_t rows, size_t n,
         float rs = 1.0f / sigma;
         for (i = 0; i < n; i++) yr[i] = fmaf(gamma[i] * rs, xr[i] - mean, beta[i]);
     }
+}
+
+TJ_FMA_DISPATCH(tj_layernorm,
+                (const float *x, float *y, size_t rows, size_t n, const float *gamma,
+                 const float *beta, float eps),
+                (x, y, rows, n, gamma, beta, eps))
+
+/* SSRU cell of one row (spec §5.8): f = sigmoid(g); c = f*c + (1-f)*u; u = relu(c) + y. Marian's
+ * highway, _1 * _2 + (1 - _1) * _3 on float32x8, as GCC 12 fuses it: the second product into the
+ * sum (checked in its assembly). */
+TJ_INLINE void tj_ssru_cell_portable_body(const float *g, float *u, float *c, const float *y,
+                                          size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        float f = sigmoid_vec(g[i]);
+        float cn = fmaf(1.0f - f, u[i], f * c[i]);
+        c[i] = cn;
+        u[i] = (cn > 0.0f ? cn : 0.0f) + y[i];
+    }
+}
+TJ_FMA_DISPATCH(tj_ssru_cell_portable,
+                (const float *g, float *u, float *c, const float *y, size_t n), (g, u, c, y, n))
+
+#ifdef TJ_OPS_X86
+/* The same on 8 lanes: exp8 is exp_cephes lane for lane, the division and the fused highway the
+ * same single roundings, so every lane is the portable result. */
+__attribute__((target("avx2,fma"))) static void ssru_cell_avx2(const float *g, float *u, float *c,
+                                                               const float *y, size_t n)
+{
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps();
+    for (size_t i = 0; i < n; i += 8) {
+        __m256 e = exp8(_mm256_loadu_ps(g + i));
+        __m256 f = _mm256_div_ps(e, _mm256_add_ps(one, e));
+        __m256 cn = _mm256_fmadd_ps(_mm256_sub_ps(one, f), _mm256_loadu_ps(u + i),
+                                    _mm256_mul_ps(f, _mm256_loadu_ps(c + i)));
+        _mm256_storeu_ps(c + i, cn);
+        _mm256_storeu_ps(u + i, _mm256_add_ps(_mm256_max_ps(cn, zero), _mm256_loadu_ps(y + i)));
+    }
+}
+#endif
+
+void tj_ssru_cell(const float *g, float *u, float *c, const float *y, size_t n)
+{
+#ifdef TJ_OPS_X86
+    if (n % 8 == 0 && tj_cpu_has_avx2()) {
+        ssru_cell_avx2(g, u, c, y, n);
+        return;
+    }
+#endif
+    tj_ssru_cell_portable(g, u, c, y, n);
 }
 
 void tj_position_signal(int p, int d, float *out)

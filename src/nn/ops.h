@@ -33,4 +33,10 @@ void tj_relu(float *x, size_t n);
 void tj_add(float *y, const float *x, size_t n); /* y += x */
 float tj_sigmoid_vec(float x); /* Marian's vector-path sigmoid: e/(1+e), e = cephes exp(x) */
 
+/* One row of the SSRU cell (spec §5.8) for n values: f = sigmoid_vec(g); c = fma(1-f, u, f*c)
+ * (Marian's fused highway); u = relu(c) + y. c and u are updated in place. The AVX2 path (n a
+ * multiple of 8) gives the portable path's bits; the portable one is exposed for tests. */
+void tj_ssru_cell(const float *g, float *u, float *c, const float *y, size_t n);
+void tj_ssru_cell_portable(const float *g, float *u, float *c, const float *y, size_t n);
+
 #endif

@@ -179,6 +179,65 @@ __attribute__((target("avx2,fma"))) static void group_avx2(const float *xi, cons
     if (pairs_end > k0) e = _mm256_add_ps(e, o);
     _mm256_storeu_ps(y, _mm256_fmadd_ps(_mm256_set1_ps(alpha), e, _mm256_loadu_ps(y)));
 }
+
+/* Four full groups side by side (columns W[0..32), y[0..32)), group g in two chains when bit g of
+ * splits is set. Each group's roundings are group_avx2's: a one-chain group adds k and k+1 to e
+ * in order inside the pair loop, exactly its single chain. Four (or eight) independent chains
+ * hide the multiply-add latency that one group's single chain waits on. */
+__attribute__((target("avx2,fma"))) static void group4_avx2(const float *xi, const float *W,
+                                                            size_t ldw, size_t k0, size_t kl,
+                                                            unsigned splits, float alpha, float *y)
+{
+    __m256 e[4], o[4];
+    for (int g = 0; g < 4; g++) e[g] = o[g] = _mm256_setzero_ps();
+    size_t pairs_end = splits && kl >= GROUP ? k0 + kl / GROUP * GROUP : k0, k = k0;
+    for (; k < pairs_end; k += 2) {
+        __m256 x0 = _mm256_set1_ps(xi[k]), x1 = _mm256_set1_ps(xi[k + 1]);
+        const float *w0 = W + k * ldw, *w1 = w0 + ldw;
+        for (int g = 0; g < 4; g++) {
+            e[g] = _mm256_fmadd_ps(x0, _mm256_loadu_ps(w0 + 8 * g), e[g]);
+            if (splits >> g & 1)
+                o[g] = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w1 + 8 * g), o[g]);
+            else
+                e[g] = _mm256_fmadd_ps(x1, _mm256_loadu_ps(w1 + 8 * g), e[g]);
+        }
+    }
+    for (; k < k0 + kl; k++) {
+        __m256 x0 = _mm256_set1_ps(xi[k]);
+        for (int g = 0; g < 4; g++)
+            e[g] = _mm256_fmadd_ps(x0, _mm256_loadu_ps(W + k * ldw + 8 * g), e[g]);
+    }
+    for (int g = 0; g < 4; g++) {
+        __m256 t = (splits >> g & 1) && pairs_end > k0 ? _mm256_add_ps(e[g], o[g]) : e[g];
+        _mm256_storeu_ps(y + 8 * g,
+                         _mm256_fmadd_ps(_mm256_set1_ps(alpha), t, _mm256_loadu_ps(y + 8 * g)));
+    }
+}
+
+/* The same for a partial group of n < 8 columns (the tail of a row of scores): lanes are
+ * independent outputs, so masking the unused ones leaves each used lane's chain of roundings
+ * exactly group_scalar's, without its libm fmaf calls. Masked-off lanes are neither read (no
+ * fault past the row's end) nor written. */
+__attribute__((target("avx2,fma"))) static void group_avx2_part(const float *xi, const float *W,
+                                                                size_t ldw, size_t n, size_t k0,
+                                                                size_t kl, int split, float alpha,
+                                                                float *y)
+{
+    const __m256i mask =
+        _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256 e = _mm256_setzero_ps(), o = e;
+    size_t pairs_end = split && kl >= GROUP ? k0 + kl / GROUP * GROUP : k0, k = k0;
+    for (; k < pairs_end; k += 2) {
+        e = _mm256_fmadd_ps(_mm256_set1_ps(xi[k]), _mm256_maskload_ps(W + k * ldw, mask), e);
+        o = _mm256_fmadd_ps(_mm256_set1_ps(xi[k + 1]), _mm256_maskload_ps(W + (k + 1) * ldw, mask),
+                            o);
+    }
+    for (; k < k0 + kl; k++)
+        e = _mm256_fmadd_ps(_mm256_set1_ps(xi[k]), _mm256_maskload_ps(W + k * ldw, mask), e);
+    if (pairs_end > k0) e = _mm256_add_ps(e, o);
+    _mm256_maskstore_ps(y, mask,
+                        _mm256_fmadd_ps(_mm256_set1_ps(alpha), e, _mm256_maskload_ps(y, mask)));
+}
 #endif
 
 /* Row i of columns [j0, j0+mw) (one kernel call's width), k chunk [k0, k0+kl), in the order of
@@ -190,12 +249,25 @@ static void row_span(const float *x, size_t ldx, const float *W, size_t ldw, flo
     const float *xi = x + i * ldx;
     float *yi = y + i * ldy + j0;
     size_t ngroups = mw / GROUP;
-    for (size_t j = 0; j < mw; j += GROUP) {
+    size_t j = 0;
+#if defined(__x86_64__) || defined(__i386__)
+    if (simd)
+        for (; j + 4 * GROUP <= mw; j += 4 * GROUP) {
+            unsigned splits = 0;
+            for (unsigned g = 0; g < 4; g++)
+                splits |= (unsigned)two_chains(at.nb, at.r, j / GROUP + g, ngroups, mw) << g;
+            group4_avx2(xi, W + j0 + j, ldw, k0, kl, splits, alpha, yi + j);
+        }
+#endif
+    for (; j < mw; j += GROUP) {
         size_t n = mw - j < GROUP ? mw - j : GROUP;
         int split = two_chains(at.nb, at.r, j / GROUP, ngroups, mw);
 #if defined(__x86_64__) || defined(__i386__)
-        if (simd && n == GROUP) {
-            group_avx2(xi, W + j0 + j, ldw, k0, kl, split, alpha, yi + j);
+        if (simd) {
+            if (n == GROUP)
+                group_avx2(xi, W + j0 + j, ldw, k0, kl, split, alpha, yi + j);
+            else
+                group_avx2_part(xi, W + j0 + j, ldw, n, k0, kl, split, alpha, yi + j);
             continue;
         }
 #endif

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/* The AVX-512BW int8 product (nn/gemm_i8.h): the same arithmetic as the AVX2 kernel on 64 bytes
+ * per instruction. vpmaddubsw on 512 bits forms exactly the saturated int16 pair sums of the
+ * 256-bit one (each pair is a lane of its own), and those are widened and added exactly, so every
+ * int32 total, and hence every output, is bit for bit the AVX2 and scalar result.
+ *
+ * AVX512_VNNI is not used: vpdpbusd skips the int16 saturation (different results), and
+ * vpdpwssd(acc, pairs, 1) in place of vpmaddwd + vpaddd gives the same bits but measured 10-20%
+ * slower on this project's AMD EPYC (bench_gemm-style runs at encoder shapes). */
+#include "nn/gemm_i8.h"
+
+#include <math.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+int tj_cpu_has_avx512bw(void)
+{
+    /* The kernel also uses AVX2/FMA forms (the epilogue), so it requires what the AVX2 path
+     * requires; tj_cpu_has_avx2() returning 0 (bench/force_scalar.c) turns both off. */
+    return tj_cpu_has_avx2() && __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw");
+}
+
+#define TJ_T512 "avx2,fma,avx512f,avx512bw"
+
+/* 64 bytes at p; the _T form reads the last 32 (K % 64 == 32) with zeros above: zero bytes add
+ * zero pairs. Separate loops for the two, so the main loop has no branch on the load. */
+#define LD(p) _mm512_loadu_si512(p)
+#define LD_T(p) _mm512_maskz_loadu_epi8(0xffffffffULL, p)
+
+/* acc += the widened pair sums of vpmaddubsw(a, b). */
+#define MAC_BW(acc, a, b)                                                                          \
+    acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(a, b), ones))
+
+/* Per 128-bit lane, the four accumulators' partial totals side by side: lane q of the result holds
+ * [Σ a0, Σ a1, Σ a2, Σ a3] over that lane's four int32s. Integer sums: grouping changes nothing. */
+#define SUM4_PER_LANE(r, a0, a1, a2, a3)                                                           \
+    do {                                                                                           \
+        __m512i s01_ =                                                                             \
+            _mm512_add_epi32(_mm512_unpacklo_epi32(a0, a1), _mm512_unpackhi_epi32(a0, a1));        \
+        __m512i s23_ =                                                                             \
+            _mm512_add_epi32(_mm512_unpacklo_epi32(a2, a3), _mm512_unpackhi_epi32(a2, a3));        \
+        r = _mm512_add_epi32(_mm512_unpacklo_epi64(s01_, s23_),                                    \
+                             _mm512_unpackhi_epi64(s01_, s23_));                                   \
+    } while (0)
+
+/* One 64-byte step of a 4-row x 4-column block (accumulators cRC) and of a 1-row block. */
+#define STEP4x4(L, MAC)                                                                            \
+    do {                                                                                           \
+        __m512i w0 = L(b0 + k), w1 = L(b1 + k), w2 = L(b2 + k), w3 = L(b3 + k);                    \
+        __m512i x = L(a0 + k);                                                                     \
+        MAC(c00, x, w0);                                                                           \
+        MAC(c01, x, w1);                                                                           \
+        MAC(c02, x, w2);                                                                           \
+        MAC(c03, x, w3);                                                                           \
+        x = L(a1 + k);                                                                             \
+        MAC(c10, x, w0);                                                                           \
+        MAC(c11, x, w1);                                                                           \
+        MAC(c12, x, w2);                                                                           \
+        MAC(c13, x, w3);                                                                           \
+        x = L(a2 + k);                                                                             \
+        MAC(c20, x, w0);                                                                           \
+        MAC(c21, x, w1);                                                                           \
+        MAC(c22, x, w2);                                                                           \
+        MAC(c23, x, w3);                                                                           \
+        x = L(a3 + k);                                                                             \
+        MAC(c30, x, w0);                                                                           \
+        MAC(c31, x, w1);                                                                           \
+        MAC(c32, x, w2);                                                                           \
+        MAC(c33, x, w3);                                                                           \
+    } while (0)
+#define STEP1x4(L, MAC)                                                                            \
+    do {                                                                                           \
+        __m512i x = L(a0 + k);                                                                     \
+        MAC(c0, x, L(b0 + k));                                                                     \
+        MAC(c1, x, L(b1 + k));                                                                     \
+        MAC(c2, x, L(b2 + k));                                                                     \
+        MAC(c3, x, L(b3 + k));                                                                     \
+    } while (0)
+
+#define STEP1x8(L, MAC)                                                                            \
+    do {                                                                                           \
+        __m512i x = L(a0 + k);                                                                     \
+        MAC(c0, x, L(b0 + k));                                                                     \
+        MAC(c1, x, L(b1 + k));                                                                     \
+        MAC(c2, x, L(b2 + k));                                                                     \
+        MAC(c3, x, L(b3 + k));                                                                     \
+        MAC(c4, x, L(b4 + k));                                                                     \
+        MAC(c5, x, L(b5 + k));                                                                     \
+        MAC(c6, x, L(b6 + k));                                                                     \
+        MAC(c7, x, L(b7 + k));                                                                     \
+    } while (0)
+
+/* The kernel body (MAC: the accumulate step). Blocks of 4 A rows x 4 B rows (output
+ * columns): every load feeds four products, 16 accumulators stay in registers. Leftover rows go
+ * one at a time against the same 4 columns; leftover columns one at a time. The epilogue is the
+ * scalar path's fmaf(float(S), unq, pbias[j]) on 16 lanes. */
+#define GEMM_I8_512_BODY(MAC)                                                                      \
+    const __m512i ones = _mm512_set1_epi16(1);                                                     \
+    const size_t kfull = K / 64 * 64;                                                              \
+    const __m512 vunq = _mm512_set1_ps(unq);                                                       \
+    size_t j = 0;                                                                                  \
+    /* One row (a decoder step of one sentence): 8 columns a round, so that eight independent      \
+     * sums are in flight and the lane reduction is shared by eight outputs. */                    \
+    if (M == 1)                                                                                    \
+        for (; j + 8 <= N; j += 8) {                                                               \
+            const int8_t *b0 = B + (size_t)(cols ? cols[j] : (int)j) * K;                          \
+            const int8_t *b1 = B + (size_t)(cols ? cols[j + 1] : (int)j + 1) * K;                  \
+            const int8_t *b2 = B + (size_t)(cols ? cols[j + 2] : (int)j + 2) * K;                  \
+            const int8_t *b3 = B + (size_t)(cols ? cols[j + 3] : (int)j + 3) * K;                  \
+            const int8_t *b4 = B + (size_t)(cols ? cols[j + 4] : (int)j + 4) * K;                  \
+            const int8_t *b5 = B + (size_t)(cols ? cols[j + 5] : (int)j + 5) * K;                  \
+            const int8_t *b6 = B + (size_t)(cols ? cols[j + 6] : (int)j + 6) * K;                  \
+            const int8_t *b7 = B + (size_t)(cols ? cols[j + 7] : (int)j + 7) * K;                  \
+            const uint8_t *a0 = A;                                                                 \
+            __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0;                        \
+            __m512i c4 = c0, c5 = c0, c6 = c0, c7 = c0;                                            \
+            size_t k = 0;                                                                          \
+            for (; k < kfull; k += 64) STEP1x8(LD, MAC);                                           \
+            if (k < K) STEP1x8(LD_T, MAC);                                                         \
+            __m512i r0, r1;                                                                        \
+            SUM4_PER_LANE(r0, c0, c1, c2, c3);                                                     \
+            SUM4_PER_LANE(r1, c4, c5, c6, c7);                                                     \
+            __m512i u = _mm512_add_epi32(_mm512_shuffle_i32x4(r0, r1, 0x44),                       \
+                                         _mm512_shuffle_i32x4(r0, r1, 0xEE));                      \
+            u = _mm512_add_epi32(_mm512_shuffle_i32x4(u, u, 0x88),                                 \
+                                 _mm512_shuffle_i32x4(u, u, 0xDD));                                \
+            __m256 y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm512_castsi512_si256(u)),              \
+                                       _mm256_set1_ps(unq), _mm256_loadu_ps(pbias + j));           \
+            _mm256_storeu_ps(C + j, y);                                                            \
+        }                                                                                          \
+    for (; j + 4 <= N; j += 4) {                                                                   \
+        const int8_t *b0 = B + (size_t)(cols ? cols[j] : (int)j) * K;                              \
+        const int8_t *b1 = B + (size_t)(cols ? cols[j + 1] : (int)j + 1) * K;                      \
+        const int8_t *b2 = B + (size_t)(cols ? cols[j + 2] : (int)j + 2) * K;                      \
+        const int8_t *b3 = B + (size_t)(cols ? cols[j + 3] : (int)j + 3) * K;                      \
+        const __m512 pb = _mm512_broadcast_f32x4(_mm_loadu_ps(pbias + j));                         \
+        size_t i = 0;                                                                              \
+        for (; i + 4 <= M; i += 4) {                                                               \
+            const uint8_t *a0 = A + i * K, *a1 = a0 + K, *a2 = a1 + K, *a3 = a2 + K;               \
+            __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00;                 \
+            __m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00;                                    \
+            __m512i c20 = c00, c21 = c00, c22 = c00, c23 = c00;                                    \
+            __m512i c30 = c00, c31 = c00, c32 = c00, c33 = c00;                                    \
+            size_t k = 0;                                                                          \
+            for (; k < kfull; k += 64) STEP4x4(LD, MAC);                                           \
+            if (k < K) STEP4x4(LD_T, MAC);                                                         \
+            __m512i r0, r1, r2, r3;                                                                \
+            SUM4_PER_LANE(r0, c00, c01, c02, c03);                                                 \
+            SUM4_PER_LANE(r1, c10, c11, c12, c13);                                                 \
+            SUM4_PER_LANE(r2, c20, c21, c22, c23);                                                 \
+            SUM4_PER_LANE(r3, c30, c31, c32, c33);                                                 \
+            /* Add the four 128-bit lanes of each row: result lane q = row q's four totals. */     \
+            __m512i u01 = _mm512_add_epi32(_mm512_shuffle_i32x4(r0, r1, 0x44),                     \
+                                           _mm512_shuffle_i32x4(r0, r1, 0xEE));                    \
+            __m512i u23 = _mm512_add_epi32(_mm512_shuffle_i32x4(r2, r3, 0x44),                     \
+                                           _mm512_shuffle_i32x4(r2, r3, 0xEE));                    \
+            __m512i s = _mm512_add_epi32(_mm512_shuffle_i32x4(u01, u23, 0x88),                     \
+                                         _mm512_shuffle_i32x4(u01, u23, 0xDD));                    \
+            __m512 y = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), vunq, pb);                           \
+            _mm_storeu_ps(C + i * ldc + j, _mm512_castps512_ps128(y));                             \
+            _mm_storeu_ps(C + (i + 1) * ldc + j, _mm512_extractf32x4_ps(y, 1));                    \
+            _mm_storeu_ps(C + (i + 2) * ldc + j, _mm512_extractf32x4_ps(y, 2));                    \
+            _mm_storeu_ps(C + (i + 3) * ldc + j, _mm512_extractf32x4_ps(y, 3));                    \
+        }                                                                                          \
+        for (; i < M; i++) {                                                                       \
+            const uint8_t *a0 = A + i * K;                                                         \
+            __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0;                        \
+            size_t k = 0;                                                                          \
+            for (; k < kfull; k += 64) STEP1x4(LD, MAC);                                           \
+            if (k < K) STEP1x4(LD_T, MAC);                                                         \
+            __m512i r;                                                                             \
+            SUM4_PER_LANE(r, c0, c1, c2, c3);                                                      \
+            __m256i h =                                                                            \
+                _mm256_add_epi32(_mm512_castsi512_si256(r), _mm512_extracti64x4_epi64(r, 1));      \
+            __m128i q = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));  \
+            _mm_storeu_ps(C + i * ldc + j, _mm_fmadd_ps(_mm_cvtepi32_ps(q), _mm_set1_ps(unq),      \
+                                                        _mm_loadu_ps(pbias + j)));                 \
+        }                                                                                          \
+    }                                                                                              \
+    for (; j < N; j++) {                                                                           \
+        const int8_t *b0 = B + (size_t)(cols ? cols[j] : (int)j) * K;                              \
+        for (size_t i = 0; i < M; i++) {                                                           \
+            const uint8_t *a0 = A + i * K;                                                         \
+            __m512i c0 = _mm512_setzero_si512();                                                   \
+            size_t k = 0;                                                                          \
+            for (; k < kfull; k += 64) MAC(c0, LD(a0 + k), LD(b0 + k));                            \
+            if (k < K) MAC(c0, LD_T(a0 + k), LD_T(b0 + k));                                        \
+            C[i * ldc + j] = fmaf((float)_mm512_reduce_add_epi32(c0), unq, pbias[j]);              \
+        }                                                                                          \
+    }
+
+__attribute__((target(TJ_T512))) void tj_gemm_i8_avx512bw(const uint8_t *A, size_t M, size_t K,
+                                                          const int8_t *B, const int *cols,
+                                                          size_t N, float unq, const float *pbias,
+                                                          float *C, size_t ldc)
+{
+    GEMM_I8_512_BODY(MAC_BW)
+}
+
+#else
+int tj_cpu_has_avx512bw(void)
+{
+    return 0;
+}
+void tj_gemm_i8_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *B, const int *cols,
+                         size_t N, float unq, const float *pbias, float *C, size_t ldc)
+{
+    tj_gemm_i8_scalar(A, M, K, B, cols, N, unq, pbias, C, ldc);
+}
+#endif

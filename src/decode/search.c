@@ -12,8 +12,7 @@
 #include "nn/ops.h"
 #include "util/error.h"
 
-/* Position of token id in the ascending column list, or -1. */
-static int col_of(const int *cols, int n, int id)
+int tj_col_of(const int *cols, int n, int id)
 {
     if (!cols) return id;
     int lo = 0, hi = n - 1;
@@ -28,7 +27,7 @@ static int col_of(const int *cols, int n, int id)
     return -1;
 }
 
-static int reached_limit(int t, float factor, int len)
+int tj_reached_limit(int t, float factor, int len)
 {
     return (float)(t + 1) >= factor * (float)len;
 }
@@ -45,7 +44,7 @@ static tj_status greedy(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, i
             if (logits[j] > logits[best]) best = j;
         int w = c->cols ? c->cols[best] : best;
         ids[n++] = w;
-        if (w == eos || reached_limit(t, o->max_length_factor, c->src_len)) break;
+        if (w == eos || tj_reached_limit(t, o->max_length_factor, c->src_len)) break;
         prev = w;
     }
     *n_out = n;
@@ -164,7 +163,7 @@ static tj_status beam(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, int
         /* At step 0 all K start hypotheses are the same, so one row is expanded to K picks. */
         int want = (int)(m->dec_self_att ? tj_topk_stl : tj_topk_scores)(
             logits, (size_t)n_live * S, (size_t)(t == 0 ? K : n_live), top_s, top);
-        int at_limit = reached_limit(t, o->max_length_factor, c->src_len) || t + 1 == max_steps;
+        int at_limit = tj_reached_limit(t, o->max_length_factor, c->src_len) || t + 1 == max_steps;
         int n_next = 0;
         for (int i = 0; i < want; i++) {
             int row = top[i] / S, col = top[i] % S;
@@ -224,7 +223,7 @@ tj_status tj_search(const tj_model *m, const tj_search_opts *o, const int *src, 
     if (!state || !logits || !ids) {
         st = tj_fail(err, TJ_ERR_NOMEM, "out of memory decoding a sentence of %d tokens", len);
     } else {
-        int unk_col = m->unk_id >= 0 ? col_of(cols, c.n_cols, m->unk_id) : -1;
+        int unk_col = m->unk_id >= 0 ? tj_col_of(cols, c.n_cols, m->unk_id) : -1;
         if (K == 1)
             st = greedy(&c, o, ids, n_out, m->eos_id, unk_col, max_steps, state, logits);
         else

@@ -19,6 +19,12 @@ typedef struct tj_search_opts {
  * (min(k, n)). hs is scratch for k floats. */
 size_t tj_topk_scores(const float *scores, size_t n, size_t k, float *hs, int *idx);
 
+/* Position of token id in the ascending column list cols[0..n), or -1 (id itself when cols is
+ * NULL). */
+int tj_col_of(const int *cols, int n, int id);
+/* Whether the output token of step t reaches the length limit factor · len. */
+int tj_reached_limit(int t, float factor, int len);
+
 /* Translates one source sentence src[0..len) (EOS included). *out gets malloc'd target ids
  * (EOS included when produced), *n_out their count. */
 tj_status tj_search(const tj_model *m, const tj_search_opts *o, const int *src, int len, int **out,

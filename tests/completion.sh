@@ -87,4 +87,4 @@ else
     echo "note: zsh not installed; completions/_tarjama not checked"
 fi
 if [ $fails -ne 0 ]; then echo "completion: $fails failure(s)"; exit 1; fi
-echo "completion: all checks passed ($modes helpers)"
+echo "completion: all checks passed (bash-completion helpers: $modes)"

@@ -53,6 +53,9 @@ static const char help[] =
     "  --doubt LOGPROB        a sentence whose mean token log-probability is below LOGPROB is\n"
     "                         doubtful (default -1.9 with --flags and --jsonl); html: such\n"
     "                         blocks get a data-tj-doubt attribute\n"
+    "  --glossary FILE        terms to enforce: 'source term<TAB>target term' lines; text only,\n"
+    "                         read whole; Arabic terms also match after و ف ب ل ك and with\n"
+    "                         alef/hamza variants. A summary goes to stderr (unless -q)\n"
     "quality flags:\n"
     "  --flags tsv|json       instead of the translation, write a per-sentence report: line,\n"
     "                         mean token log-probability, round-trip chrF (when the reverse\n"
@@ -430,6 +433,37 @@ done:
     return rc;
 }
 
+/* --glossary: the whole input with its terms enforced. Returns 0 or 1. */
+static int glossary_run(const tj_model *m, const tj_options *opt, const tj_glossary *g, input *in,
+                        int quiet, sink *out)
+{
+    char *data = NULL, *res = NULL;
+    size_t len = 0, applied = 0, inserted = 0;
+    if (read_all(in, &data, &len)) return 1;
+    tj_error err;
+    int rc = 0;
+    if (tj_translate_glossary(m, opt, g, data, len, &res, &applied, &inserted, &err)) {
+        cli_error("%s: %s", in->shown, err.message);
+        rc = 1;
+    } else {
+        size_t n = strlen(res);
+        int w = cli_out_write(out->out, res, n);
+        if (!w && len && data[len - 1] == '\n' && (!n || res[n - 1] != '\n'))
+            w = cli_out_write(out->out, "\n", 1);
+        if (w) {
+            cli_error("error writing %s: %s", out->out->atomic ? out->out->path : "output",
+                      strerror(out->out->err));
+            rc = 1;
+        } else if (!quiet) {
+            fprintf(stderr, "tarjama: %s: glossary: %zu terms placed by alignment, %zu inserted\n",
+                    in->shown, applied, inserted);
+        }
+    }
+    free(data);
+    tj_free(res);
+    return rc;
+}
+
 /* --jsonl: requests are answered in windows of JSONL_WINDOW lines, in order. */
 #define JSONL_WINDOW 64
 #define JSONL_MAX_LINE ((size_t)64 << 20)
@@ -584,6 +618,7 @@ int cmd_translate(int argc, char **argv)
     int format = -1, flags = -1; /* flags: 0 tsv, 1 json */
     const char *reverse_dir = NULL;
     int jsonl = 0;
+    const char *glossary_path = NULL;
     float doubt_rt = 10.0f;
     tj_doc_options dopt;
     memset(&dopt, 0, sizeof dopt);
@@ -652,6 +687,12 @@ int cmd_translate(int argc, char **argv)
                 goto out;
             }
             i++;
+        } else if (!strcmp(a, "--glossary")) {
+            if (!v || !*v) {
+                cli_error("%s needs a file", a);
+                goto out;
+            }
+            glossary_path = v, i++;
         } else if (!strcmp(a, "--jsonl")) {
             jsonl = 1;
         } else if (!strcmp(a, "--reverse-model")) {
@@ -719,6 +760,10 @@ int cmd_translate(int argc, char **argv)
         goto out;
     }
     if (jsonl && !dopt.mark_doubt) dopt.doubt_logprob = -1.9f;
+    if (glossary_path && (jsonl || flags >= 0 || format != TJ_FORMAT_TEXT)) {
+        cli_error("translate: --glossary works on text only (not with --jsonl, --flags, --format)");
+        goto out;
+    }
 
     int ninputs = nfiles ? nfiles : 1;
     input *ins = calloc((size_t)ninputs, sizeof *ins);
@@ -807,6 +852,11 @@ int cmd_translate(int argc, char **argv)
         }
     }
     tj_model *rev = NULL;
+    tj_glossary *gl = NULL;
+    if (glossary_path && tj_glossary_load(glossary_path, &gl, &err)) {
+        cli_error("%s", err.message);
+        goto done;
+    }
     if (flags >= 0) {
         char *rdir = NULL;
         if (!reverse_dir && found_dir) {
@@ -823,6 +873,14 @@ int cmd_translate(int argc, char **argv)
         tj_free(rdir);
     }
     for (int f = 0; f < ninputs; f++) {
+        if (gl) {
+            if (glossary_run(model, &opt, gl, &ins[f], quiet, &sk)) {
+                tj_glossary_free(gl);
+                cli_out_abort(&out);
+                goto done;
+            }
+            continue;
+        }
         if (jsonl) {
             if (pre && npre) {
                 cli_error("translate: --from auto does not work with --jsonl; give --from");
@@ -868,6 +926,7 @@ int cmd_translate(int argc, char **argv)
     }
     cli_progress_end(&pg);
     tj_model_close(rev);
+    tj_glossary_free(gl);
     if (cli_out_commit(&out)) goto done;
     rc = 0;
 done:

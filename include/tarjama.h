@@ -157,6 +157,21 @@ tj_status tj_translate_jsonl(const tj_model *model, const tj_options *opt, float
                              const char *const *lines, const size_t *lens, size_t n, char **out,
                              tj_error *err);
 
+/* Glossaries (docs/documents.md): "source term<TAB>target term" lines ('#' comments, blank lines
+ * skipped). Source terms match whole words, in Arabic also after the clitics و ف ب ل ك and with
+ * hamza/alef variants, ى/ي, ة/ه and diacritics ignored; in English case-insensitively. */
+typedef struct tj_glossary tj_glossary;
+tj_status tj_glossary_load(const char *path, tj_glossary **out, tj_error *err);
+tj_status tj_glossary_parse(const char *data, size_t len, tj_glossary **out, tj_error *err);
+void tj_glossary_free(tj_glossary *g);
+/* Translates text (lines as tj_translate) and puts each glossary term found in the source on the
+ * words of the translation aligned to it, replacing them with the target term; *applied counts
+ * the terms placed so, *inserted those whose words found no place (inserted at the aligned
+ * position instead). *out is malloc'd (tj_free). */
+tj_status tj_translate_glossary(const tj_model *model, const tj_options *opt,
+                                const tj_glossary *g, const char *text, size_t len, char **out,
+                                size_t *applied, size_t *inserted, tj_error *err);
+
 /* ---------------------------------------------------------------- streaming */
 
 /* A stream translates text while it is being read: bytes go in with tj_stream_feed as they

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +36,147 @@ static unsigned char *zstd_bytes(const unsigned char *in, size_t n, int known_si
     ZSTD_freeCCtx(cc);
     *out_n = ob.pos;
     return out;
+}
+
+/* Appends one gzip member of n zero bytes to f, streamed from a small buffer. */
+static void append_gzip_zeros(FILE *f, size_t n)
+{
+    static unsigned char zeros[1 << 16], out[1 << 16];
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) exit(1);
+    int flush;
+    do {
+        size_t take = n < sizeof zeros ? n : sizeof zeros;
+        n -= take;
+        zs.next_in = zeros;
+        zs.avail_in = (uInt)take;
+        flush = n ? Z_NO_FLUSH : Z_FINISH;
+        do {
+            zs.next_out = out;
+            zs.avail_out = sizeof out;
+            if (deflate(&zs, flush) == Z_STREAM_ERROR) exit(1);
+            fwrite(out, 1, sizeof out - zs.avail_out, f);
+        } while (zs.avail_out == 0);
+    } while (flush != Z_FINISH);
+    deflateEnd(&zs);
+}
+
+/* A zstd frame of n zero bytes, with or without the content size in its header. */
+static void write_zstd_zeros(const char *path, size_t n, int known_size)
+{
+    static unsigned char zeros[1 << 16], out[1 << 16];
+    FILE *f = fopen(path, "wb");
+    ZSTD_CCtx *cc = ZSTD_createCCtx();
+    if (!f || !cc) exit(1);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_contentSizeFlag, known_size);
+    if (known_size) ZSTD_CCtx_setPledgedSrcSize(cc, n);
+    size_t r;
+    do {
+        size_t take = n < sizeof zeros ? n : sizeof zeros;
+        n -= take;
+        ZSTD_inBuffer ib = {zeros, take, 0};
+        ZSTD_EndDirective end = n ? ZSTD_e_continue : ZSTD_e_end;
+        do {
+            ZSTD_outBuffer ob = {out, sizeof out, 0};
+            r = ZSTD_compressStream2(cc, &ob, &ib, end);
+            if (ZSTD_isError(r)) exit(1);
+            fwrite(out, 1, ob.pos, f);
+        } while (end == ZSTD_e_end ? r != 0 : ib.pos < ib.size);
+    } while (n);
+    ZSTD_freeCCtx(cc);
+    if (fclose(f) != 0) exit(1);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define TJ_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TJ_TEST_ASAN 1
+#endif
+#endif
+
+/* Loads path with limit max in a child process; returns how far the child's peak resident size
+ * rose during the load, in KiB, or -1 when the load did not fail with TJ_ERR_FORMAT. */
+static long bomb_peak_kib(const char *path, size_t max)
+{
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rusage before, after;
+        getrusage(RUSAGE_SELF, &before);
+        tj_blob b;
+        tj_error err;
+        tj_status st = tj_blob_load_max(path, max, &b, &err);
+        getrusage(RUSAGE_SELF, &after);
+        long grew = st == TJ_ERR_FORMAT && strstr(err.message, "limit")
+                        ? after.ru_maxrss - before.ru_maxrss
+                        : -1;
+        if (write(fds[1], &grew, sizeof grew) != sizeof grew) _exit(1);
+        _exit(0);
+    }
+    close(fds[1]);
+    long grew = -1;
+    if (pid < 0 || read(fds[0], &grew, sizeof grew) != sizeof grew) grew = -1;
+    close(fds[0]);
+    if (pid > 0) waitpid(pid, NULL, 0);
+    return grew;
+}
+
+/* Size limits, with a limit of 64 MiB standing in for the 4 GiB one (tj_blob_load_max). A gzip
+ * bomb whose trailer understates its size (the trailer holds the size mod 2^32, so a 5 GiB bomb
+ * says 1 GiB; here a second member says 16 MiB) made the old aligned-copy growth hold the full
+ * buffer and a copy of it at once: twice the limit (8.4 GB for 4 GiB). Growth is now bounded by
+ * the limit plus a little. */
+static void test_limits(void)
+{
+    const size_t lim = (size_t)64 << 20;
+    FILE *f = fopen(tmp_path("bomb.gz"), "wb");
+    if (!f) exit(1);
+    append_gzip_zeros(f, lim + (lim >> 2));
+    append_gzip_zeros(f, lim >> 2);
+    if (fclose(f) != 0) exit(1);
+    write_zstd_zeros(tmp_path("bomb-known.zst"), lim + (lim >> 2), 1);
+    write_zstd_zeros(tmp_path("bomb-unknown.zst"), lim + (lim >> 2), 0);
+
+    tj_blob b;
+    tj_error err;
+    EXPECT(tj_blob_load_max(tmp_path("bomb.gz"), lim, &b, &err) == TJ_ERR_FORMAT &&
+           strstr(err.message, "decompressed size exceeds the 67108864-byte limit"));
+    EXPECT(tj_blob_load_max(tmp_path("bomb-unknown.zst"), lim, &b, &err) == TJ_ERR_FORMAT &&
+           strstr(err.message, "decompressed size exceeds the 67108864-byte limit"));
+    /* A declared content size over the limit is refused before decompressing. */
+    EXPECT(tj_blob_load_max(tmp_path("bomb-known.zst"), lim, &b, &err) == TJ_ERR_FORMAT &&
+           strstr(err.message, "83886080 (from the zstd frame header) exceeds"));
+    /* Exactly the limit is fine, one byte less is not; a plain file is held to it too. */
+    write_zstd_zeros(tmp_path("lim.zst"), 100000, 0);
+    EXPECT(tj_blob_load_max(tmp_path("lim.zst"), 100000, &b, &err) == TJ_OK && b.size == 100000 &&
+           ((uintptr_t)b.data & 63) == 0);
+    tj_blob_free(&b);
+    EXPECT(tj_blob_load_max(tmp_path("lim.zst"), 99999, &b, &err) == TJ_ERR_FORMAT);
+    EXPECT(tj_blob_load_max(tmp_path("plain.bin"), 99999, &b, &err) == TJ_ERR_FORMAT &&
+           strstr(err.message, "larger than the 99999-byte limit"));
+
+#ifdef TJ_TEST_ASAN
+    printf("note: peak-memory checks skipped under AddressSanitizer (its allocator copies on "
+           "realloc and keeps freed blocks)\n");
+#else
+    const long bound = (long)((lim + ((size_t)16 << 20)) >> 10);
+    long gz = bomb_peak_kib(tmp_path("bomb.gz"), lim);
+    long zs = bomb_peak_kib(tmp_path("bomb-unknown.zst"), lim);
+    long zk = bomb_peak_kib(tmp_path("bomb-known.zst"), lim);
+    printf("peak growth refusing bombs with a 65536 KiB limit: gzip %ld KiB, zstd %ld KiB, zstd "
+           "with a declared size %ld KiB\n",
+           gz, zs, zk);
+    CHECK(gz >= 0 && gz < bound, "gzip bomb: peak grew %ld KiB, limit 65536 KiB", gz);
+    CHECK(zs >= 0 && zs < bound, "zstd bomb: peak grew %ld KiB, limit 65536 KiB", zs);
+    CHECK(zk >= 0 && zk < 8192, "zstd bomb with a declared size: peak grew %ld KiB", zk);
+#endif
+    remove(tmp_path("bomb.gz"));
+    remove(tmp_path("bomb-known.zst"));
+    remove(tmp_path("bomb-unknown.zst"));
+    remove(tmp_path("lim.zst"));
 }
 
 static int blob_equals(const tj_blob *b, const unsigned char *data, size_t n)
@@ -223,6 +365,8 @@ int main(void)
         waitpid(pid, &status, 0);
         EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     }
+
+    test_limits();
 
     const char *names[] = {"plain.bin", "empty",   "one",     "data.noext", "multi.gz",
                            "empty.gz",  "cut.gz",  "bad.gz",  "trail.gz",   "data.zst",

@@ -17,6 +17,9 @@ typedef struct tj_blob {
 
 /* Loads path; errors name the file ("model.bin: truncated gzip stream"). Empty files are fine. */
 tj_status tj_blob_load(const char *path, tj_blob *out, tj_error *err);
+/* The same with a size limit of max bytes (plain, read or decompressed) instead of the 4 GiB
+ * one: a bomb is refused with memory bounded near max. Lets tests use a small limit. */
+tj_status tj_blob_load_max(const char *path, size_t max, tj_blob *out, tj_error *err);
 void tj_blob_free(tj_blob *b);
 
 #endif

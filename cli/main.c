@@ -10,6 +10,10 @@
 
 #include "util/utf8.h"
 
+#ifndef TJ_GIT_COMMIT
+#define TJ_GIT_COMMIT "unknown"
+#endif
+
 static const char usage[] =
     "usage: tarjama COMMAND [OPTIONS]\n"
     "\n"
@@ -167,7 +171,8 @@ static int run(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V") || !strcmp(cmd, "-v") ||
         !strcmp(cmd, "version")) {
-        printf("tarjama %s\n", tj_version());
+        /* The commit names the exact source of a binary in bug reports (CMakeLists.txt). */
+        printf("tarjama %s (%s)\n", tj_version(), TJ_GIT_COMMIT);
         return 0;
     }
     static const struct {

@@ -87,7 +87,18 @@ nowhere=$tmp/no-such-model
 
 expect_ok "$bin" --version
 version=$(sed -n 's/^project(tarjama VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
-[ "$(cat "$tmp/out")" = "tarjama $version" ] || bad "--version printed '$(cat "$tmp/out")', want 'tarjama $version'"
+# "tarjama VERSION (COMMIT)": COMMIT is `git describe` of the source, a commit this repository
+# has when it is a git checkout, or "unknown".
+if grep -Eq "^tarjama $version \((unknown|[0-9a-zA-Z._-]+)\)\$" "$tmp/out"; then
+    commit=$(sed -n 's/^tarjama [^ ]* (\(.*\))$/\1/p' "$tmp/out")
+    commit=${commit%-dirty}
+    if [ "$commit" != unknown ] && git -C "$root" rev-parse --git-dir >/dev/null 2>&1 &&
+        ! git -C "$root" rev-parse -q --verify "${commit##*-g}^{commit}" >/dev/null; then
+        bad "--version names commit '$commit', which this repository does not have"
+    fi
+else
+    bad "--version printed '$(cat "$tmp/out")', want 'tarjama $version (COMMIT)'"
+fi
 expect_ok "$bin" --help
 grep -q 'translate' "$tmp/out" || bad "--help does not list translate"
 expect_ok "${T[@]}" --help

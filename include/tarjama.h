@@ -168,9 +168,9 @@ void tj_glossary_free(tj_glossary *g);
  * words of the translation aligned to it, replacing them with the target term; *applied counts
  * the terms placed so, *inserted those whose words found no place (inserted at the aligned
  * position instead). *out is malloc'd (tj_free). */
-tj_status tj_translate_glossary(const tj_model *model, const tj_options *opt,
-                                const tj_glossary *g, const char *text, size_t len, char **out,
-                                size_t *applied, size_t *inserted, tj_error *err);
+tj_status tj_translate_glossary(const tj_model *model, const tj_options *opt, const tj_glossary *g,
+                                const char *text, size_t len, char **out, size_t *applied,
+                                size_t *inserted, tj_error *err);
 
 /* ---------------------------------------------------------------- streaming */
 

@@ -159,6 +159,7 @@ static int model_pair(const tj_model *m, tj_lang *src, tj_lang *trg)
 typedef struct input {
     const char *name, *shown;
     int fd, regular, eof;
+    size_t size; /* bytes, for a regular file (the progress line's total) */
 } input;
 
 static int input_open(input *in, const char *name)
@@ -177,11 +178,13 @@ static int input_open(input *in, const char *name)
         }
     }
     struct stat st;
-    in->regular = fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode);
-    if (fstat(in->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    int have_st = fstat(in->fd, &st) == 0;
+    if (have_st && S_ISDIR(st.st_mode)) {
         cli_error("%s: is a directory", name);
         return -1;
     }
+    in->regular = have_st && S_ISREG(st.st_mode);
+    in->size = in->regular ? (size_t)st.st_size : 0;
     return 0;
 }
 
@@ -783,9 +786,8 @@ int cmd_translate(int argc, char **argv)
     int all_regular = 1;
     for (int f = 0; f < ninputs; f++) {
         if (input_open(&ins[f], nfiles ? files[f] : "-")) goto done;
-        struct stat st;
-        if (ins[f].regular && fstat(ins[f].fd, &st) == 0)
-            total_bytes += (size_t)st.st_size;
+        if (ins[f].regular)
+            total_bytes += ins[f].size;
         else
             all_regular = 0;
     }

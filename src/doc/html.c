@@ -16,6 +16,7 @@
 #include "doc/doc.h"
 #include "text/passthrough.h"
 #include "util/error.h"
+#include "util/strbuf.h"
 #include "util/utf8.h"
 
 static const char *const skip_names[] = {"script",   "style",    "pre",      "code",   "kbd",
@@ -86,36 +87,12 @@ static int runnable(xmlNodePtr n)
     return 1;
 }
 
-typedef struct buf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} buf;
-
-static void put(buf *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *t = realloc(b->s, cap);
-        if (!t) {
-            b->oom = 1;
-            return;
-        }
-        b->s = t, b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
 /* A paragraph: consecutive sibling nodes [first .. last] of one parent. */
 typedef struct hrun {
     xmlNodePtr parent;
     xmlNodePtr *nodes; /* the siblings */
     size_t nn;
-    buf text;
+    tj_strbuf text;
     tj_doc_span *spans;
     xmlNodePtr *span_node;
     size_t nspans, cap;
@@ -160,7 +137,7 @@ static void text_of(hrun *r, xmlNodePtr n)
 {
     for (; n; n = n->next) {
         if ((n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) && n->content)
-            put(&r->text, (const char *)n->content, strlen((const char *)n->content));
+            tj_strbuf_put(&r->text, (const char *)n->content, strlen((const char *)n->content));
         else if (n->type == XML_ELEMENT_NODE)
             text_of(r, n->children);
     }
@@ -170,7 +147,8 @@ static void text_of(hrun *r, xmlNodePtr n)
 static int flatten(hrun *r, xmlNodePtr n, int parent)
 {
     if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-        if (n->content) put(&r->text, (const char *)n->content, strlen((const char *)n->content));
+        if (n->content)
+            tj_strbuf_put(&r->text, (const char *)n->content, strlen((const char *)n->content));
         return r->text.oom ? -1 : 0;
     }
     if (n->type != XML_ELEMENT_NODE) /* comment, processing instruction: kept in place */

@@ -12,6 +12,7 @@
 
 #include "doc/doc.h"
 #include "util/error.h"
+#include "util/strbuf.h"
 #include "util/utf8.h"
 
 #define MAX_DEPTH 64
@@ -314,64 +315,40 @@ static int parse_req(rd *r, req *q)
     return 0;
 }
 
-typedef struct wbuf {
-    char *s;
-    size_t n, cap;
-    int oom;
-} wbuf;
-
-static void wput(wbuf *w, const char *s, size_t n)
+static void wstr(tj_strbuf *w, const char *s, size_t n)
 {
-    if (w->oom) return;
-    if (w->n + n + 1 > w->cap) {
-        size_t cap = w->cap ? w->cap : 256;
-        while (cap < w->n + n + 1) cap *= 2;
-        char *t = realloc(w->s, cap);
-        if (!t) {
-            w->oom = 1;
-            return;
-        }
-        w->s = t, w->cap = cap;
-    }
-    memcpy(w->s + w->n, s, n);
-    w->n += n;
-    w->s[w->n] = '\0';
-}
-
-static void wstr(wbuf *w, const char *s, size_t n)
-{
-    wput(w, "\"", 1);
+    tj_strbuf_put(w, "\"", 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         char e[8];
         if (c == '"' || c == '\\') {
             e[0] = '\\', e[1] = (char)c;
-            wput(w, e, 2);
+            tj_strbuf_put(w, e, 2);
         } else if (c < 0x20) {
             snprintf(e, sizeof e, "\\u%04x", c);
-            wput(w, e, 6);
+            tj_strbuf_put(w, e, 6);
         } else {
-            wput(w, s + i, 1);
+            tj_strbuf_put(w, s + i, 1);
         }
     }
-    wput(w, "\"", 1);
+    tj_strbuf_put(w, "\"", 1);
 }
 
-static void wid(wbuf *w, const req *q)
+static void wid(tj_strbuf *w, const req *q)
 {
-    wput(w, "{\"id\": ", 7);
+    tj_strbuf_put(w, "{\"id\": ", 7);
     if (q->id)
-        wput(w, q->id, q->id_len);
+        tj_strbuf_put(w, q->id, q->id_len);
     else
-        wput(w, "null", 4);
+        tj_strbuf_put(w, "null", 4);
 }
 
-static void werror(wbuf *w, const req *q, const char *msg)
+static void werror(tj_strbuf *w, const req *q, const char *msg)
 {
     wid(w, q);
-    wput(w, ", \"error\": ", 11);
+    tj_strbuf_put(w, ", \"error\": ", 11);
     wstr(w, msg, strlen(msg));
-    wput(w, "}\n", 2);
+    tj_strbuf_put(w, "}\n", 2);
 }
 
 tj_status tj_translate_jsonl(const tj_model *model, const tj_options *opt, float doubt_logprob,
@@ -425,7 +402,7 @@ tj_status tj_translate_jsonl(const tj_model *model, const tj_options *opt, float
         for (size_t k = 0; k < nt; k++) res[idx[k]] = tr[k];
     }
     for (size_t i = 0; i < n && !st; i++) {
-        wbuf w = {0};
+        tj_strbuf w = {0};
         req *q = &qs[i];
         if (msgs[i]) {
             werror(&w, q, msgs[i]);
@@ -442,17 +419,17 @@ tj_status tj_translate_jsonl(const tj_model *model, const tj_options *opt, float
                 tj_scored_free(v, ns);
             } else {
                 wid(&w, q);
-                wput(&w, ", \"translation\": ", 17);
+                tj_strbuf_put(&w, ", \"translation\": ", 17);
                 wstr(&w, joined, strlen(joined));
-                wput(&w, ", \"flags\": [", 12);
+                tj_strbuf_put(&w, ", \"flags\": [", 12);
                 for (size_t s = 0; s < ns; s++) {
                     char num[96];
                     snprintf(num, sizeof num, "%s{\"logprob\": %.4f, \"doubtful\": %s}",
                              s ? ", " : "", (double)v[s].logprob,
                              !v[s].copied && v[s].logprob < doubt_logprob ? "true" : "false");
-                    wput(&w, num, strlen(num));
+                    tj_strbuf_put(&w, num, strlen(num));
                 }
-                wput(&w, "]}\n", 3);
+                tj_strbuf_put(&w, "]}\n", 3);
                 tj_scored_free(v, ns);
                 tj_free(joined);
             }
@@ -467,16 +444,16 @@ tj_status tj_translate_jsonl(const tj_model *model, const tj_options *opt, float
                 werror(&w, q, e2.message);
             } else {
                 wid(&w, q);
-                wput(&w, ", \"translation\": ", 17);
+                tj_strbuf_put(&w, ", \"translation\": ", 17);
                 wstr(&w, doc, dl);
-                wput(&w, "}\n", 2);
+                tj_strbuf_put(&w, "}\n", 2);
             }
             tj_free(doc);
         } else {
             wid(&w, q);
-            wput(&w, ", \"translation\": ", 17);
+            tj_strbuf_put(&w, ", \"translation\": ", 17);
             wstr(&w, res[i], strlen(res[i]));
-            wput(&w, "}\n", 2);
+            tj_strbuf_put(&w, "}\n", 2);
         }
         if (w.oom) {
             free(w.s);

@@ -16,34 +16,23 @@
 #include "doc/doc.h"
 #include "text/passthrough.h"
 #include "util/error.h"
+#include "util/strbuf.h"
 #include "util/utf8.h"
 
 typedef struct mrun {
     cmark_node *block;
-    char *text;
-    size_t len, cap;
+    tj_strbuf text;
     tj_doc_span *spans;
     cmark_node **span_node;
     size_t nspans, scap;
     int oom;
 } mrun;
 
+/* Appends to the paragraph's text; a failed growth marks the whole run out of memory. */
 static void put(mrun *r, const char *s, size_t n)
 {
-    if (r->oom) return;
-    if (r->len + n + 1 > r->cap) {
-        size_t cap = r->cap ? r->cap : 128;
-        while (cap < r->len + n + 1) cap *= 2;
-        char *t = realloc(r->text, cap);
-        if (!t) {
-            r->oom = 1;
-            return;
-        }
-        r->text = t, r->cap = cap;
-    }
-    memcpy(r->text + r->len, s, n);
-    r->len += n;
-    r->text[r->len] = '\0';
+    tj_strbuf_put(&r->text, s, n);
+    r->oom |= r->text.oom;
 }
 
 static int add_span(mrun *r, cmark_node *n, int parent, int atomic)
@@ -59,7 +48,7 @@ static int add_span(mrun *r, cmark_node *n, int parent, int atomic)
     }
     tj_doc_span *s = &r->spans[r->nspans];
     memset(s, 0, sizeof *s);
-    s->begin = s->end = r->len;
+    s->begin = s->end = r->text.len;
     s->parent = parent, s->atomic = atomic;
     r->span_node[r->nspans] = n;
     return (int)r->nspans++;
@@ -82,7 +71,7 @@ static int flatten(mrun *r, cmark_node *n, int parent)
         if (i < 0) return -1;
         lit = cmark_node_get_literal(n);
         if (lit) put(r, lit, strlen(lit));
-        r->spans[i].end = r->len;
+        r->spans[i].end = r->text.len;
         return r->oom ? -1 : 0;
     }
     case CMARK_NODE_EMPH:
@@ -92,7 +81,7 @@ static int flatten(mrun *r, cmark_node *n, int parent)
         if (i < 0) return -1;
         for (cmark_node *c = cmark_node_first_child(n); c; c = cmark_node_next(c))
             if (flatten(r, c, i)) return -1;
-        r->spans[i].end = r->len;
+        r->spans[i].end = r->text.len;
         return 0;
     }
     default: /* hard breaks, raw HTML, images: kept whole in place */
@@ -116,9 +105,9 @@ static void collect(mdoc *d, cmark_node *n)
             r.block = c;
             for (cmark_node *k = cmark_node_first_child(c); k && !r.oom; k = cmark_node_next(k))
                 if (flatten(&r, k, -1)) r.oom = 1;
-            if (r.oom || !r.text || !tj_text_translatable(r.text, r.len)) {
+            if (r.oom || !r.text.s || !tj_text_translatable(r.text.s, r.text.len)) {
                 d->oom |= r.oom;
-                free(r.text), free(r.spans), free(r.span_node);
+                free(r.text.s), free(r.spans), free(r.span_node);
                 continue;
             }
             if (d->n == d->cap) {
@@ -126,7 +115,7 @@ static void collect(mdoc *d, cmark_node *n)
                 mrun *v = realloc(d->runs, cap * sizeof *v);
                 if (!v) {
                     d->oom = 1;
-                    free(r.text), free(r.spans), free(r.span_node);
+                    free(r.text.s), free(r.spans), free(r.span_node);
                     return;
                 }
                 d->runs = v, d->cap = cap;
@@ -241,11 +230,11 @@ tj_status tj_doc_markdown(const tj_doc_ctx *c, const char *data, size_t len, cha
     tj_doc_para *paras = calloc(d.n + 1, sizeof *paras);
     if (!st && (!texts || !lens || !paras)) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
     if (!st) {
-        for (size_t i = 0; i < d.n; i++) texts[i] = d.runs[i].text, lens[i] = d.runs[i].len;
+        for (size_t i = 0; i < d.n; i++) texts[i] = d.runs[i].text.s, lens[i] = d.runs[i].text.len;
         st = tj_doc_translate_paras(c->m, c->o, texts, lens, d.n, TJ_DOC_ALIGN, paras, err);
     }
     for (size_t i = 0; i < d.n && !st; i++) {
-        tj_doc_project_spans(&paras[i], d.runs[i].text, d.runs[i].len, d.runs[i].spans,
+        tj_doc_project_spans(&paras[i], d.runs[i].text.s, d.runs[i].text.len, d.runs[i].spans,
                              d.runs[i].nspans);
         if (rewrite(&d.runs[i], &paras[i])) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
     }
@@ -264,7 +253,7 @@ tj_status tj_doc_markdown(const tj_doc_ctx *c, const char *data, size_t len, cha
     for (size_t i = 0; paras && i < d.n; i++) tj_doc_para_free(&paras[i]);
     free(paras), free(texts), free(lens);
     for (size_t i = 0; i < d.n; i++)
-        free(d.runs[i].text), free(d.runs[i].spans), free(d.runs[i].span_node);
+        free(d.runs[i].text.s), free(d.runs[i].spans), free(d.runs[i].span_node);
     free(d.runs);
     cmark_node_free(doc);
     return st;

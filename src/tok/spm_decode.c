@@ -8,65 +8,34 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "util/strbuf.h"
 
 #define SPACE_SYMBOL "\xE2\x96\x81"
 
-typedef struct textbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} textbuf;
-
-static void put(textbuf *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->cap - b->len <= n) {
-        size_t cap = b->cap ? b->cap : 64;
-        while (cap - b->len <= n) {
-            if (cap > (size_t)-1 / 2) {
-                b->oom = 1;
-                return;
-            }
-            cap *= 2;
-        }
-        char *t = realloc(b->s, cap);
-        if (!t) {
-            b->oom = 1;
-            return;
-        }
-        b->s = t;
-        b->cap = cap;
-    }
-    if (n) memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-/* Surface of a run of byte pieces: their bytes as UTF-8, U+FFFD for each malformed byte. */
-static void put_bytes(textbuf *b, const unsigned char *bytes, size_t n)
+static void put_bytes(tj_strbuf *b, const unsigned char *bytes, size_t n)
 {
     for (size_t i = 0; i < n;) {
         size_t c = spm_utf8_valid_len((const char *)bytes + i, n - i);
         if (c == 0) {
-            put(b, "\xEF\xBF\xBD", 3);
+            tj_strbuf_put(b, "\xEF\xBF\xBD", 3);
             i++;
         } else {
-            put(b, (const char *)bytes + i, c);
+            tj_strbuf_put(b, (const char *)bytes + i, c);
             i += c;
         }
     }
 }
 
-static void put_piece(const tj_spm *m, textbuf *b, int id, const char *piece, size_t len)
+static void put_piece(const tj_spm *m, tj_strbuf *b, int id, const char *piece, size_t len)
 {
     switch (m->type[id]) {
     case SPM_CONTROL:
         return;
     case SPM_UNKNOWN:
         if (len == m->piece_len[id] && memcmp(piece, m->pool + m->piece_off[id], len) == 0)
-            put(b, m->unk_surface, m->unk_surface_len);
+            tj_strbuf_put(b, m->unk_surface, m->unk_surface_len);
         else
-            put(b, piece, len); /* a piece the vocabulary lacks is shown as it is */
+            tj_strbuf_put(b, piece, len); /* a piece the vocabulary lacks is shown as it is */
         return;
     }
     if (b->len == 0 && (m->norm.add_dummy_prefix || m->norm.remove_extra_whitespaces) && len >= 3 &&
@@ -77,25 +46,25 @@ static void put_piece(const tj_spm *m, textbuf *b, int id, const char *piece, si
     size_t from = 0;
     for (size_t i = 0; i + 3 <= len;) {
         if (memcmp(piece + i, SPACE_SYMBOL, 3) == 0) {
-            put(b, piece + from, i - from);
-            put(b, " ", 1);
+            tj_strbuf_put(b, piece + from, i - from);
+            tj_strbuf_put(b, " ", 1);
             i += 3;
             from = i;
         } else {
             i++;
         }
     }
-    put(b, piece + from, len - from);
+    tj_strbuf_put(b, piece + from, len - from);
 }
 
 /* pieces[i] / lens[i] with ids[i] = PieceToId(pieces[i]). */
 static tj_status decode(const tj_spm *m, const int *ids, const char *const *pieces,
                         const size_t *lens, size_t n, char **text, size_t *text_len, tj_error *err)
 {
-    textbuf b = {0};
+    tj_strbuf b = {0};
     unsigned char *bytes = NULL;
     size_t nbytes = 0;
-    put(&b, "", 0);
+    tj_strbuf_put(&b, "", 0);
     for (size_t i = 0; i <= n && !b.oom; i++) {
         if (i < n && m->type[ids[i]] == SPM_BYTE) {
             if (!bytes && !(bytes = malloc(n))) b.oom = 1;

@@ -6,27 +6,8 @@
 # the back-translation), the doubtful column following both thresholds, valid JSON.
 # env: TJ_BIN (built tarjama). Exit 77 when TJ_BIN or python3 is missing.
 set -u
-
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root" || exit 1
-bin=${TJ_BIN:-$root/build/tarjama}
-if [ ! -x "$bin" ]; then
-    echo "skipped: tarjama binary not found at $bin (set TJ_BIN)"
-    exit 77
-fi
-if ! command -v python3 >/dev/null; then
-    echo "skipped: python3 not installed"
-    exit 77
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tj_doc_flags.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-passes=0
-bad() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-ok() { passes=$((passes + 1)); }
+. "$(dirname "$0")/tools/testlib.sh"
+tj_test_init doc_flags python3
 
 head -6 tests/data/numbers-names.ar >"$tmp/src.ar"
 "$bin" translate -m models/ar-en --split line -q "$tmp/src.ar" >"$tmp/plain.en"
@@ -69,5 +50,4 @@ assert "roundtrip_chrf" not in v[0]  # no reverse model given with -m
 "$bin" translate -m models/ar-en --flags xml </dev/null 2>/dev/null
 [ $? = 2 ] && ok || bad "--flags xml is not a usage error"
 
-echo "doc_flags: $passes passed, $fails failed"
-[ $fails = 0 ]
+tj_test_done

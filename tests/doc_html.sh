@@ -8,29 +8,10 @@
 # The starter models are weak: only structure is judged, never translation quality.
 # env: TJ_BIN (built tarjama). Exit 77 when TJ_BIN or python3 is missing.
 set -u
-
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root" || exit 1
-bin=${TJ_BIN:-$root/build/tarjama}
-if [ ! -x "$bin" ]; then
-    echo "skipped: tarjama binary not found at $bin (set TJ_BIN)"
-    exit 77
-fi
-if ! command -v python3 >/dev/null; then
-    echo "skipped: python3 not installed (the structure checker needs it)"
-    exit 77
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tj_doc_html.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/tools/testlib.sh"
+tj_test_init doc_html python3
 docs=tests/data/docs
 check=tests/doc_structure.py
-fails=0
-passes=0
-bad() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-ok() { passes=$((passes + 1)); }
 
 # 1. the checker itself catches a lost tag, an unclosed element and changed code
 sed 's|<b>Sudan</b>|Sudan|' $docs/news-en.html >"$tmp/lost.html"
@@ -97,5 +78,4 @@ printf '' | "$bin" translate -m models/en-ar --format html >"$tmp/empty.out" && 
     "$bin" translate -m models/en-ar <$docs/news-ar.html >"$tmp/t2" && cmp -s "$tmp/t1" "$tmp/t2" && ok ||
     bad "--format text differs from stdin text"
 
-echo "doc_html: $passes passed, $fails failed"
-[ $fails = 0 ]
+tj_test_done

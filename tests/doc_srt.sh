@@ -6,29 +6,10 @@
 # of the same text, CRLF kept, and malformed timing lines refused with the line named.
 # env: TJ_BIN (built tarjama). Exit 77 when TJ_BIN or python3 is missing.
 set -u
-
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root" || exit 1
-bin=${TJ_BIN:-$root/build/tarjama}
-if [ ! -x "$bin" ]; then
-    echo "skipped: tarjama binary not found at $bin (set TJ_BIN)"
-    exit 77
-fi
-if ! command -v python3 >/dev/null; then
-    echo "skipped: python3 not installed (the structure checker needs it)"
-    exit 77
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tj_doc_srt.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/tools/testlib.sh"
+tj_test_init doc_srt python3
 docs=tests/data/docs
 check=tests/doc_structure.py
-fails=0
-passes=0
-bad() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-ok() { passes=$((passes + 1)); }
 
 # the checker catches a changed timing
 sed 's/00:00:04,500/00:00:04,600/' $docs/news-ar.srt >"$tmp/moved.srt"
@@ -65,5 +46,4 @@ printf 'x\n00:00:01,000 --> 00:00:04,000\nHello.\n' >"$tmp/bad5.srt"
 "$bin" translate -m models/en-ar "$tmp/bad5.srt" >/dev/null 2>"$tmp/err"
 [ $? = 1 ] && grep -q 'line 1: expected a cue number' "$tmp/err" && ok || bad "bad cue number: $(cat "$tmp/err")"
 
-echo "doc_srt: $passes passed, $fails failed"
-[ $fails = 0 ]
+tj_test_done

@@ -609,6 +609,22 @@ done:
     return rc;
 }
 
+/* When --from/--to fell back to a bundled starter model, say so once per run: its translations
+ * are poor, and a user who sees them should learn why and what to install. Only on a terminal, so
+ * that pipelines and logs stay clean. */
+static void starter_notice(const char *dir, tj_lang from, tj_lang to)
+{
+    if (!isatty(STDERR_FILENO)) return;
+    char *bundled = tj_models_bundled_dir();
+    size_t n = bundled ? strlen(bundled) : 0;
+    if (n && !strncmp(dir, bundled, n) && dir[n] == '/')
+        fprintf(stderr,
+                "tarjama: using the small built-in %s-%s starter model, which gets most words "
+                "wrong; 'tarjama models fetch %s-%s' installs Mozilla's (about 25 MB)\n",
+                tj_lang_code(from), tj_lang_code(to), tj_lang_code(from), tj_lang_code(to));
+    free(bundled);
+}
+
 int cmd_translate(int argc, char **argv)
 {
     const char *model_dir = NULL, *output = NULL;
@@ -823,6 +839,7 @@ int cmd_translate(int argc, char **argv)
         cli_error("%s", err.message);
         goto done;
     }
+    if (found_dir && !quiet) starter_notice(found_dir, from, to);
     tj_lang msrc, mtrg;
     if (found_dir == NULL && model_pair(model, &msrc, &mtrg) == 0 &&
         ((have_from && from != TJ_LANG_UNKNOWN && from != msrc) || (have_to && to != mtrg))) {

@@ -57,5 +57,20 @@ check "ar->en --to en" "$tmp/ar.txt" en --to en
 check "en->ar --from en" "$tmp/en.txt" ar --from en
 check "en->ar --from auto" "$tmp/en.txt" ar --from auto
 
+# The one-line notice that a starter model is in use: once per run, on a terminal only, not with -q.
+notice='using the small built-in ar-en starter model'
+"$bin" translate --from ar < "$tmp/ar.txt" > /dev/null 2> "$tmp/err"
+grep -q "$notice" "$tmp/err" && bad "starter notice printed with stderr not a terminal"
+if command -v script > /dev/null; then
+    script -qfec "'$bin' translate --from ar < '$tmp/ar.txt'" /dev/null > "$tmp/tty" 2>&1
+    [ "$(grep -c "$notice" "$tmp/tty")" = 1 ] || bad "starter notice on a terminal: want once, got: $(cat "$tmp/tty")"
+    script -qfec "'$bin' translate -q --from ar < '$tmp/ar.txt'" /dev/null > "$tmp/tty" 2>&1
+    grep -q "$notice" "$tmp/tty" && bad "starter notice printed with -q"
+    script -qfec "'$bin' translate -m '$root/models/ar-en' < '$tmp/ar.txt'" /dev/null > "$tmp/tty" 2>&1
+    grep -q "$notice" "$tmp/tty" && bad "starter notice printed for a model named with -m"
+else
+    echo "note: script(1) not installed; the terminal checks of the starter notice skipped"
+fi
+
 if [ $fails -ne 0 ]; then echo "starter_models: $fails failure(s)"; exit 1; fi
 echo "starter_models: all checks passed"

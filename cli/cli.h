@@ -37,6 +37,24 @@ int cli_check_utf8(const char *name, const char *buf, size_t len);
  * as translate does, and returns -1. */
 int cli_check_text(const char *name, const char *buf, size_t len);
 
+/* Line-by-line input (cli/lines.c) with memory bounded by the longest line. */
+typedef struct cli_lines {
+    int fd, own_fd, eof;
+    const char *name; /* "stdin" or the path, for messages */
+    char *buf;
+    size_t cap, start, end; /* unread bytes are buf[start..end) */
+    size_t lineno, max_line;
+    unsigned long long offset; /* input offset of buf[start] */
+} cli_lines;
+/* path NULL or "-": stdin. Returns 0, or -1 after printing a one-line error. */
+int cli_lines_open(cli_lines *r, const char *path, size_t max_line);
+/* 1: the next line in *line and *len (without its '\n'; valid UTF-8 without NUL bytes; a final line
+ * without '\n' counts), 0: end of input, -1: error printed (bad bytes with their line and
+ * offset, a line longer than max_line, a read error). stdout is flushed before waiting for
+ * input. */
+int cli_lines_next(cli_lines *r, const char **line, size_t *len);
+void cli_lines_close(cli_lines *r);
+
 /* Output of `translate` (cli/outfile.c): standard output, or FILE written atomically. */
 typedef struct cli_out {
     int fd, atomic, err;

@@ -17,34 +17,27 @@ static const char usage[] =
     "  -c, --confidence   add a tab and the majority script's share of the letters (0..1)\n"
     "  -h, --help         this text\n";
 
+/* The longest line answered: memory stays bounded whatever the input. */
+#define DETECT_MAX_LINE ((size_t)64 << 20)
+
 static int detect_file(const char *path, int with_confidence)
 {
-    int is_stdin = !path || !strcmp(path, "-");
-    const char *name = is_stdin ? "stdin" : path;
-    char *data;
+    cli_lines in;
+    if (cli_lines_open(&in, path, DETECT_MAX_LINE)) return 1;
+    const char *line;
     size_t len;
-    if (cli_read_all(path, &data, &len) != 0) return 1;
-    if (cli_check_utf8(name, data, len) != 0) {
-        free(data);
-        return 1;
-    }
-    /* Line ends by position rather than strlen, so that a NUL byte cannot cut a line short. */
-    size_t start = 0;
-    for (size_t i = 0; i <= len; i++) {
-        if (i < len && data[i] != '\n') continue;
-        if (i == len && start == len) break; /* no line after a final newline */
-        size_t end = i;
-        if (end > start && data[end - 1] == '\r') end--;
+    int got;
+    while ((got = cli_lines_next(&in, &line, &len)) == 1) {
+        if (len > 0 && line[len - 1] == '\r') len--;
         float conf;
-        tj_lang lang = tj_detect_language(data + start, end - start, &conf);
+        tj_lang lang = tj_detect_language(line, len, &conf);
         if (with_confidence)
             printf("%s\t%.3f\n", tj_lang_code(lang), conf);
         else
             puts(tj_lang_code(lang));
-        start = i + 1;
     }
-    free(data);
-    return 0;
+    cli_lines_close(&in);
+    return got < 0;
 }
 
 int cmd_detect(int argc, char **argv)

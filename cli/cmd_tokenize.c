@@ -201,38 +201,34 @@ static int detokenize_line(const tj_spm *spm, int ids_mode, const char *name, si
     return 0;
 }
 
+/* The longest line encoded: memory stays bounded whatever the input. */
+#define TOKENIZE_MAX_LINE ((size_t)64 << 20)
+
 static int process_file(const tj_spm *spm, int detok, int ids, const char *path)
 {
-    const char *name = !path || !strcmp(path, "-") ? "stdin" : path;
-    char *buf;
-    size_t len;
-    if (cli_read_all(path, &buf, &len)) return 1;
-    /* Text that translate would refuse is refused here too, before anything is written. */
-    if (cli_check_text(name, buf, len)) {
-        free(buf);
-        return 1;
-    }
+    cli_lines in;
+    if (cli_lines_open(&in, path, TOKENIZE_MAX_LINE)) return 1;
     obuf o = {0};
     int *idbuf = NULL;
-    size_t idcap = 0, lineno = 0;
-    int rc = 0;
-    /* Lines end at '\n' only: like spm_encode, a '\r' stays part of the line. */
-    for (size_t start = 0; start < len && !rc;) {
-        const char *nl = memchr(buf + start, '\n', len - start);
-        size_t end = nl ? (size_t)(nl - buf) : len;
-        lineno++;
+    size_t idcap = 0, len;
+    const char *line;
+    int rc = 0, got;
+    /* Lines end at '\n' only: like spm_encode, a '\r' stays part of the line. Output is written
+     * at 1 MiB, and whenever the input pauses, so that a pipe gets its answers. */
+    while (!rc && (got = cli_lines_next(&in, &line, &len)) == 1) {
         if (detok)
-            rc = detokenize_line(spm, ids, name, lineno, buf + start, end - start, &o, &idbuf,
-                                 &idcap);
+            rc = detokenize_line(spm, ids, in.name, in.lineno, line, len, &o, &idbuf, &idcap);
         else
-            rc = tokenize_line(spm, ids, name, lineno, buf + start, end - start, &o);
-        if (!rc && o.len >= (1 << 20)) rc = ob_flush(&o) ? 1 : 0;
-        start = end + 1;
+            rc = tokenize_line(spm, ids, in.name, in.lineno, line, len, &o);
+        if (!rc && (o.len >= (1 << 20) || (in.start == in.end && !in.eof)))
+            rc = ob_flush(&o) ? 1 : 0;
     }
-    if (!rc && ob_flush(&o)) rc = 1;
+    if (!rc && got < 0) rc = 1;
+    /* What was encoded before an error is written too, as translate does. */
+    if (ob_flush(&o)) rc = 1;
     free(o.s);
     free(idbuf);
-    free(buf);
+    cli_lines_close(&in);
     return rc;
 }
 

@@ -110,6 +110,22 @@ expect_error() {
     fi
 }
 
+# expect_error_after ROW CODE REGEX LINES CMD...: as expect_error, but the LINES lines before the
+# bad one have been answered on stdout (commands that stream line by line).
+expect_error_after() {
+    local row=$1 code=$2 re=$3 want=$4
+    shift 4
+    run "$@"
+    local lines
+    lines=$(wc -l <"$TMP/err")
+    if [ "$rc" -ne "$code" ]; then bad "$row" "exit $rc, expected $code"
+    elif [ "$lines" -ne 1 ]; then bad "$row" "stderr has $lines lines, expected one"
+    elif ! grep -Eq -- "^tarjama: .*$re" "$TMP/err"; then bad "$row" "stderr does not match /$re/"
+    elif [ "$(wc -l <"$TMP/out")" -ne "$want" ]; then bad "$row" "$(wc -l <"$TMP/out") lines on stdout, expected $want"
+    else ok "$row"
+    fi
+}
+
 # expect_output ROW LINES CMD...: exit 0, nothing on stderr, exactly LINES output lines.
 expect_output() {
     local row=$1 want=$2
@@ -358,20 +374,20 @@ else
     done
 fi
 
-# tokenize / detokenize refuse the same bytes as translate, in the same words, before writing
-# anything. The bundled starter vocabulary is enough (no ../shared needed).
+# tokenize / detokenize refuse the same bytes as translate, in the same words, at the same point
+# (the lines before the bad one are answered). The bundled starter vocabulary is enough (no ../shared needed).
 VOCAB=$(cd "$(dirname "$0")/.." && pwd)/models/ar-en/vocab.aren.spm
 if [ -f "$VOCAB" ]; then
     printf 'abc\0def\nxyz\n' >"$TMP/nul-tok.txt"
     printf '12 7\n3 \0 4\n' >"$TMP/nul-ids.txt"
-    IN=$TMP/badutf8.txt expect_error "I10 tokenize: invalid UTF-8 (stdin)" 1 \
-        '^tarjama: stdin: invalid UTF-8 at line 2, byte offset 14$' $BIN tokenize --vocab "$VOCAB"
+    IN=$TMP/badutf8.txt expect_error_after "I10 tokenize: invalid UTF-8 (stdin)" 1 \
+        'stdin: invalid UTF-8 at line 2, byte offset 14$' 1 $BIN tokenize --vocab "$VOCAB"
     expect_error "I11 tokenize: NUL byte (file)" 1 'nul-tok.txt: NUL byte at line 1, byte offset 3$' \
         $BIN tokenize --vocab "$VOCAB" "$TMP/nul-tok.txt"
-    expect_error "I12 detokenize: invalid UTF-8 (file)" 1 \
-        'badutf8.txt: invalid UTF-8 at line 2, byte offset 14$' $BIN detokenize --vocab "$VOCAB" "$TMP/badutf8.txt"
-    IN=$TMP/nul-ids.txt expect_error "I13 detokenize --ids: NUL byte (stdin)" 1 \
-        '^tarjama: stdin: NUL byte at line 2, byte offset 7$' $BIN detokenize --ids --vocab "$VOCAB"
+    expect_error_after "I12 detokenize: invalid UTF-8 (file)" 1 \
+        'badutf8.txt: invalid UTF-8 at line 2, byte offset 14$' 1 $BIN detokenize --vocab "$VOCAB" "$TMP/badutf8.txt"
+    IN=$TMP/nul-ids.txt expect_error_after "I13 detokenize --ids: NUL byte (stdin)" 1 \
+        'stdin: NUL byte at line 2, byte offset 7$' 1 $BIN detokenize --ids --vocab "$VOCAB"
     IN=$TMP/overlong.txt expect_error "I14 tokenize: overlong / surrogate UTF-8" 1 \
         'stdin: invalid UTF-8 at line 1, byte offset 9$' $BIN tokenize --vocab "$VOCAB"
 else

@@ -253,14 +253,37 @@ if [ -w /dev/full ]; then
     [ $? -eq 1 ] && grep -q 'No space left' "$tmp/err" && ok || bad "translate > /dev/full: $(cat "$tmp/err")"
 fi
 
-# Commands that read their input whole (detect, eval, tokenize) stop endless input at 256 MiB.
-for cmd in "detect" "tokenize --vocab $AR/vocab.aren.spm"; do
+# detect and tokenize read line by line too: /dev/zero is refused at its first byte, endless
+# input streams, an interactive pipe gets each answer at once, and a line longer than 64 MiB is
+# refused (memory stays bounded by the longest line).
+VOC=$AR/vocab.aren.spm
+for cmd in "detect" "tokenize --vocab $VOC"; do
     # shellcheck disable=SC2086 # $cmd is split into words on purpose
     timeout 60 "$bin" $cmd /dev/zero >/dev/null 2>"$tmp/err"
     rc=$?
-    [ "$rc" -eq 1 ] && grep -q 'input larger than 256 MiB' "$tmp/err" && ok ||
+    [ "$rc" -eq 1 ] && grep -q '/dev/zero: NUL byte at line 1, byte offset 0$' "$tmp/err" && ok ||
         bad "$cmd /dev/zero: exit $rc, $(cat "$tmp/err")"
+    # shellcheck disable=SC2086
+    n=$(yes 'hello world' | timeout 60 "$bin" $cmd 2>"$tmp/err" | head -n 300000 | wc -l)
+    [ "$n" -eq 300000 ] && ok || bad "$cmd on endless input: $n lines, $(cat "$tmp/err")"
+    # shellcheck disable=SC2086
+    coproc CO { exec "$bin" $cmd 2>"$tmp/co.err"; }
+    for w in hello مرحبا world; do
+        # shellcheck disable=SC2086
+        want=$(printf '%s\n' "$w" | "$bin" $cmd)
+        printf '%s\n' "$w" >&"${CO[1]}"
+        if IFS= read -r -t 20 got <&"${CO[0]}"; then
+            [ "$got" = "$want" ] && ok || bad "$cmd interactive '$w': got '$got', want '$want'"
+        else
+            bad "$cmd interactive '$w': no answer within 20 s while the pipe stayed open"
+        fi
+    done
+    exec {CO[1]}>&-
+    wait "$CO_PID" && ok || bad "$cmd coprocess exit status $?"
 done
+head -c $((65 << 20)) /dev/zero | tr '\0' a | "$bin" detect >/dev/null 2>"$tmp/err"
+[ $? -eq 1 ] && grep -q 'stdin: line 1 is longer than 64 MiB$' "$tmp/err" && ok ||
+    bad "detect on a 65 MiB line: $(cat "$tmp/err")"
 
 echo "cli_stream: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

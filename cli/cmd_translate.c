@@ -46,10 +46,11 @@ static const char help[] =
     "                         is cut at white space and translated in parts, and one with no\n"
     "                         white space is an error\n"
     "documents (docs/documents.md):\n"
-    "  --format FMT           text (default), html, markdown, srt (SubRip or WebVTT); guessed\n"
-    "                         from the first FILE's extension (.html .htm .md .srt .vtt).\n"
-    "                         A document is read whole and keeps its form: markup, cue\n"
-    "                         numbers and timings are copied, only its text is translated\n"
+    "  --format FMT           text (default), html, markdown, srt (SubRip or WebVTT), docx;\n"
+    "                         guessed from the first FILE's extension (.html .htm .md .srt\n"
+    "                         .vtt .docx). A document is read whole and keeps its form: markup,\n"
+    "                         cue numbers and timings are copied, only its text is translated.\n"
+    "                         docx: one file, written with -o FILE or to a redirected stdout\n"
     "  --doubt LOGPROB        a sentence whose mean token log-probability is below LOGPROB is\n"
     "                         doubtful (default -1.9 with --flags and --jsonl); html: such\n"
     "                         blocks get a data-tj-doubt attribute\n"
@@ -692,8 +693,8 @@ int cmd_translate(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--format")) {
             format = tj_format_from_name(v);
-            if (format < 0 || format == TJ_FORMAT_DOCX) {
-                cli_error("--format needs 'text', 'html', 'markdown' or 'srt', got '%s'",
+            if (format < 0) {
+                cli_error("--format needs 'text', 'html', 'markdown', 'srt' or 'docx', got '%s'",
                           v ? v : "");
                 goto out;
             }
@@ -762,11 +763,14 @@ int cmd_translate(int argc, char **argv)
         goto out;
     }
     if (unbuffered) cfg.window = 1;
-    if (format < 0 && nfiles > 0) {
-        format = format_of_file(files[0]);
-        if (format == TJ_FORMAT_DOCX) format = TJ_FORMAT_TEXT;
-    }
+    if (format < 0 && nfiles > 0) format = format_of_file(files[0]);
     if (format < 0) format = TJ_FORMAT_TEXT;
+    if (format == TJ_FORMAT_DOCX && (nfiles > 1 || (!output && isatty(STDOUT_FILENO)))) {
+        /* a ZIP package is binary: never onto a terminal, and two are not one file */
+        cli_error(nfiles > 1 ? "translate: --format docx takes one file at a time"
+                             : "translate: DOCX output is binary: give -o FILE or redirect stdout");
+        goto out;
+    }
     dopt.format = (tj_format)format;
     if (flags >= 0 && format != TJ_FORMAT_TEXT) {
         cli_error("translate: --flags works on text (--format text)");

@@ -80,6 +80,16 @@ tj_status tj_doc_html(const tj_doc_ctx *c, const char *data, size_t len, char **
                       size_t *out_len, tj_error *err);
 tj_status tj_doc_markdown(const tj_doc_ctx *c, const char *data, size_t len, char **out,
                           size_t *out_len, tj_error *err);
+/* DOCX (doc/docx.c): data is the ZIP package, *out the translated one (binary, NUL-terminated).
+ * tj_doc_docx_with takes the translation as a function (the fuzz target gives one without a
+ * model); fn fills out[0..n) as tj_doc_translate_paras does with TJ_DOC_ALIGN. target_lang:
+ * "ar" sets right-to-left paragraphs and runs, another code clears them, NULL leaves them. */
+tj_status tj_doc_docx(const tj_doc_ctx *c, const char *data, size_t len, char **out,
+                      size_t *out_len, tj_error *err);
+typedef tj_status (*tj_doc_xlate_fn)(void *ctx, const char *const *texts, const size_t *lens,
+                                     size_t n, tj_doc_para *out, tj_error *err);
+tj_status tj_doc_docx_with(tj_doc_xlate_fn fn, void *ctx, const char *target_lang, const char *data,
+                           size_t len, char **out, size_t *out_len, tj_error *err);
 tj_status tj_doc_srt(const tj_doc_ctx *c, const char *data, size_t len, char **out, size_t *out_len,
                      tj_error *err);
 #endif

@@ -90,8 +90,7 @@ tj_status tj_translate_document(const tj_model *model, const tj_options *opt,
     case TJ_FORMAT_MARKDOWN:
         return tj_doc_markdown(&c, data ? data : "", len, out, out_len, err);
     case TJ_FORMAT_DOCX:
-        return tj_fail(err, TJ_ERR_UNSUPPORTED, "the %s format is not supported yet",
-                       tj_format_name(dopt->format));
+        return tj_doc_docx(&c, data ? data : "", len, out, out_len, err);
     }
     return tj_fail(err, TJ_ERR_ARG, "unknown document format %d", (int)dopt->format);
 }

@@ -104,7 +104,7 @@ typedef enum tj_format {
     TJ_FORMAT_HTML,     /* HTML page or fragment: text, alt/title/placeholder; markup kept */
     TJ_FORMAT_SRT,      /* subtitles, SubRip (.srt) or WebVTT (.vtt): cue text only */
     TJ_FORMAT_MARKDOWN, /* Markdown (CommonMark, through cmark): text, emphasis, link text */
-    TJ_FORMAT_DOCX,     /* reserved: not yet supported */
+    TJ_FORMAT_DOCX,     /* Word .docx (ZIP package): paragraph runs; other entries copied */
 } tj_format;
 
 typedef struct tj_doc_options {
@@ -124,7 +124,8 @@ const char *tj_format_name(tj_format format);
 
 /* Translates a whole document data[0..len) (UTF-8) in the given format. On success *out is a
  * malloc'd document (NUL-terminated, release with tj_free) of *out_len bytes. Malformed input
- * (a broken subtitle timing, ...) is TJ_ERR_FORMAT or TJ_ERR_INPUT with a one-line message. */
+ * (a broken subtitle timing, ...) is TJ_ERR_FORMAT or TJ_ERR_INPUT with a one-line message.
+ * TJ_FORMAT_DOCX: data is the binary package and so is *out (use *out_len, not strlen). */
 tj_status tj_translate_document(const tj_model *model, const tj_options *opt,
                                 const tj_doc_options *dopt, const char *data, size_t len,
                                 char **out, size_t *out_len, tj_error *err);

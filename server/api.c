@@ -337,8 +337,8 @@ int api_detect(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out)
  * document; target_lang as tj_doc_options has it) in one of the --threads worker slots, waiting
  * at most --timeout for one. */
 static int run_translate(srv *s, const tj_server_model *m, tj_format format,
-                         const char *target_lang, const char *const *texts, size_t n, char **res,
-                         json_t **out)
+                         const char *target_lang, const char *const *texts, size_t n,
+                         size_t bin_len, char **res, size_t *res_len, json_t **out)
 {
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
@@ -365,9 +365,11 @@ static int run_translate(srv *s, const tj_server_model *m, tj_format format,
         dopt.format = format;
         dopt.target_lang = target_lang;
         for (size_t i = 0; i < n && st == TJ_OK; i++) {
-            size_t out_len;
-            st = tj_translate_document(m->model, &opt, &dopt, texts[i], strlen(texts[i]), &res[i],
-                                       &out_len, &err);
+            /* a DOCX package is binary: its length is given, not found by strlen */
+            size_t out_len = 0, in_len = format == TJ_FORMAT_DOCX ? bin_len : strlen(texts[i]);
+            st = tj_translate_document(m->model, &opt, &dopt, texts[i], in_len, &res[i], &out_len,
+                                       &err);
+            if (res_len) res_len[i] = out_len;
         }
         if (st != TJ_OK)
             for (size_t i = 0; i < n; i++) {
@@ -474,7 +476,7 @@ int api_translate(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out
         goto done;
     }
     /* HTML snippets come back with their own markup only: no lang/dir added (target NULL). */
-    if ((rc = run_translate(s, m, format, NULL, p.q, p.nq, res, out))) goto done;
+    if ((rc = run_translate(s, m, format, NULL, p.q, p.nq, 0, res, NULL, out))) goto done;
     atomic_fetch_add(&s->m.characters, chars);
     atomic_fetch_add(&s->m.texts, p.nq);
     json_t *o = json_object(), *det = NULL;
@@ -605,7 +607,7 @@ int api_translate_file(srv *s, srv_request *r, struct MHD_Connection *c, json_t 
     }
     const char *ext = strrchr(r->filename, '.');
     int format = !ext ? -1 : !strcmp(ext, ".txt") ? TJ_FORMAT_TEXT : tj_format_from_name(ext + 1);
-    if (format < 0 || format == TJ_FORMAT_DOCX) {
+    if (format < 0) {
         *out = api_error("Invalid request: file format not supported");
         return 400;
     }
@@ -619,16 +621,19 @@ int api_translate_file(srv *s, srv_request *r, struct MHD_Connection *c, json_t 
     }
     const char *text = file->data ? file->data : "";
     size_t len = file->len;
-    if (len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) { /* a byte order mark is not text */
+    int docx = format == TJ_FORMAT_DOCX;                         /* a ZIP package, binary */
+    if (!docx && len >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3)) { /* a BOM is not text */
         text += 3;
         len -= 3;
     }
-    if (memchr(text, '\0', len) || tj_utf8_check(text, len) != len) {
+    if (!docx && (memchr(text, '\0', len) || tj_utf8_check(text, len) != len)) {
         *out = api_error("Invalid request: the file is not UTF-8 text");
         return 400;
     }
     const char *src = source;
-    if (!strcmp(source, "auto")) {
+    if (docx && !strcmp(source, "auto")) {
+        src = strcmp(target, "ar") ? "ar" : "en"; /* the other language of the two */
+    } else if (!strcmp(source, "auto")) {
         detection d;
         detect_texts(&text, 1, &d);
         src = d.lang;
@@ -637,7 +642,10 @@ int api_translate_file(srv *s, srv_request *r, struct MHD_Connection *c, json_t 
     const tj_server_model *m;
     if ((rc = check_pair(s, source, src, target, &m, out))) return rc;
     char *res = NULL;
-    if ((rc = run_translate(s, m, (tj_format)format, target, &text, 1, &res, out))) return rc;
+    size_t rlen = 0;
+    if ((rc = run_translate(s, m, (tj_format)format, target, &text, 1, len, &res, &rlen, out)))
+        return rc;
+    if (format == TJ_FORMAT_TEXT) rlen = strlen(res);
     atomic_fetch_add(&s->m.characters, count_chars(text, len));
     atomic_fetch_add(&s->m.texts, 1);
     srv_observe_latency(s, srv_now() - r->t0);
@@ -653,7 +661,6 @@ int api_translate_file(srv *s, srv_request *r, struct MHD_Connection *c, json_t 
     for (int i = 0; i < 16; i++) w += snprintf(name + w, sizeof name - (size_t)w, "%02x", rnd[i]);
     snprintf(name + w, sizeof name - (size_t)w, ".%s", safe[0] ? safe : "file.txt");
     /* The kept copy is ours (malloc'd), the library's buffer goes back to it. */
-    size_t rlen = strlen(res);
     char *copy = malloc(rlen + 1);
     if (!copy) {
         tj_free(res);

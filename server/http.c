@@ -210,8 +210,12 @@ static enum MHD_Result handle_get(srv *s, struct MHD_Connection *c, srv_request 
         const char *dot = strchr(name, '.');
         char disp[256];
         snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", dot ? dot + 1 : name);
-        return send_buffer(s, c, r, 200, "text/plain; charset=utf-8", data, len,
-                           MHD_RESPMEM_MUST_FREE, disp);
+        size_t nl = strlen(name);
+        const char *type = nl > 5 && !strcmp(name + nl - 5, ".docx")
+                               ? "application/vnd.openxmlformats-officedocument."
+                                 "wordprocessingml.document"
+                               : "text/plain; charset=utf-8";
+        return send_buffer(s, c, r, 200, type, data, len, MHD_RESPMEM_MUST_FREE, disp);
     }
     default:
         return send_error(s, c, r, 404, "Not Found");

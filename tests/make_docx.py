@@ -5,7 +5,9 @@ hand-written WordprocessingML): an Arabic and an English news story, each with a
 a table, an image part (binary), a hyperlink, nested bold/italic runs inside one sentence, a tab and
 a line break, a bookmark and a complex field; the Arabic one has right-to-left paragraphs and runs.
 
-    make_docx.py OUT_DIR       writes news-ar.docx and news-en.docx
+    make_docx.py [--bad] OUT_DIR    writes news-ar.docx and news-en.docx (and bad-*.docx: broken
+                                    packages, bombs, encrypted and invalid parts)
+    make_docx.py --seeds DIR        writes the seed corpus of tests/fuzz/fuzz_docx.c
 """
 import os
 import struct
@@ -286,11 +288,97 @@ def write(path, lang):
             z.writestr(info, data.encode("utf-8") if isinstance(data, str) else data)
 
 
+def patch_entry(data, name, local, central):
+    """data (a ZIP) with fields of entry name's local and central headers replaced:
+    local/central map an offset in that header to (struct format, value)."""
+    data = bytearray(data)
+    key = name.encode()
+    for sig, fields in ((b"PK\x03\x04", local), (b"PK\x01\x02", central)):
+        name_at = 26 if sig == b"PK\x03\x04" else 28
+        head = 30 if sig == b"PK\x03\x04" else 46
+        pos = data.find(sig)
+        while pos >= 0:
+            n = struct.unpack_from("<H", data, pos + name_at)[0]
+            if data[pos + head : pos + head + n] == key:
+                for off, (fmt, value) in fields.items():
+                    struct.pack_into(fmt, data, pos + off, value)
+            pos = data.find(sig, pos + 4)
+    return bytes(data)
+
+
+def package(entries):
+    import io
+
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            z.writestr(name, data)
+    return b.getvalue()
+
+
+def bad(out):
+    """Broken packages for the error paths: name -> bytes."""
+    good = open(os.path.join(out, "news-en.docx"), "rb").read()
+    doc = document("en")
+    rest = [("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", RELS)]
+    cases = {
+        "truncated": good[: len(good) // 2],
+        "empty": b"",
+        "text": b"This is not a ZIP archive, only text.\n" * 20,
+        "ole": bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504),
+        "nodocument": package(rest + [("word/other.xml", doc)]),
+        "badxml": package(rest + [("word/document.xml", doc.replace("</w:body>", "</w:bod>"))]),
+        "doctype": package(rest + [("word/document.xml", DECL + '<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">'
+                                    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+                                    + doc[len(DECL):].replace("Markets", "&b; Markets"))]),
+        "marks": package(rest + [("word/document.xml", doc.replace(
+            "<w:body>", "<w:body><w:p>" + '<w:bookmarkStart w:id="1" w:name="x"/>' * 5000
+            + "<w:r><w:t>Too many marks here.</w:t></w:r></w:p>"))]),
+    }
+    # a bomb declared as what it is: 300 MiB of XML in the headers
+    big = package(rest + [("word/document.xml", doc)])
+    cases["bomb"] = patch_entry(big, "word/document.xml", {22: ("<I", 300 << 20)},
+                                {24: ("<I", 300 << 20)})
+    # a bomb that lies: 64 MiB of zeros inflated from a header that says 1000 bytes
+    zeros = package(rest + [("word/document.xml", b"<" + bytes(64 << 20))])
+    cases["liar"] = patch_entry(zeros, "word/document.xml", {22: ("<I", 1000)}, {24: ("<I", 1000)})
+    # the main part marked encrypted (traditional PKWARE encryption, flag bit 0)
+    cases["encrypted"] = patch_entry(big, "word/document.xml", {6: ("<H", 1)}, {8: ("<H", 1)})
+    for name, data in cases.items():
+        with open(os.path.join(out, f"bad-{name}.docx"), "wb") as f:
+            f.write(data)
+
+
+def seeds(out):
+    """The fuzz_docx seed corpus: byte 0 even + a package, byte 0 odd + word/document.xml."""
+    os.makedirs(out, exist_ok=True)
+    tmp = os.path.join(out, "tmp.docx")
+    for k, lang in enumerate(("ar", "en")):
+        write(tmp, lang)
+        with open(tmp, "rb") as f:
+            pkg = f.read()
+        os.remove(tmp)
+        with open(os.path.join(out, f"package-{lang}"), "wb") as f:
+            f.write(bytes([2 * k]) + pkg)
+        with open(os.path.join(out, f"document-{lang}"), "wb") as f:
+            f.write(bytes([2 * k + 1]) + document(lang).encode())
+        with open(os.path.join(out, f"footnotes-{lang}"), "wb") as f:
+            f.write(bytes([2 * k + 1]) + footnotes(lang).encode())
+
+
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "."
+    args = sys.argv[1:]
+    if args and args[0] == "--seeds":
+        seeds(args[1])
+        return
+    want_bad = "--bad" in args
+    args = [a for a in args if a != "--bad"]
+    out = args[0] if args else "."
     os.makedirs(out, exist_ok=True)
     for lang in ("ar", "en"):
         write(os.path.join(out, f"news-{lang}.docx"), lang)
+    if want_bad:
+        bad(out)
 
 
 if __name__ == "__main__":

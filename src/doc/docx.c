@@ -683,6 +683,8 @@ static int rewrite(dpara *r, const tj_doc_para *p, emitter *e)
                     rc = move_to(xstack[top - 1], r->nodes[d->tail_first + i]);
                 e->cur = NULL;
             } else if (d->kind == K_BOX) {
+                /* its words found no place: an empty run keeps their formatting */
+                if (!xstack[top]->children && d->rpr && !new_run(e, xstack[top], d->rpr)) rc = -1;
                 e->cur = NULL;
             } else if (d->kind == K_FMT && !d->made) {
                 /* its words found no place: an empty run keeps the formatting */
@@ -816,9 +818,10 @@ static void collect(docx *x, size_t pi, xmlNodePtr n, tj_error *err, tj_status *
             r.p = n;
             flatten_seq(&r, n->children, NULL, -1, 0);
             if (r.err == 2) {
-                *st = tj_fail(err, TJ_ERR_INPUT,
-                              "%s line %ld: a paragraph with more than %d inline elements",
-                              x->parts[pi].name, (long)xmlGetLineNo(n), DOCX_MAX_SPANS);
+                *st =
+                    tj_fail(err, TJ_ERR_INPUT,
+                            "DOCX entry %s line %ld: a paragraph with more than %d inline elements",
+                            x->parts[pi].name, (long)xmlGetLineNo(n), DOCX_MAX_SPANS);
             } else if (r.err) {
                 *st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
             } else if (r.text.s && tj_text_translatable(r.text.s, r.text.len)) {
@@ -1000,6 +1003,7 @@ tj_status tj_doc_docx_with(tj_doc_xlate_fn fn, void *ctx, const char *target_lan
     if (len > (size_t)1 << 30)
         return tj_fail(err, TJ_ERR_INPUT, "DOCX document too large (%zu bytes, at most 1 GiB)",
                        len);
+    if (len == 0) return tj_fail(err, TJ_ERR_FORMAT, "not a DOCX package: the input is empty");
     if (len >= 8 && !memcmp(data, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))
         return tj_fail(err, TJ_ERR_FORMAT,
                        "not a DOCX package: an OLE compound file (a password-protected Word "

@@ -5,14 +5,26 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
 #include "util/utf8.h"
+
+json_t *api_error(const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return json_pack("{s:s}", "error", msg);
+}
 
 static const char *lang_name(const char *code)
 {
@@ -62,11 +74,17 @@ static void params_free(params *p)
     json_decref(p->root);
 }
 
-static const char *form_value(srv_request *r, struct MHD_Connection *c, int field, const char *name)
+/* The query string's value of name (headers = 0) or a header's (1), NULL when absent. */
+static const char *lookup(srv_request *r, int headers, const char *name)
+{
+    return r->lookup ? r->lookup(r->conn, headers, name) : NULL;
+}
+
+static const char *form_value(srv_request *r, int field, const char *name)
 {
     if (r->f[field].present) return r->f[field].data ? r->f[field].data : "";
     /* Flask's request.values also holds the query string. */
-    return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+    return lookup(r, 0, name);
 }
 
 /* Form text: valid UTF-8 without NUL bytes; line ends become "\n" and one final line break goes,
@@ -117,7 +135,7 @@ static int parse_alternatives(params *p, const char *str)
 
 /* Reads q, source, target, format, api_key and alternatives from a JSON or form body. Returns 0
  * or an HTTP status with *out set. */
-static int read_params(srv_request *r, struct MHD_Connection *c, params *p, json_t **out)
+static int read_params(srv_request *r, params *p, json_t **out)
 {
     memset(p, 0, sizeof *p);
     if (r->is_json) {
@@ -175,11 +193,11 @@ static int read_params(srv_request *r, struct MHD_Connection *c, params *p, json
         }
         return 0;
     }
-    p->source = form_value(r, c, F_SOURCE, "source");
-    p->target = form_value(r, c, F_TARGET, "target");
-    p->format = form_value(r, c, F_FORMAT, "format");
-    p->api_key = form_value(r, c, F_API_KEY, "api_key");
-    p->alt_bad = parse_alternatives(p, form_value(r, c, F_ALTERNATIVES, "alternatives")) != 0;
+    p->source = form_value(r, F_SOURCE, "source");
+    p->target = form_value(r, F_TARGET, "target");
+    p->format = form_value(r, F_FORMAT, "format");
+    p->api_key = form_value(r, F_API_KEY, "api_key");
+    p->alt_bad = parse_alternatives(p, form_value(r, F_ALTERNATIVES, "alternatives")) != 0;
     const char *q = NULL;
     if (r->f[F_Q].present) {
         if (r->f[F_Q].data) {
@@ -188,7 +206,7 @@ static int read_params(srv_request *r, struct MHD_Connection *c, params *p, json
             q = r->f[F_Q].data;
         }
     } else {
-        q = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q");
+        q = lookup(r, 0, "q");
         if (q && tj_utf8_check(q, strlen(q)) != strlen(q)) {
             *out = api_error("Invalid request: q is not valid UTF-8 text");
             return 400;
@@ -305,10 +323,10 @@ static void detect_texts(const char *const *q, size_t n, detection *d)
     free(all);
 }
 
-int api_detect(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out)
+int api_detect(srv *s, srv_request *r, json_t **out)
 {
     params p;
-    int rc = read_params(r, c, &p, out);
+    int rc = read_params(r, &p, out);
     long char_limit;
     if (!rc) rc = access_check(s, r, p.api_key, 1, &char_limit, out);
     if (!rc && !p.nq) {
@@ -332,6 +350,26 @@ int api_detect(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out)
 }
 
 /* ---------------------------------------------------------------- translation */
+
+static tj_status library_translate(const tj_server_model *m, const tj_options *opt,
+                                   const tj_doc_options *dopt, const char *const *texts, size_t n,
+                                   size_t bin_len, char **res, size_t *res_len, tj_error *err)
+{
+    if (!dopt) return tj_translate(m->model, opt, texts, n, res, err);
+    tj_status st = TJ_OK;
+    for (size_t i = 0; i < n && st == TJ_OK; i++) {
+        /* a DOCX package is binary: its length is given, not found by strlen */
+        size_t out_len = 0, in_len = dopt->format == TJ_FORMAT_DOCX ? bin_len : strlen(texts[i]);
+        st = tj_translate_document(m->model, opt, dopt, texts[i], in_len, &res[i], &out_len, err);
+        if (res_len) res_len[i] = out_len;
+    }
+    if (st != TJ_OK)
+        for (size_t i = 0; i < n; i++) {
+            tj_free(res[i]);
+            res[i] = NULL;
+        }
+    return st;
+}
 
 /* Runs tj_translate (plain text) or tj_translate_document (other formats, each text a whole
  * document; target_lang as tj_doc_options has it) in one of the --threads worker slots, waiting
@@ -357,26 +395,11 @@ static int run_translate(srv *s, const tj_server_model *m, tj_format format,
     tj_options_default(&opt);
     opt.threads = 1; /* requests run side by side; one thread each */
     tj_error err = {0};
-    tj_status st = TJ_OK;
-    if (format == TJ_FORMAT_TEXT) {
-        st = tj_translate(m->model, &opt, texts, n, res, &err);
-    } else {
-        tj_doc_options dopt = {0};
-        dopt.format = format;
-        dopt.target_lang = target_lang;
-        for (size_t i = 0; i < n && st == TJ_OK; i++) {
-            /* a DOCX package is binary: its length is given, not found by strlen */
-            size_t out_len = 0, in_len = format == TJ_FORMAT_DOCX ? bin_len : strlen(texts[i]);
-            st = tj_translate_document(m->model, &opt, &dopt, texts[i], in_len, &res[i], &out_len,
-                                       &err);
-            if (res_len) res_len[i] = out_len;
-        }
-        if (st != TJ_OK)
-            for (size_t i = 0; i < n; i++) {
-                tj_free(res[i]);
-                res[i] = NULL;
-            }
-    }
+    tj_doc_options dopt = {0};
+    dopt.format = format;
+    dopt.target_lang = target_lang;
+    tj_status st = (s->translate ? s->translate : library_translate)(
+        m, &opt, format == TJ_FORMAT_TEXT ? NULL : &dopt, texts, n, bin_len, res, res_len, &err);
     atomic_fetch_sub(&s->m.in_flight, 1);
     sem_post(&s->slots);
     if (st == TJ_OK) return 0;
@@ -409,12 +432,12 @@ static int check_pair(srv *s, const char *source, const char *src, const char *t
     return 0;
 }
 
-int api_translate(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out)
+int api_translate(srv *s, srv_request *r, json_t **out)
 {
     params p;
     long char_limit;
     char **res = NULL;
-    int rc = read_params(r, c, &p, out);
+    int rc = read_params(r, &p, out);
     if (!rc) rc = access_check(s, r, p.api_key, p.batch ? (long)p.nq : 1, &char_limit, out);
     if (rc) goto done;
     rc = 400;
@@ -578,13 +601,13 @@ int srv_file_get(srv *s, const char *name, char **data, size_t *len)
     return found;
 }
 
-int api_translate_file(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out)
+int api_translate_file(srv *s, srv_request *r, json_t **out)
 {
     long char_limit;
     srv_field *file = &r->f[F_FILE];
-    const char *source = form_value(r, c, F_SOURCE, "source");
-    const char *target = form_value(r, c, F_TARGET, "target");
-    const char *api_key = form_value(r, c, F_API_KEY, "api_key");
+    const char *source = form_value(r, F_SOURCE, "source");
+    const char *target = form_value(r, F_TARGET, "target");
+    const char *api_key = form_value(r, F_API_KEY, "api_key");
     /* Files cost one request per char-limit's worth of bytes, as in LibreTranslate. */
     long cost = s->cfg->char_limit > 0 ? (long)(file->len / (size_t)s->cfg->char_limit) : 1;
     int rc = access_check(s, r, api_key, cost, &char_limit, out);
@@ -670,12 +693,109 @@ int api_translate_file(srv *s, srv_request *r, struct MHD_Connection *c, json_t 
     memcpy(copy, res, rlen + 1);
     tj_free(res);
     file_put(s, name, copy, rlen);
-    const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+    const char *host = lookup(r, 1, "Host");
     char url[512];
     int host_ok = host && *host && strlen(host) < 256 && !strpbrk(host, "/\\ \"<>@?#");
     snprintf(url, sizeof url, "http://%s/download_file/%s", host_ok ? host : "localhost", name);
     *out = json_pack("{s:s}", "translatedFileUrl", url);
     return 200;
+}
+
+/* ---------------------------------------------------------------- request bodies */
+
+int srv_body_type(srv_request *r, const char *ct)
+{
+    /* Flask's request.is_json: application/json or any application/...+json. */
+    if (ct && (!strncasecmp(ct, "application/json", 16) ||
+               (!strncasecmp(ct, "application/", 12) && strstr(ct, "+json")))) {
+        r->is_json = 1;
+        return 0;
+    }
+    return ct != NULL;
+}
+
+int srv_body_data(srv_request *r, const char *data, size_t n)
+{
+    if (r->body_len + n + 1 > r->body_cap) {
+        size_t nc = r->body_cap ? r->body_cap : 1024;
+        while (nc < r->body_len + n + 1) nc *= 2;
+        char *nb = realloc(r->body, nc);
+        if (!nb) return -1;
+        r->body = nb;
+        r->body_cap = nc;
+    }
+    memcpy(r->body + r->body_len, data, n);
+    r->body_len += n;
+    return 0;
+}
+
+static int field_index(const char *key)
+{
+    static const char *const names[F_COUNT] = {"q",       "source",       "target", "format",
+                                               "api_key", "alternatives", "file"};
+    for (int i = 0; i < F_COUNT; i++)
+        if (!strcmp(key, names[i])) return i;
+    return -1;
+}
+
+/* Field sizes are bounded by the body limit, which on_request checks as bytes arrive. */
+static int field_append(srv_request *r, srv_field *f, const char *data, size_t size)
+{
+    if (f->len + size + 1 > f->cap) {
+        size_t nc = f->cap ? f->cap : 256;
+        while (nc < f->len + size + 1) nc *= 2;
+        char *np = realloc(f->data, nc);
+        if (!np) {
+            r->too_big = 1;
+            return -1;
+        }
+        f->data = np;
+        f->cap = nc;
+    }
+    memcpy(f->data + f->len, data, size);
+    f->len += size;
+    f->data[f->len] = '\0';
+    return 0;
+}
+
+int srv_form_data(srv_request *r, const char *key, const char *filename, const char *data,
+                  uint64_t off, size_t size)
+{
+    int i = key ? field_index(key) : -1;
+    if (i < 0) return 0; /* unknown fields are ignored, as Flask's request.values does */
+    srv_field *f = &r->f[i];
+    if (off == 0) {
+        if (f->present) {
+            r->skip = i; /* a repeated key: the first value wins, as request.values.get */
+            return 0;
+        }
+        r->skip = -1;
+        f->present = 1;
+        if (i == F_FILE && filename) snprintf(r->filename, sizeof r->filename, "%s", filename);
+    } else if (r->skip == i) {
+        return 0;
+    }
+    return size && field_append(r, f, data, size) != 0 ? -1 : 0;
+}
+
+int srv_post(srv *s, srv_request *r, json_t **out)
+{
+    if (r->too_big) {
+        *out = api_error("Request body over the server's limit of %zu bytes", s->cfg->max_body);
+        return 413;
+    }
+    if (r->bad_form) {
+        *out = api_error("Invalid request: malformed form data");
+        return 400;
+    }
+    switch (r->endpoint) {
+    case EP_TRANSLATE:
+        return api_translate(s, r, out);
+    case EP_DETECT:
+        return api_detect(s, r, out);
+    default:
+        return api_translate_file(s, r, out);
+    }
 }
 
 /* ---------------------------------------------------------------- GET replies */

@@ -5,6 +5,8 @@
  * semaphore of --threads slots (api.c). */
 #include "internal.h"
 
+#include <microhttpd.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
@@ -17,16 +19,6 @@
 #include <sys/socket.h>
 
 #include "assets.h"
-
-json_t *api_error(const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return json_pack("{s:s}", "error", msg);
-}
 
 static void add_common_headers(srv *s, struct MHD_Response *resp)
 {
@@ -85,56 +77,19 @@ static enum MHD_Result send_error(srv *s, struct MHD_Connection *c, srv_request 
 
 /* ---------------------------------------------------------------- request bodies */
 
-static int field_index(const char *key)
-{
-    static const char *const names[F_COUNT] = {"q",       "source",       "target", "format",
-                                               "api_key", "alternatives", "file"};
-    for (int i = 0; i < F_COUNT; i++)
-        if (!strcmp(key, names[i])) return i;
-    return -1;
-}
-
-/* Field sizes are bounded by the body limit, which on_request checks as bytes arrive. */
-static int field_append(srv_request *r, srv_field *f, const char *data, size_t size)
-{
-    if (f->len + size + 1 > f->cap) {
-        size_t nc = f->cap ? f->cap : 256;
-        while (nc < f->len + size + 1) nc *= 2;
-        char *np = realloc(f->data, nc);
-        if (!np) {
-            r->too_big = 1;
-            return -1;
-        }
-        f->data = np;
-        f->cap = nc;
-    }
-    memcpy(f->data + f->len, data, size);
-    f->len += size;
-    f->data[f->len] = '\0';
-    return 0;
-}
-
 static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind, const char *key,
                                  const char *filename, const char *content_type,
                                  const char *transfer_encoding, const char *data, uint64_t off,
                                  size_t size)
 {
-    srv_request *r = cls;
-    int i = key ? field_index(key) : -1;
-    if (i < 0) return MHD_YES; /* unknown fields are ignored, as Flask's request.values does */
-    srv_field *f = &r->f[i];
-    if (off == 0) {
-        if (f->present) {
-            r->skip = i; /* a repeated key: the first value wins, as request.values.get */
-            return MHD_YES;
-        }
-        r->skip = -1;
-        f->present = 1;
-        if (i == F_FILE && filename) snprintf(r->filename, sizeof r->filename, "%s", filename);
-    } else if (r->skip == i) {
-        return MHD_YES;
-    }
-    return size && field_append(r, f, data, size) != 0 ? MHD_NO : MHD_YES;
+    (void)kind, (void)content_type, (void)transfer_encoding;
+    return srv_form_data(cls, key, filename, data, off, size) ? MHD_NO : MHD_YES;
+}
+
+static const char *mhd_lookup(void *conn, int headers, const char *name)
+{
+    return MHD_lookup_connection_value(conn, headers ? MHD_HEADER_KIND : MHD_GET_ARGUMENT_KIND,
+                                       name);
 }
 
 /* ---------------------------------------------------------------- routing */
@@ -225,25 +180,7 @@ static enum MHD_Result handle_get(srv *s, struct MHD_Connection *c, srv_request 
 static enum MHD_Result handle_post(srv *s, struct MHD_Connection *c, srv_request *r)
 {
     json_t *out = NULL;
-    int status;
-    if (r->too_big) {
-        char msg[128];
-        snprintf(msg, sizeof msg, "Request body over the server's limit of %zu bytes",
-                 s->cfg->max_body);
-        return send_error(s, c, r, 413, msg);
-    }
-    if (r->bad_form) return send_error(s, c, r, 400, "Invalid request: malformed form data");
-    switch (r->endpoint) {
-    case EP_TRANSLATE:
-        status = api_translate(s, r, c, &out);
-        break;
-    case EP_DETECT:
-        status = api_detect(s, r, c, &out);
-        break;
-    default:
-        status = api_translate_file(s, r, c, &out);
-        break;
-    }
+    int status = srv_post(s, r, &out);
     return send_json(s, c, r, status, out);
 }
 
@@ -259,6 +196,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *con_cls = r;
         r->s = s;
         r->skip = -1;
+        r->lookup = mhd_lookup;
+        r->conn = c;
         r->t0 = srv_now();
         r->endpoint = route_of(url);
         const union MHD_ConnectionInfo *ci =
@@ -298,13 +237,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return handle_post(s, c, r);
         }
         const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-        /* Flask's request.is_json: application/json or any application/...+json. */
-        if (ct && (!strncasecmp(ct, "application/json", 16) ||
-                   (!strncasecmp(ct, "application/", 12) && strstr(ct, "+json")))) {
-            r->is_json = 1;
-        } else if (ct) {
-            r->pp = MHD_create_post_processor(c, 16384, post_iter, r);
-        }
+        if (srv_body_type(r, ct)) r->pp = MHD_create_post_processor(c, 16384, post_iter, r);
         return MHD_YES;
     }
     if (r->replied) {
@@ -328,19 +261,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         }
         r->total += n;
         if (r->is_json) {
-            if (r->body_len + n + 1 > r->body_cap) {
-                size_t nc = r->body_cap ? r->body_cap : 1024;
-                while (nc < r->body_len + n + 1) nc *= 2;
-                char *nb = realloc(r->body, nc);
-                if (!nb) {
-                    srv_count(s, r->endpoint, 500);
-                    return MHD_NO;
-                }
-                r->body = nb;
-                r->body_cap = nc;
+            if (srv_body_data(r, upload_data, n)) {
+                srv_count(s, r->endpoint, 500);
+                return MHD_NO;
             }
-            memcpy(r->body + r->body_len, upload_data, n);
-            r->body_len += n;
         } else if (r->pp) {
             if (MHD_post_process(r->pp, upload_data, n) != MHD_YES) r->bad_form = 1;
         }

@@ -5,13 +5,16 @@
 #define TJ_SERVER_INTERNAL_H
 
 #include <jansson.h>
-#include <microhttpd.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
 #include "server.h"
+
+/* api.c and guard.c do not use libmicrohttpd (http.c does), so that tests/fuzz/fuzz_server.c
+ * can run the request handling on body bytes without a connection. */
+struct MHD_PostProcessor;
 
 /* Endpoints and status codes the metrics count. */
 enum {
@@ -78,6 +81,13 @@ typedef struct srv {
     pthread_mutex_t files_lock;
     srv_file files[SRV_FILES];
     srv_metrics m;
+    /* What run_translate calls: NULL = the library (tj_translate for plain text, else
+     * tj_translate_document per text with dopt; a DOCX text is bin_len bytes, the others are
+     * strings; res_len, when not NULL, gets the output lengths); the fuzz target passes a fake,
+     * so that it explores the request handling rather than the model. */
+    tj_status (*translate)(const tj_server_model *m, const tj_options *opt,
+                           const tj_doc_options *dopt, const char *const *texts, size_t n,
+                           size_t bin_len, char **res, size_t *res_len, tj_error *err);
 } srv;
 
 /* A request field from a form or JSON body. */
@@ -102,6 +112,9 @@ typedef struct srv_request {
     int too_big, bad_form, replied;
     double t0;
     char client[64]; /* peer address, for the rate limit */
+    /* The request's query string (headers = 0) and headers (1): libmicrohttpd's in http.c. */
+    const char *(*lookup)(void *conn, int headers, const char *name);
+    void *conn;
 } srv_request;
 
 /* ---------------------------------------------------------------- guard.c */
@@ -117,9 +130,18 @@ double srv_now(void);
 
 /* ---------------------------------------------------------------- api.c */
 /* Each returns the HTTP status and sets *out to the JSON reply (an {"error"} object on errors). */
-int api_translate(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out);
-int api_detect(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out);
-int api_translate_file(srv *s, srv_request *r, struct MHD_Connection *c, json_t **out);
+int api_translate(srv *s, srv_request *r, json_t **out);
+int api_detect(srv *s, srv_request *r, json_t **out);
+int api_translate_file(srv *s, srv_request *r, json_t **out);
+/* A POST body, as it arrives: srv_body_type reads the Content-Type (NULL when absent) and
+ * returns 1 when the body is a form (for libmicrohttpd's post processor, whose fields go to
+ * srv_form_data), 0 otherwise; srv_body_data takes a JSON body's bytes (-1: out of memory);
+ * srv_post answers once the body is in (the body limit is the caller's). */
+int srv_body_type(srv_request *r, const char *content_type);
+int srv_body_data(srv_request *r, const char *data, size_t n);
+int srv_form_data(srv_request *r, const char *key, const char *filename, const char *data,
+                  uint64_t off, size_t size);
+int srv_post(srv *s, srv_request *r, json_t **out);
 json_t *api_languages(srv *s);
 json_t *api_settings(srv *s);
 json_t *api_healthz(srv *s);

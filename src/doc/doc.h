@@ -70,12 +70,28 @@ typedef struct tj_doc_event {
  * out of memory. Spans must have been projected. */
 long tj_doc_events(const tj_doc_para *p, const tj_doc_span *spans, size_t n, tj_doc_event *ev);
 
-/* Formats. */
+/* What translates a reader's paragraphs, with tj_doc_translate_paras's contract. */
+typedef tj_status (*tj_doc_paras_fn)(void *user, const char *const *texts, const size_t *lens,
+                                     size_t n, int want, tj_doc_para *out, tj_error *err);
+
+/* Formats. paras, when not NULL, stands in for the model (tj_doc_translate_paras over m and o):
+ * the fuzz targets (tests/fuzz) pass a fake translator there, so that they explore the readers
+ * and writers rather than the network, fast and without a model. The callers of
+ * tj_translate_document leave it NULL. */
 typedef struct tj_doc_ctx {
     const tj_model *m;
     const tj_options *o;
     const tj_doc_options *d;
+    tj_doc_paras_fn paras;
+    void *paras_user;
 } tj_doc_ctx;
+/* Translates a reader's paragraphs through c->paras or the model. */
+tj_status tj_doc_ctx_paras(const tj_doc_ctx *c, const char *const *texts, const size_t *lens,
+                           size_t n, int want, tj_doc_para *out, tj_error *err);
+/* The reader of c->d->format (not text, which needs the model: TJ_ERR_ARG), after the options
+   were checked. */
+tj_status tj_doc_dispatch(const tj_doc_ctx *c, const char *data, size_t len, char **out,
+                          size_t *out_len, tj_error *err);
 tj_status tj_doc_html(const tj_doc_ctx *c, const char *data, size_t len, char **out,
                       size_t *out_len, tj_error *err);
 tj_status tj_doc_markdown(const tj_doc_ctx *c, const char *data, size_t len, char **out,
@@ -92,4 +108,19 @@ tj_status tj_doc_docx_with(tj_doc_xlate_fn fn, void *ctx, const char *target_lan
                            size_t len, char **out, size_t *out_len, tj_error *err);
 tj_status tj_doc_srt(const tj_doc_ctx *c, const char *data, size_t len, char **out, size_t *out_len,
                      tj_error *err);
+/* What the JSONL batch mode translates with: tj_translate_jsonl passes the model's
+ * tj_translate, tj_translate_scored and tj_translate_document; the fuzz target passes fakes, so
+ * that it explores the request reader and the response writer. Results are freed with tj_free
+ * and tj_scored_free. */
+typedef struct tj_jsonl_backend {
+    void *user;
+    tj_status (*texts)(void *user, const char *const *texts, size_t n, char **out, tj_error *err);
+    tj_status (*scored)(void *user, const char *text, size_t len, tj_scored_sentence **out,
+                        size_t *n, tj_error *err);
+    tj_status (*document)(void *user, const tj_doc_options *d, const char *data, size_t len,
+                          char **out, size_t *out_len, tj_error *err);
+} tj_jsonl_backend;
+/* tj_translate_jsonl over any backend. */
+tj_status tj_jsonl_run(const tj_jsonl_backend *b, float doubt_logprob, const char *const *lines,
+                       const size_t *lens, size_t n, char **out, tj_error *err);
 #endif

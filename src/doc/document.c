@@ -66,9 +66,8 @@ tj_status tj_translate_document(const tj_model *model, const tj_options *opt,
         return tj_fail(err, TJ_ERR_ARG, "thread count %d out of range (0..64)", o.threads);
     if (!(o.max_length_factor > 0.0f) || o.max_length_factor > 100.0f)
         return tj_fail(err, TJ_ERR_ARG, "max length factor must be in (0, 100]");
-    tj_doc_ctx c = {model, &o, dopt};
-    switch (dopt->format) {
-    case TJ_FORMAT_TEXT: {
+    tj_doc_ctx c = {model, &o, dopt, NULL, NULL};
+    if (dopt->format == TJ_FORMAT_TEXT) {
         char *s = malloc(len + 1);
         if (!s) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
         if (len) memcpy(s, data, len);
@@ -83,14 +82,31 @@ tj_status tj_translate_document(const tj_model *model, const tj_options *opt,
         if (!st) *out_len = strlen(*out);
         return st;
     }
+    return tj_doc_dispatch(&c, data, len, out, out_len, err);
+}
+
+tj_status tj_doc_ctx_paras(const tj_doc_ctx *c, const char *const *texts, const size_t *lens,
+                           size_t n, int want, tj_doc_para *out, tj_error *err)
+{
+    if (c->paras) return c->paras(c->paras_user, texts, lens, n, want, out, err);
+    return tj_doc_translate_paras(c->m, c->o, texts, lens, n, want, out, err);
+}
+
+tj_status tj_doc_dispatch(const tj_doc_ctx *c, const char *data, size_t len, char **out,
+                          size_t *out_len, tj_error *err)
+{
+    const tj_doc_options *dopt = c->d;
+    switch (dopt->format) {
+    case TJ_FORMAT_TEXT:
+        return tj_fail(err, TJ_ERR_ARG, "tj_doc_dispatch: plain text goes to tj_translate");
     case TJ_FORMAT_HTML:
-        return tj_doc_html(&c, data ? data : "", len, out, out_len, err);
+        return tj_doc_html(c, data ? data : "", len, out, out_len, err);
     case TJ_FORMAT_SRT:
-        return tj_doc_srt(&c, data ? data : "", len, out, out_len, err);
+        return tj_doc_srt(c, data ? data : "", len, out, out_len, err);
     case TJ_FORMAT_MARKDOWN:
-        return tj_doc_markdown(&c, data ? data : "", len, out, out_len, err);
+        return tj_doc_markdown(c, data ? data : "", len, out, out_len, err);
     case TJ_FORMAT_DOCX:
-        return tj_doc_docx(&c, data ? data : "", len, out, out_len, err);
+        return tj_doc_docx(c, data ? data : "", len, out, out_len, err);
     }
     return tj_fail(err, TJ_ERR_ARG, "unknown document format %d", (int)dopt->format);
 }

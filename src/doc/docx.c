@@ -1124,7 +1124,7 @@ static tj_status model_xlate(void *ctx, const char *const *texts, const size_t *
                              tj_doc_para *out, tj_error *err)
 {
     const tj_doc_ctx *c = ctx;
-    return tj_doc_translate_paras(c->m, c->o, texts, lens, n, TJ_DOC_ALIGN, out, err);
+    return tj_doc_ctx_paras(c, texts, lens, n, TJ_DOC_ALIGN, out, err);
 }
 
 tj_status tj_doc_docx(const tj_doc_ctx *c, const char *data, size_t len, char **out,

@@ -474,8 +474,7 @@ tj_status tj_doc_html(const tj_doc_ctx *c, const char *data, size_t len, char **
             texts[h.nruns + i] = (const char *)h.attrs[i].value,
                             lens[h.nruns + i] = strlen((const char *)h.attrs[i].value);
         /* attributes need no alignment, but one call keeps every thread busy */
-        st = tj_doc_translate_paras(c->m, c->o, texts, lens, np, TJ_DOC_ALIGN | TJ_DOC_SCORE, paras,
-                                    err);
+        st = tj_doc_ctx_paras(c, texts, lens, np, TJ_DOC_ALIGN | TJ_DOC_SCORE, paras, err);
     }
     for (size_t i = 0; i < h.nattrs && !st; i++)
         xmlSetProp(h.attrs[i].el, (const xmlChar *)h.attrs[i].name,

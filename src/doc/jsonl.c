@@ -351,6 +351,31 @@ static void werror(tj_strbuf *w, const req *q, const char *msg)
     tj_strbuf_put(w, "}\n", 2);
 }
 
+typedef struct model_backend {
+    const tj_model *model;
+    const tj_options *opt;
+} model_backend;
+
+static tj_status mb_texts(void *user, const char *const *texts, size_t n, char **out, tj_error *err)
+{
+    const model_backend *b = user;
+    return tj_translate(b->model, b->opt, texts, n, out, err);
+}
+
+static tj_status mb_scored(void *user, const char *text, size_t len, tj_scored_sentence **out,
+                           size_t *n, tj_error *err)
+{
+    const model_backend *b = user;
+    return tj_translate_scored(b->model, b->opt, text, len, out, n, err);
+}
+
+static tj_status mb_document(void *user, const tj_doc_options *d, const char *data, size_t len,
+                             char **out, size_t *out_len, tj_error *err)
+{
+    const model_backend *b = user;
+    return tj_translate_document(b->model, b->opt, d, data, len, out, out_len, err);
+}
+
 tj_status tj_translate_jsonl(const tj_model *model, const tj_options *opt, float doubt_logprob,
                              const char *const *lines, const size_t *lens, size_t n, char **out,
                              tj_error *err)
@@ -358,7 +383,19 @@ tj_status tj_translate_jsonl(const tj_model *model, const tj_options *opt, float
     tj_error local;
     if (!err) err = &local;
     tj_error_clear(err);
-    if (!model || (n && (!lines || !lens || !out)))
+    if (!model) return tj_fail(err, TJ_ERR_ARG, "tj_translate_jsonl: NULL argument");
+    model_backend mb = {model, opt};
+    tj_jsonl_backend b = {&mb, mb_texts, mb_scored, mb_document};
+    return tj_jsonl_run(&b, doubt_logprob, lines, lens, n, out, err);
+}
+
+tj_status tj_jsonl_run(const tj_jsonl_backend *b, float doubt_logprob, const char *const *lines,
+                       const size_t *lens, size_t n, char **out, tj_error *err)
+{
+    tj_error local;
+    if (!err) err = &local;
+    tj_error_clear(err);
+    if (!b || (n && (!lines || !lens || !out)))
         return tj_fail(err, TJ_ERR_ARG, "tj_translate_jsonl: NULL argument");
     for (size_t i = 0; i < n; i++) out[i] = NULL;
     req *qs = calloc(n ? n : 1, sizeof *qs);
@@ -391,10 +428,10 @@ tj_status tj_translate_jsonl(const tj_model *model, const tj_options *opt, float
     if (!st && !tr) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
     if (!st && nt) {
         tj_error e2;
-        if (tj_translate(model, opt, texts, nt, tr, &e2)) {
+        if (b->texts(b->user, texts, nt, tr, &e2)) {
             /* one bad text fails the whole call: go one by one to tell which */
             for (size_t k = 0; k < nt; k++)
-                if (tj_translate(model, opt, &texts[k], 1, &tr[k], &e2)) {
+                if (b->texts(b->user, &texts[k], 1, &tr[k], &e2)) {
                     if (e2.code == TJ_ERR_NOMEM) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
                     msgs[idx[k]] = strdup(e2.message);
                 }
@@ -411,10 +448,10 @@ tj_status tj_translate_jsonl(const tj_model *model, const tj_options *opt, float
             size_t ns = 0;
             tj_error e2;
             char *joined = NULL;
-            if (tj_translate_scored(model, opt, q->text, q->text_len, &v, &ns, &e2)) {
+            if (b->scored(b->user, q->text, q->text_len, &v, &ns, &e2)) {
                 werror(&w, q, e2.message);
             } else if ((joined = NULL),
-                       tj_translate(model, opt, (const char *const *)&q->text, 1, &joined, &e2)) {
+                       b->texts(b->user, (const char *const *)&q->text, 1, &joined, &e2)) {
                 werror(&w, q, e2.message);
                 tj_scored_free(v, ns);
             } else {
@@ -440,7 +477,7 @@ tj_status tj_translate_jsonl(const tj_model *model, const tj_options *opt, float
             char *doc = NULL;
             size_t dl = 0;
             tj_error e2;
-            if (tj_translate_document(model, opt, &d, q->text, q->text_len, &doc, &dl, &e2)) {
+            if (b->document(b->user, &d, q->text, q->text_len, &doc, &dl, &e2)) {
                 werror(&w, q, e2.message);
             } else {
                 wid(&w, q);

@@ -231,7 +231,7 @@ tj_status tj_doc_markdown(const tj_doc_ctx *c, const char *data, size_t len, cha
     if (!st && (!texts || !lens || !paras)) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
     if (!st) {
         for (size_t i = 0; i < d.n; i++) texts[i] = d.runs[i].text.s, lens[i] = d.runs[i].text.len;
-        st = tj_doc_translate_paras(c->m, c->o, texts, lens, d.n, TJ_DOC_ALIGN, paras, err);
+        st = tj_doc_ctx_paras(c, texts, lens, d.n, TJ_DOC_ALIGN, paras, err);
     }
     for (size_t i = 0; i < d.n && !st; i++) {
         tj_doc_project_spans(&paras[i], d.runs[i].text.s, d.runs[i].text.len, d.runs[i].spans,

@@ -197,9 +197,7 @@ tj_status tj_doc_srt(const tj_doc_ctx *c, const char *data, size_t len, char **o
     }
     tj_doc_para *paras = st ? NULL : calloc(ncue + 1, sizeof *paras);
     if (!st && !paras) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-    if (!st)
-        st = tj_doc_translate_paras(c->m, c->o, (const char *const *)texts, lens, ncue, 0, paras,
-                                    err);
+    if (!st) st = tj_doc_ctx_paras(c, (const char *const *)texts, lens, ncue, 0, paras, err);
     if (!st) {
         size_t cap = len + 1;
         for (size_t k = 0; k < ncue; k++) cap += paras[k].out_len + 2 * cue_n[k];

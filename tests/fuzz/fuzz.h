@@ -52,6 +52,14 @@ static inline void fuzz_check_error(tj_status st, const tj_error *err)
     }
 }
 
+/* $TJ_FUZZ_VERBOSE set: the targets that can print what they produced (replays by hand). */
+static inline int fuzz_verbose(void)
+{
+    static int v = -1;
+    if (v < 0) v = getenv("TJ_FUZZ_VERBOSE") != NULL;
+    return v;
+}
+
 /* Touches bytes so that ASan checks they are readable, without the optimiser dropping it. */
 static inline void fuzz_touch(const void *p, size_t n)
 {

@@ -7,7 +7,8 @@ than payload: a Marian .bin built by the spec's layout (plain, gzip, zstd), a fl
 (stored and deflated), the embedded YAML of the starter model, a SentencePiece model cut down
 from the starter vocabulary and one trained by spm_train with a small charsmap, a whole model
 (the starter model's layout shrunk to width 32 over that small vocabulary), shortlists,
-text in both scripts for the splitter, encoder, detector and eval, and a registry TSV.
+text in both scripts for the splitter, encoder, detector and eval, a registry TSV, and
+documents (HTML, Markdown, SRT/WebVTT), JSONL request lines and server request bodies.
 Usage: tests/fuzz/make_seeds.py  (from anywhere; needs the `zstd` and `spm_train` commands)
 """
 import gzip
@@ -326,6 +327,82 @@ def seeds_registry():
     ).encode())
 
 
+def seeds_docs():
+    """Documents, JSONL request lines and server request bodies. The first bytes are the
+    targets' own settings (fake translator mode, options: see each fuzz_*.c); then a small
+    document of the format, with the constructs its reader treats specially."""
+    html = (b'<!DOCTYPE html>\n<html lang="en"><head><title>News</title></head><body>\n'
+            b'<h1 class="t">Talks <b>resume</b> today</h1>\n'
+            b'<p>The <a href="/x" title="A link">minister</a> said <em>it is <strong>not</strong>'
+            b' over</em>. Second sentence here!<br>Line two <img src="a.png" alt="a photo"> '
+            b'<code>x = 1</code> end.</p>\n'
+            b'<p translate="no">Keep this</p><pre>pre text</pre><!-- note -->\n'
+            b'<ul><li>One <span> </span>item</li><li class="notranslate">skip</li></ul>\n'
+            b'<input placeholder="Your name"><script>var a = "<p>";</script>\n'
+            b'<p>\xd8\xa7\xd9\x84\xd8\xb1\xd8\xa6\xd9\x8a\xd8\xb3 &amp; 12 &lt;3</p>'
+            b'</body></html>\n')
+    put("html", "page", b"\x00\x05" + html)
+    put("html", "page_reversed", b"\x03\x01" + html)
+    put("html", "fragment", b"\x04\x02" + b'Hello <b>big</b> world. <i>Again</i> <a href="#">here</a>')
+    put("html", "blank", b"\x00\x00 \n\t")
+    md = (b"# Talks *resume* on the Nile dam\n\n"
+          b"*Cairo* -- The **foreign ministers** met in [Cairo](https://example.org \"C\") on "
+          b"Monday. They had `stalled` talks.  \nA hard break ![img](a.png) and <b>html</b>.\n\n"
+          b"> \"We want an agreement,\" he said.\n\n"
+          b"- One\n- Two *items*\n\n1. First\n2. Second\n\n"
+          b"```\ncode block\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+          b"Setext heading\n==============\n")
+    put("markdown", "news", b"\x00\x00" + md)
+    put("markdown", "news_dropped", b"\x06\x00" + md)
+    put("markdown", "nested", b"\x01\x00***a _b **c** d_ e*** [x *y* z](u)\n")
+    srt = (b"1\n00:00:01,000 --> 00:00:04,000\nThe president arrived in Cairo\n"
+           b"for a two-day visit.\n\n"
+           b"2\r\n00:00:04,500 --> 00:00:07,000 X1:10 X2:20\r\nHe was received.\r\n\r\n"
+           b"3\n00:00:07,300 --> 00:00:10,800\n\n")
+    put("srt", "subrip", b"\x00\x00" + srt)
+    put("srt", "subrip_bom", b"\x05\x00\xef\xbb\xbf" + srt)
+    vtt = (b"WEBVTT - captions\n\nNOTE written for the tests\n\nSTYLE\n::cue { color: red }\n\n"
+           b"intro\n00:01.000 --> 00:04.000 align:start position:10%\n"
+           b"The president arrived\nthis morning.\n\n"
+           b"00:00:04.500 --> 00:00:07.000\nHe was received by the prime minister.\n")
+    put("srt", "webvtt", b"\x02\x00" + vtt)
+    put("srt", "bad_timing", b"\x00\x00" + b"1\n00:00:01 --> 00:00:04,000\nText\n")
+    lines = [
+        b'{"id": 1, "text": "The president arrived in Cairo."}',
+        b'{"text": "Talks \\u00e9 \\ud83d\\ude00 \\n resume.", "id": "a-2", "flags": false}',
+        b'not json',
+        b'{"id": [5, {"x": null}], "text": "Two sentences. And a second one.", "flags": true}',
+        b'{"id": 6, "text": "<p>Hi <b>there</b></p>", "format": "html"}',
+        b'{"id": 7, "text": "# Title\\n\\n*x* y", "format": "markdown"}',
+        b'{"id": 8, "text": "1\\n00:00:01,000 --> 00:00:02,000\\nHi there\\n", "format": "srt"}',
+        b'{"id": -1.5e3, "text": "refused ~ text"}',
+        b'{"id": 9, "text": "x", "glossary": {}, "other": [true, false]}',
+        b'{"id": 10, "format": "docx", "text": "x"}',
+    ]
+    put("jsonl", "requests", b"\x00" + b"\n".join(lines) + b"\n")
+    put("jsonl", "requests_failing", b"\x20" + b"\n".join(lines[:6]))
+    put("jsonl", "one", b"\x00" + b'{"id": 1, "text": "Hello."}')
+    # server: endpoint and content type, settings, fake mode, then ?query and body
+    put("server", "translate_json", b"\x00\x00\x00" +
+        b'{"q": "Hello world.", "source": "en", "target": "ar", "format": "text"}')
+    put("server", "translate_batch", b"\x00\x02\x00" +
+        b'{"q": ["One.", "Two.", "Three."], "source": "auto", "target": "ar", "alternatives": 2}')
+    put("server", "translate_html", b"\x00\x00\x01" +
+        b'{"q": "<p>Hi <b>you</b></p>", "source": "en", "target": "ar", "format": "html",'
+        b' "api_key": "secret"}')
+    put("server", "translate_form", b"\x04\x08\x00" +
+        b"?alternatives=1&host=example.org\nq=Hello+there%0D%0Aworld&source=en&target=ar&api_key=k1")
+    put("server", "detect_form", b"\x05\x00\x00" +
+        b"q=%D9%85%D8%B1%D8%AD%D8%A8%D8%A7+hello&q=again")
+    put("server", "detect_json", b"\x01\x00\x00" + b'{"q": ["Hello", "\\u0645"]}')
+    put("server", "file_srt", b"\x06\x00\x00" +
+        b"?host=localhost%3A5000\nsource=en&target=ar&file:subs.srt=1%0A00%3A00%3A01%2C000+--%3E+"
+        b"00%3A00%3A02%2C000%0AHello+there%0A")
+    put("server", "file_html", b"\x06\x00\x03" +
+        b"source=auto&target=ar&file:page.html=%EF%BB%BF%3Cp%3EHi%3C%2Fp%3E")
+    put("server", "query_only", b"\x08\x00\x00" + b"?q=Hi&source=en&target=ar\n")
+
+
 if __name__ == "__main__":
     seeds_marian()
     seeds_npz()
@@ -336,3 +413,4 @@ if __name__ == "__main__":
     seeds_text()
     seeds_decode()
     seeds_registry()
+    seeds_docs()

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* HTML documents and fragments (libxml2's parser, paragraph runs, attributes, inline markup
+ * projected onto the translation, the writer), through tj_doc_dispatch with the fake translator of
+ * fake.h: the first byte picks how the fake "translates" (words reversed, dropped, doubled, none,
+ * no alignment, a failing call), the second the document options. A result must be one
+ * NUL-terminated UTF-8 document; a failure one line. */
+#include "fake.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    return fake_doc_input(TJ_FORMAT_HTML, data, size);
+}

@@ -285,11 +285,19 @@ static int rewrite(hdoc *h, hrun *r, const tj_doc_para *p)
     int top = 0;
     stack[0] = tmp;
     char *moved = calloc(n + 1, 1);
-    if (!moved) {
-        free(ev), free(stack);
+    /* The place of the run, marked by an element before its first node while that is still
+     * there: the first node may be atomic (a paragraph starting with <code>, <img> or a comment),
+     * and moving it below would take the place with it (the paragraph's content was lost). The
+     * new nodes go before the mark: libxml2 merges a text node inserted next to a text node into
+     * it, so nothing new may touch an old text node. */
+    xmlNodePtr mark = xmlNewDocNode(h->doc, NULL, (const xmlChar *)"tj-mark", NULL);
+    if (!moved || !mark) {
+        free(ev), free(stack), free(moved);
+        if (mark) xmlFreeNode(mark);
         xmlFreeNode(tmp);
         return -1;
     }
+    xmlAddPrevSibling(r->nodes[0], mark);
     for (long k = 0; k < ne; k++) {
         tj_doc_event *e = &ev[k];
         xmlNodePtr x = NULL;
@@ -321,20 +329,14 @@ static int rewrite(hdoc *h, hrun *r, const tj_doc_para *p)
             /* out of memory: the atomic nodes already moved stay in tmp, freed with it; the
              * rest of the run is intact */
             free(ev), free(stack), free(moved);
+            xmlUnlinkNode(mark);
+            xmlFreeNode(mark);
             xmlFreeNode(tmp);
             return -1;
         }
     }
     /* Drop the old nodes (not the atomic ones, moved already), then move the new ones into
-     * their place, marked by an element: libxml2 merges a text node inserted next to a text
-     * node into it, so nothing new may touch an old text node. */
-    xmlNodePtr mark = xmlNewDocNode(h->doc, NULL, (const xmlChar *)"tj-mark", NULL);
-    if (!mark) {
-        free(ev), free(stack), free(moved);
-        xmlFreeNode(tmp);
-        return -1;
-    }
-    xmlAddPrevSibling(r->nodes[0], mark);
+     * their place. */
     for (size_t i = 0; i < r->nn; i++) {
         int is_moved = 0;
         for (size_t s = 0; s < n && !is_moved; s++)

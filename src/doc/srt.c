@@ -151,10 +151,11 @@ tj_status tj_doc_srt(const tj_doc_ctx *c, const char *data, size_t len, char **o
         size_t t = i;
         if (!memmem(s0, n0, "-->", 3)) {
             if (!vtt && !digits(s0, n0)) {
+                /* the line alone: the data is not NUL-terminated (read past its end) */
                 st = tj_fail(err, TJ_ERR_FORMAT,
                              "subtitles line %zu: expected a cue number, got "
-                             "'%.40s'",
-                             i + 1, s0);
+                             "'%.*s'",
+                             i + 1, (int)(n0 < 40 ? n0 : 40), s0);
                 break;
             }
             t = i + 1;

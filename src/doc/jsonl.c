@@ -266,8 +266,10 @@ static int parse_req(rd *r, req *q)
         size_t v0 = r->i;
         int rc = 0;
         if (!strcmp(key, "id")) {
+            /* only a whole value: a line that breaks inside its id gets "id": null (the bytes
+             * read so far made the response line invalid JSON; found by tests/fuzz) */
             rc = value(r, 1);
-            q->id = r->s + v0, q->id_len = r->i - v0;
+            if (!rc) q->id = r->s + v0, q->id_len = r->i - v0;
         } else if (!strcmp(key, "text")) {
             free(q->text);
             q->text = NULL;

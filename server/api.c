@@ -23,6 +23,12 @@ json_t *api_error(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* Messages quote what the client sent (a form's source=, format=), which may not be UTF-8,
+     * and the cut at the buffer's end may split a character: jansson refuses such a string, and
+     * the reply became a 500 "Out of memory" (found by tests/fuzz/fuzz_server.c). Bad bytes go
+     * as '?'. */
+    size_t len = strlen(msg), bad;
+    while ((bad = tj_utf8_check(msg, len)) < len) msg[bad] = '?';
     return json_pack("{s:s}", "error", msg);
 }
 

@@ -701,7 +701,11 @@ int api_translate_file(srv *s, srv_request *r, json_t **out)
     file_put(s, name, copy, rlen);
     const char *host = lookup(r, 1, "Host");
     char url[512];
+    /* A Host header is a name or address and a port: printable ASCII. Anything else (a byte
+     * over 0x7F made the reply fail to build, a 500 after the work was done; found by
+     * tests/fuzz/fuzz_server.c) gives the default. */
     int host_ok = host && *host && strlen(host) < 256 && !strpbrk(host, "/\\ \"<>@?#");
+    for (const char *h = host; host_ok && *h; h++) host_ok = *h > 0x20 && *h < 0x7f;
     snprintf(url, sizeof url, "http://%s/download_file/%s", host_ok ? host : "localhost", name);
     *out = json_pack("{s:s}", "translatedFileUrl", url);
     return 200;

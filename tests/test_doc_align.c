@@ -153,6 +153,14 @@ static void check_projection(void)
     events_str(&p, pt, 1, "m", buf);
     CHECK(!strcmp(buf, "Le grand <m/>voiture rouge arretee."), "point: %s", buf);
 
+    /* a blank atomic span (an inline element holding one space, kept whole) covers no word:
+     * it goes in as a point and every word stays (it replaced the first word, "Le", found by
+     * fuzzing with tests/fuzz/fake.h) */
+    tj_doc_span bl[1] = {{7, 8, -1, 1, 0, 0}};
+    tj_doc_project_spans(&p, src1, strlen(src1), bl, 1);
+    events_str(&p, bl, 1, "w", buf);
+    CHECK(!strcmp(buf, "Le grand <w/>voiture rouge arretee."), "blank atomic: %s", buf);
+
     /* part of a word: the tag takes the whole target word */
     size_t tt[] = {0, 2, 3, 6, 6, 8, 9, 16, 17, 22, 23, 30, 30, 31}; /* "gra" + "nd" */
     int al[] = {0, 1, 5, 3, 2, 4, 5};

@@ -82,9 +82,11 @@ static int range_in(const tj_doc_sent *s, const char *out, size_t b, size_t e, s
         }
     }
     if (!found) {
-        /* No token chose this text: the target token with the most attention on it. */
+        /* No token chose this text: the target token with the most attention on it. Text
+         * without a source token in it (blank) has none: it gets no range, so it becomes a point
+         * (an atomic span placed over the first target token would have replaced that word). */
         int S = s->n_src + 1, bt = -1;
-        float bm = -1;
+        float bm = 0;
         for (int t = 0; t < s->n_trg; t++) {
             if (s->trg_tok[2 * t] >= s->trg_tok[2 * t + 1]) continue;
             float sum = 0;

@@ -65,6 +65,15 @@ static int flatten(mrun *r, cmark_node *n, int parent)
     case CMARK_NODE_SOFTBREAK:
         put(r, " ", 1);
         return r->oom ? -1 : 0;
+    case CMARK_NODE_LINEBREAK: {
+        /* kept whole in place, but the words on either side stay apart for the model ("end.A"
+         * was read as one word; found with tests/fuzz/fake.h) */
+        int i = add_span(r, n, parent, 1);
+        if (i < 0) return -1;
+        put(r, " ", 1);
+        r->spans[i].end = r->text.len;
+        return r->oom ? -1 : 0;
+    }
     case CMARK_NODE_CODE: {
         /* the model reads the code's words, so the sentence stays whole; it is kept as is */
         int i = add_span(r, n, parent, 1);

@@ -285,7 +285,7 @@ static xmlNodePtr base_of(xmlNodePtr first, xmlNodePtr stop, char **key)
         v[n].weight = text_len(m), v[n].order = n, v[n].rpr = rpr_of(m);
         n++;
     }
-    qsort(v, n, sizeof *v, cmp_fmtw);
+    if (n) qsort(v, n, sizeof *v, cmp_fmtw);
     size_t best = 0, best_w = 0, best_order = 0;
     for (size_t i = 0; i < n;) {
         size_t j = i, w = 0;
@@ -375,7 +375,9 @@ static int flatten_seq(dpara *r, xmlNodePtr first, xmlNodePtr stop, int parent, 
         if (is_w(n, "r") && fld_begins(n)) {
             close_fmt(r, &fmt, &fkey);
             xmlNodePtr sep, end = field_end(n, stop, &sep);
-            if (!end || !sep || depth > 64) {
+            /* (separate and end must be runs of their own after the beginning for the result
+             * between them to be a sequence of runs) */
+            if (!end || !sep || sep == end || end == n || depth > 64) {
                 /* no result: the field kept whole; not closed here (it ends in a later
                  * paragraph): its instruction part kept whole, its result translated */
                 xmlNodePtr last = end ? end : sep ? sep : n;

@@ -10,11 +10,12 @@ library only:
   bytes as stored;
 - each text part well-formed XML with the same paragraphs, tables, rows, cells, drawings, note
   references, bookmarks, hyperlinks (same targets), field characters and field instructions;
-- the same formatting: the multiset of run properties (w:rPr, with w:rtl left out) over the
-  groups of adjacent runs of one formatting, and every paragraph's properties (w:bidi left out);
+- the same formatting: the multiset of run properties (w:rPr, with w:rtl and the complex-script
+  partners w:bCs, w:iCs, w:szCs left out) over the groups of adjacent runs of one formatting, and
+  every paragraph's properties (w:bidi left out);
 - text changed in most paragraphs that have text;
 - direction: translated paragraphs have w:bidi and their text runs w:rtl for Arabic, neither for
-  English.
+  English; their runs have w:b and w:bCs (w:i/w:iCs, w:sz/w:szCs) both or neither.
 Prints what differs and exits 1, or exits 0.
 """
 import collections
@@ -76,7 +77,8 @@ def formatting(root):
         prev = None
         for r in runs_of(p):
             rpr = r.find(W + "rPr")
-            key = strip(rpr, {W + "rtl"}) if rpr is not None else None
+            # w:rtl and the complex-script partners (w:bCs, ...) follow the target language
+            key = strip(rpr, {W + "rtl", W + "bCs", W + "iCs", W + "szCs"}) if rpr is not None else None
             if key is not None and key.endswith(b"/>") and key.count(b"<") == 1:
                 key = None  # nothing but w:rtl
             if key is not None and key != prev:
@@ -131,9 +133,13 @@ def check_part(name, a, b, lang):
             for r in runs_of(y):
                 if r.find(W + "t") is None:
                     continue
-                rtl = r.find(W + "rPr") is not None and r.find(W + "rPr").find(W + "rtl") is not None
+                rpr = r.find(W + "rPr")
+                rtl = rpr is not None and rpr.find(W + "rtl") is not None
                 if rtl != (lang == "ar"):
                     fail(f"{name}: paragraph {i}: a run {'without' if lang == 'ar' else 'with'} w:rtl")
+                for a, b in (("b", "bCs"), ("i", "iCs"), ("sz", "szCs")):
+                    if rpr is not None and (rpr.find(W + a) is None) != (rpr.find(W + b) is None):
+                        fail(f"{name}: paragraph {i}: w:{a} and w:{b} not both set")
     return changed, with_text
 
 

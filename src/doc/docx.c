@@ -557,6 +557,28 @@ static const char *const sectpr_after_bidi[] = {"rtlGutter", "docGrid", "printer
 static const char *const rpr_after_rtl[] = {"cs",         "em",    "lang",      "eastAsianLayout",
                                             "specVanish", "oMath", "rPrChange", NULL};
 
+/* Word formats Arabic letters with the complex-script properties (w:bCs, w:iCs, w:szCs) and
+ * Latin ones with the others: text changing script keeps its look only if the run has both.
+ * Adds the missing partner of each pair (a copy, attributes included), next to it as the schema
+ * orders them. */
+static int mirror_cs(xmlNodePtr rpr)
+{
+    static const char *const pairs[][2] = {{"b", "bCs"}, {"i", "iCs"}, {"sz", "szCs"}};
+    for (size_t k = 0; k < sizeof pairs / sizeof pairs[0]; k++) {
+        xmlNodePtr a = child_w(rpr, pairs[k][0]), b = child_w(rpr, pairs[k][1]);
+        if ((a && b) || (!a && !b)) continue;
+        xmlNodePtr from = a ? a : b, c = copy_el(rpr, from, 0);
+        if (!c) return -1;
+        xmlUnlinkNode(c);
+        xmlNodeSetName(c, (const xmlChar *)pairs[k][a ? 1 : 0]);
+        if (!(a ? xmlAddNextSibling(a, c) : xmlAddPrevSibling(b, c))) {
+            xmlFreeNode(c);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 typedef struct emitter {
     xmlDocPtr doc;
     xmlNsPtr ns;    /* the paragraph's w: namespace */
@@ -584,6 +606,7 @@ static xmlNodePtr new_run(emitter *e, xmlNodePtr parent, xmlNodePtr tmpl)
         }
     }
     if (rpr && e->rtl >= 0 && set_flag(rpr, e->ns, "rtl", rpr_after_rtl, e->rtl)) return NULL;
+    if (rpr && e->rtl >= 0 && mirror_cs(rpr)) return NULL;
     if (rpr && !rpr->children) { /* it held only w:rtl */
         xmlUnlinkNode(rpr);
         xmlFreeNode(rpr);

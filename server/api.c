@@ -835,12 +835,12 @@ json_t *api_languages(srv *s)
 json_t *api_settings(srv *s)
 {
     const char *tgt = s->cfg->n_models ? s->cfg->models[0].tgt : "en";
-    return json_pack("{s:I,s:i,s:b,s:b,s:b,s:b,s:[s,s,s,s,s,s],s:{s:{s:s,s:s},s:{s:s,s:s}}}",
+    return json_pack("{s:I,s:i,s:b,s:b,s:b,s:b,s:[s,s,s,s,s,s,s],s:{s:{s:s,s:s},s:{s:s,s:s}}}",
                      "charLimit", (json_int_t)s->cfg->char_limit, "frontendTimeout", 500, "apiKeys",
                      s->n_keys > 0, "keyRequired", s->cfg->require_api_key, "suggestions", 0,
                      "filesTranslation", 1, "supportedFilesFormat", ".txt", ".html", ".htm", ".srt",
-                     ".vtt", ".md", "language", "source", "code", "auto", "name", "Auto Detect",
-                     "target", "code", tgt, "name", lang_name(tgt));
+                     ".vtt", ".md", ".docx", "language", "source", "code", "auto", "name",
+                     "Auto Detect", "target", "code", tgt, "name", lang_name(tgt));
 }
 
 json_t *api_healthz(srv *s)

@@ -129,7 +129,7 @@ def test_main():
         st, body, _ = request(s, "GET", "/frontend/settings")
         check(st == 200 and body.get("charLimit") == 200 and body.get("apiKeys") is False
               and body.get("keyRequired") is False
-              and body.get("supportedFilesFormat") == [".txt", ".html", ".htm", ".srt", ".vtt", ".md"]
+              and body.get("supportedFilesFormat") == [".txt", ".html", ".htm", ".srt", ".vtt", ".md", ".docx"]
               and body["language"]["source"] == {"code": "auto", "name": "Auto Detect"}
               and set(body) >= {"frontendTimeout", "suggestions", "filesTranslation"},
               "frontend/settings: %r" % (body,))

@@ -331,6 +331,9 @@ def bad(out):
         "doctype": package(rest + [("word/document.xml", DECL + '<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa">'
                                     '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
                                     + doc[len(DECL):].replace("Markets", "&b; Markets"))]),
+        "latin1": package(rest + [("word/document.xml", doc.replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
+                                   .encode().replace(b"Markets", b"March\xe9s"))]),
+        "utf7": package(rest + [("word/document.xml", doc.replace('encoding="UTF-8"', 'encoding="UTF-7"'))]),
         "marks": package(rest + [("word/document.xml", doc.replace(
             "<w:body>", "<w:body><w:p>" + '<w:bookmarkStart w:id="1" w:name="x"/>' * 5000
             + "<w:r><w:t>Too many marks here.</w:t></w:r></w:p>"))]),

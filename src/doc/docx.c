@@ -21,6 +21,7 @@
 #include "doc/doc.h"
 #include "text/passthrough.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 /* The uncompressed bytes of XML parts read, all together; their DOM takes a few times as much. */
 #define DOCX_MAX_XML ((zip_uint64_t)256 << 20)
@@ -943,9 +944,16 @@ static tj_status parse_part(const char *name, const char *data, size_t len, xmlD
     /* No DTDs: WordprocessingML has none, and without them no entity can expand. */
     if (memmem(data, len, "<!DOCTYPE", 9) || memmem(data, len, "<!ENTITY", 8))
         return tj_fail(err, TJ_ERR_FORMAT, "DOCX entry %s: a DOCTYPE is not allowed", name);
+    /* UTF-8 only (what Word writes; OPC also allows UTF-16): libxml2 reports failed encoding
+     * conversions on stderr, which a library must not write to, so it never converts. */
+    size_t bom = len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    size_t bad = tj_utf8_check(data + bom, len - bom);
+    if (bad != len - bom)
+        return tj_fail(err, TJ_ERR_FORMAT, "DOCX entry %s is not UTF-8 (invalid at byte %zu)", name,
+                       bad + bom);
     xmlParserCtxtPtr ctx = xmlNewParserCtxt();
     if (!ctx) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-    *doc = xmlCtxtReadMemory(ctx, data, (int)len, name, NULL,
+    *doc = xmlCtxtReadMemory(ctx, data + bom, (int)(len - bom), name, "UTF-8",
                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
     tj_status st = TJ_OK;
     if (!*doc || !ctx->wellFormed) {

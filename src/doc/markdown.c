@@ -249,13 +249,26 @@ tj_status tj_doc_markdown(const tj_doc_ctx *c, const char *data, size_t len, cha
     }
     if (!st) {
         char *md = cmark_render_commonmark(doc, CMARK_OPT_DEFAULT, 0);
-        size_t n = md ? strlen(md) : 0;
-        *out = md ? malloc(n + 1) : NULL;
+        size_t n = md ? strlen(md) : 0, wide = 0;
+        /* cmark's writer encodes U+FFFE and U+FFFF as the single bytes 0xFE and 0xFF (its
+         * UTF-8 encoder keeps them as sentinels), which is not UTF-8; no other byte of its
+         * output can be 0xFE or 0xFF, so they are put back as the three bytes they were. */
+        for (size_t i = 0; i < n; i++) wide += (unsigned char)md[i] >= 0xFE;
+        *out = md ? malloc(n + 2 * wide + 1) : NULL;
         if (!*out) {
             st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
         } else {
-            memcpy(*out, md, n + 1);
-            *out_len = n;
+            size_t k = 0;
+            for (size_t i = 0; i <= n; i++) {
+                unsigned char b = (unsigned char)md[i];
+                if (b >= 0xFE) {
+                    (*out)[k++] = (char)0xEF, (*out)[k++] = (char)0xBF;
+                    (*out)[k++] = (char)(b == 0xFF ? 0xBF : 0xBE);
+                } else {
+                    (*out)[k++] = md[i];
+                }
+            }
+            *out_len = n + 2 * wide;
         }
         free(md);
     }

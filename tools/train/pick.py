@@ -23,7 +23,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from decode import load_model  # noqa: E402
 from tjmodel import TinyTransformer  # noqa: E402
-from train import batches, evaluate, examples  # noqa: E402
+from train import batches, evaluate, examples, load_data  # noqa: E402
 
 
 def model_path(run):
@@ -70,7 +70,7 @@ def main():
     ap.add_argument('runs', nargs='+')
     a = ap.parse_args()
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    data = torch.load(a.data)
+    data = load_data(a.data)
     dev = {}
     for d in ('ar-en', 'en-ar'):
         dev[d] = batches(examples(data['dev'], None, random.Random(1), 10**9, (d,)), 4000,

@@ -12,7 +12,9 @@ usage: shortlist.py --data DIR/data.pt --direction ar-en [--first 50] [--best 50
                     --out lex.50.50.aren.s2t.bin      (run.sh: --best 200, lex.50.200)
 """
 import argparse
+import os
 import struct
+import sys
 
 import numpy as np
 
@@ -79,8 +81,10 @@ def main():
     ap.add_argument('--iters', type=int, default=5)
     ap.add_argument('--min-prob', type=float, default=1e-4)
     a = ap.parse_args()
-    import torch  # only here: the format functions above need numpy alone
-    tr = torch.load(a.data)['train']
+    # only here: the format functions above need numpy alone; train.py needs torch
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from train import load_data
+    tr = load_data(a.data)['train']
     src, trg = ('ar', 'en') if a.direction == 'ar-en' else ('en', 'ar')
     pairs = [(np.asarray(s, dtype=np.int64), np.asarray(e, dtype=np.int64))
              for s, e in zip(tr[src], tr[trg]) if s and e]

@@ -31,8 +31,33 @@ EOS = 0
 UNK = 1
 
 
+def load_data(path):
+    """prep.py's data.pt, or prep_v2.py's compact one (ids as flat int16 tensors with lengths,
+    sub-source tags as indices into a list of names), made small enough to travel to a lent GPU
+    machine; both come back as lists of id lists."""
+    data = torch.load(path)
+    for split in data.values():
+        if isinstance(split, dict) and 'tag_names' in split:
+            for side in ('ar', 'en'):
+                flat, lens = split.pop(side + '_flat'), split.pop(side + '_len')
+                flat = flat.long().tolist()
+                out, pos = [], 0
+                for n in lens.tolist():
+                    out.append(flat[pos:pos + n])
+                    pos += n
+                split[side] = out
+            names = split.pop('tag_names')
+            split['tag'] = [names[i] for i in split.pop('tag_idx').tolist()]
+    return data
+
+
 def examples(split, names_per_epoch, rng, max_len, directions=('ar-en', 'en-ar')):
-    """(src, tgt) id lists for the given directions; a fresh random sample of the name pairs."""
+    """(src, tgt) id lists for the given directions; a fresh random sample of the name pairs.
+    A split with a 'mix' (prep_v2.py) instead gives each sub-source its weight per direction:
+    the whole part of a weight in copies, the fraction as a fresh sample each epoch; its
+    'prefix' puts a domain tag before the source."""
+    if 'mix' in split:
+        return mixed_examples(split, rng, max_len, directions)
     sent = [i for i, t in enumerate(split['tag']) if not t.startswith('lex_')]
     lex = [i for i, t in enumerate(split['tag']) if t.startswith('lex_')]
     if names_per_epoch is not None and names_per_epoch < len(lex):
@@ -45,6 +70,25 @@ def examples(split, names_per_epoch, rng, max_len, directions=('ar-en', 'en-ar')
                 out.append((a + [EOS], e + [EOS]))
             if 'en-ar' in directions:
                 out.append((e + [EOS], a + [EOS]))
+    return out
+
+
+def mixed_examples(split, rng, max_len, directions):
+    by_tag = {}
+    for i, t in enumerate(split['tag']):
+        by_tag.setdefault(t, []).append(i)
+    out = []
+    for d in directions:
+        for t in sorted(by_tag):
+            idx, w = by_tag[t], split['mix'][d].get(t, 0.0)
+            whole, frac = int(w), w - int(w)
+            pick = idx * whole + (rng.sample(idx, round(frac * len(idx))) if frac > 0 else [])
+            pre = split.get('prefix', {}).get(d, {}).get(t, [])
+            for i in pick:
+                a, e = split['ar'][i], split['en'][i]
+                if 0 < len(a) < max_len and 0 < len(e) < max_len:
+                    s, g = (a, e) if d == 'ar-en' else (e, a)
+                    out.append((pre + s + [EOS], g + [EOS]))
     return out
 
 
@@ -150,6 +194,8 @@ def main():
                     help='initialise the embeddings N(0, emb-std) instead of Glorot (0 = Glorot)')
     ap.add_argument('--bf16', action='store_true',
                     help='bfloat16 autocast for the forward pass (CPUs with AVX-512 BF16)')
+    ap.add_argument('--mix-set', default='',
+                    help='SUBSOURCE=WEIGHT,... overrides the prep_v2.py mix (every direction)')
     ap.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     a = ap.parse_args()
     dirs = tuple(a.directions.split(','))
@@ -160,7 +206,13 @@ def main():
     torch.manual_seed(a.seed)
     rng = random.Random(a.seed)
     os.makedirs(a.out, exist_ok=True)
-    data = torch.load(a.data)
+    data = load_data(a.data)
+    for item in (x for x in a.mix_set.split(',') if x):
+        name, w = item.split('=')
+        if 'mix' not in data['train'] or name not in data['train']['mix']['ar-en']:
+            sys.exit('train.py: --mix-set %s: no such sub-source in the mix of %s' % (name, a.data))
+        for d in data['train']['mix']:
+            data['train']['mix'][d][name] = float(w)
     if a.init:  # the architecture comes with the weights
         init = torch.load(a.init, map_location='cpu')
         model = TinyTransformer(dropout=a.dropout, **init['cfg'])

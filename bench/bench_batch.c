@@ -55,7 +55,7 @@ int main(int argc, char **argv)
         free(p);
     }
     fclose(f);
-    tj_search_opts o = {1, 1.0f, 3.0f, 1};
+    tj_search_opts o = {1, 1.0f, 3.0f, 1, NULL, 0};
     int **a = calloc(n, sizeof *a), *na = calloc(n, sizeof *na);
     int **b = calloc(n, sizeof *b), *nb = calloc(n, sizeof *nb);
     double t0 = cpu_s();

@@ -54,9 +54,14 @@ static const char help[] =
     "  --doubt LOGPROB        a sentence whose mean token log-probability is below LOGPROB is\n"
     "                         doubtful (default -1.9 with --flags and --jsonl); html: such\n"
     "                         blocks get a data-tj-doubt attribute\n"
-    "  --glossary FILE        terms to enforce: 'source term<TAB>target term' lines; text only,\n"
-    "                         read whole; Arabic terms also match after و ف ب ل ك and with\n"
-    "                         alef/hamza variants. A summary goes to stderr (unless -q)\n"
+    "  --glossary FILE        terms to enforce: 'source term<TAB>target term[<TAB>flags]'\n"
+    "                         lines (flags: case = exact letters, part = also inside words);\n"
+    "                         any format and --flags; read whole; Arabic terms also match\n"
+    "                         after و ف ب ل ك and with alef/hamza variants. A summary goes to\n"
+    "                         stderr (unless -q)\n"
+    "  --glossary-mode MODE   constrain (default): force the terms into the output by a\n"
+    "                         constrained greedy search; align: translate as usual, then put\n"
+    "                         each term on the words aligned to its source\n"
     "quality flags:\n"
     "  --flags tsv|json       instead of the translation, write a per-sentence report: line,\n"
     "                         mean token log-probability, round-trip chrF (when the reverse\n"
@@ -347,9 +352,10 @@ static int put_tsv(cli_out *o, const char *s)
 }
 
 /* --flags: the per-sentence report of a whole input. rev (may be NULL) translates back. */
-static int flags_report(const tj_model *m, const tj_model *rev, const tj_options *opt, input *in,
-                        int json, float doubt, float doubt_rt, sink *out)
+static int flags_report(const tj_model *m, const tj_model *rev, const tj_options *opt,
+                        const tj_doc_options *dopt, input *in, int json, float doubt_rt, sink *out)
 {
+    float doubt = dopt->doubt_logprob;
     char *data = NULL;
     size_t len = 0, n = 0;
     if (read_all(in, &data, &len)) return 1;
@@ -357,7 +363,7 @@ static int flags_report(const tj_model *m, const tj_model *rev, const tj_options
     tj_scored_sentence *v = NULL;
     char **back = NULL;
     int rc = 1;
-    if (tj_translate_scored(m, opt, data, len, &v, &n, &err)) {
+    if (tj_translate_scored_doc(m, opt, dopt, data, len, &v, &n, &err)) {
         cli_error("%s: %s", in->shown, err.message);
         goto done;
     }
@@ -437,16 +443,29 @@ done:
     return rc;
 }
 
-/* --glossary: the whole input with its terms enforced. Returns 0 or 1. */
-static int glossary_run(const tj_model *m, const tj_options *opt, const tj_glossary *g, input *in,
-                        int quiet, sink *out)
+/* The glossary's summary line on stderr. */
+static void glossary_summary(const char *shown, const tj_glossary_counts *c)
+{
+    fprintf(stderr, "tarjama: %s: glossary: %zu terms found: %zu placed by alignment, %zu inserted",
+            shown, c->found, c->placed, c->inserted);
+    if (c->forced || c->missing)
+        fprintf(stderr, ", %zu forced by the constrained search, %zu missing", c->forced,
+                c->missing);
+    fputc('\n', stderr);
+}
+
+/* --glossary on text: the whole input with its terms enforced. Returns 0 or 1. */
+static int glossary_run(const tj_model *m, const tj_options *opt, const tj_doc_options *dopt,
+                        input *in, int quiet, sink *out)
 {
     char *data = NULL, *res = NULL;
-    size_t len = 0, applied = 0, inserted = 0;
+    size_t len = 0, rlen = 0;
     if (read_all(in, &data, &len)) return 1;
     tj_error err;
     int rc = 0;
-    if (tj_translate_glossary(m, opt, g, data, len, &res, &applied, &inserted, &err)) {
+    tj_doc_options d = *dopt;
+    d.format = TJ_FORMAT_TEXT;
+    if (tj_translate_document(m, opt, &d, data, len, &res, &rlen, &err)) {
         cli_error("%s: %s", in->shown, err.message);
         rc = 1;
     } else {
@@ -459,8 +478,7 @@ static int glossary_run(const tj_model *m, const tj_options *opt, const tj_gloss
                       strerror(out->out->err));
             rc = 1;
         } else if (!quiet) {
-            fprintf(stderr, "tarjama: %s: glossary: %zu terms placed by alignment, %zu inserted\n",
-                    in->shown, applied, inserted);
+            glossary_summary(in->shown, dopt->glossary_counts);
         }
     }
     free(data);
@@ -713,6 +731,16 @@ int cmd_translate(int argc, char **argv)
                 goto out;
             }
             glossary_path = v, i++;
+        } else if (!strcmp(a, "--glossary-mode")) {
+            if (v && !strcmp(v, "align")) {
+                dopt.glossary_mode = TJ_GLOSSARY_ALIGN;
+            } else if (v && !strcmp(v, "constrain")) {
+                dopt.glossary_mode = TJ_GLOSSARY_CONSTRAIN;
+            } else {
+                cli_error("--glossary-mode needs 'align' or 'constrain', got '%s'", v ? v : "");
+                goto out;
+            }
+            i++;
         } else if (!strcmp(a, "--jsonl")) {
             jsonl = 1;
         } else if (!strcmp(a, "--reverse-model")) {
@@ -783,8 +811,9 @@ int cmd_translate(int argc, char **argv)
         goto out;
     }
     if (jsonl && !dopt.mark_doubt) dopt.doubt_logprob = -1.9f;
-    if (glossary_path && (jsonl || flags >= 0 || format != TJ_FORMAT_TEXT)) {
-        cli_error("translate: --glossary works on text only (not with --jsonl, --flags, --format)");
+    if (glossary_path && jsonl) {
+        cli_error("translate: --glossary does not work with --jsonl (give \"glossary\" in each "
+                  "request)");
         goto out;
     }
 
@@ -880,6 +909,9 @@ int cmd_translate(int argc, char **argv)
         cli_error("%s", err.message);
         goto done;
     }
+    tj_glossary_counts gcount;
+    dopt.glossary = gl;
+    dopt.glossary_counts = &gcount;
     if (flags >= 0) {
         char *rdir = NULL;
         if (!reverse_dir && found_dir) {
@@ -896,8 +928,9 @@ int cmd_translate(int argc, char **argv)
         tj_free(rdir);
     }
     for (int f = 0; f < ninputs; f++) {
-        if (gl) {
-            if (glossary_run(model, &opt, gl, &ins[f], quiet, &sk)) {
+        memset(&gcount, 0, sizeof gcount);
+        if (gl && flags < 0 && format == TJ_FORMAT_TEXT) {
+            if (glossary_run(model, &opt, &dopt, &ins[f], quiet, &sk)) {
                 tj_glossary_free(gl);
                 cli_out_abort(&out);
                 goto done;
@@ -925,18 +958,22 @@ int cmd_translate(int argc, char **argv)
                 rc = 2;
                 goto done;
             }
-            if (flags_report(model, rev, &opt, &ins[f], flags, dopt.doubt_logprob, doubt_rt, &sk)) {
+            if (flags_report(model, rev, &opt, &dopt, &ins[f], flags, doubt_rt, &sk)) {
                 tj_model_close(rev);
+                tj_glossary_free(gl);
                 cli_out_abort(&out);
                 goto done;
             }
+            if (gl && !quiet) glossary_summary(ins[f].shown, &gcount);
             continue;
         }
         if (format != TJ_FORMAT_TEXT) {
             if (translate_doc(model, &opt, &dopt, &ins[f], &sk)) {
+                tj_glossary_free(gl);
                 cli_out_abort(&out);
                 goto done;
             }
+            if (gl && !quiet) glossary_summary(ins[f].shown, &gcount);
             continue;
         }
         int r = translate_input(model, &opt, &cfg, &ins[f], f == 0 ? pre : NULL, f == 0 ? npre : 0,

@@ -107,6 +107,24 @@ typedef enum tj_format {
     TJ_FORMAT_DOCX,     /* Word .docx (ZIP package): paragraph runs; other entries copied */
 } tj_format;
 
+typedef struct tj_glossary tj_glossary;
+
+/* How glossary terms are enforced (docs/documents.md has the measurements). */
+typedef enum tj_glossary_mode {
+    TJ_GLOSSARY_CONSTRAIN = 0, /* (default) constrained greedy search: the target term's pieces
+                                  are forced into the output of each sentence holding its source
+                                  term (sentences without terms are translated as without) */
+    TJ_GLOSSARY_ALIGN = 1,     /* translate as usual, then put each target term on the words
+                                  aligned to its source term */
+} tj_glossary_mode;
+
+/* What a glossary did in one call: term occurrences found in the source, placed on aligned
+ * words, inserted where no words were aligned, emitted by the constrained search, and missing
+ * (constrained search only: the term's pieces are not in the output). */
+typedef struct tj_glossary_counts {
+    size_t found, placed, inserted, forced, missing;
+} tj_glossary_counts;
+
 typedef struct tj_doc_options {
     tj_format format;
     /* target language code ("ar", "en") or NULL: HTML output gets lang= and dir= on its root */
@@ -115,6 +133,11 @@ typedef struct tj_doc_options {
      * data-tj-doubt attribute on their block (0 = no marks) */
     int mark_doubt;
     float doubt_logprob;
+    /* terms enforced in the translation (NULL: none), any format; counts (may be NULL) gets
+     * what they did */
+    const tj_glossary *glossary;
+    tj_glossary_mode glossary_mode;
+    tj_glossary_counts *glossary_counts;
 } tj_doc_options;
 
 /* The format named "text", "html", "htm", "srt", "vtt", "markdown", "md", "docx" (a file
@@ -147,6 +170,11 @@ typedef struct tj_scored_sentence {
  * *out (release with tj_scored_free) gets *n entries. */
 tj_status tj_translate_scored(const tj_model *model, const tj_options *opt, const char *text,
                               size_t len, tj_scored_sentence **out, size_t *n, tj_error *err);
+/* The same with dopt's glossary (glossary, glossary_mode, glossary_counts; the rest of dopt is
+ * not used; NULL: no glossary). */
+tj_status tj_translate_scored_doc(const tj_model *model, const tj_options *opt,
+                                  const tj_doc_options *dopt, const char *text, size_t len,
+                                  tj_scored_sentence **out, size_t *n, tj_error *err);
 void tj_scored_free(tj_scored_sentence *s, size_t n);
 
 /* JSONL batch mode (docs/documents.md): lines[i][0..lens[i]) is one request object
@@ -158,12 +186,22 @@ tj_status tj_translate_jsonl(const tj_model *model, const tj_options *opt, float
                              const char *const *lines, const size_t *lens, size_t n, char **out,
                              tj_error *err);
 
-/* Glossaries (docs/documents.md): "source term<TAB>target term" lines ('#' comments, blank lines
- * skipped). Source terms match whole words, in Arabic also after the clitics و ف ب ل ك and with
- * hamza/alef variants, ى/ي, ة/ه and diacritics ignored; in English case-insensitively. */
-typedef struct tj_glossary tj_glossary;
+/* Glossaries (docs/documents.md): "source term<TAB>target term[<TAB>flags]" lines ('#'
+ * comments, blank lines skipped). Source terms match whole words, in Arabic also after the
+ * clitics و ف ب ل ك and with hamza/alef variants, ى/ي, ة/ه and diacritics ignored; in English
+ * case-insensitively. Flags (comma- or space-separated): "case" compares letters exactly (no case
+ * or alef/hamza folding), "part" also matches inside words. A term has at most
+ * TJ_GLOSSARY_MAX_TERM bytes a side. */
+#define TJ_GLOSSARY_MAX_TERM 512
+enum { TJ_TERM_CASE = 1, TJ_TERM_PART = 2 };
 tj_status tj_glossary_load(const char *path, tj_glossary **out, tj_error *err);
 tj_status tj_glossary_parse(const char *data, size_t len, tj_glossary **out, tj_error *err);
+/* An empty glossary, and one term added to it (src/trg: UTF-8, flags: TJ_TERM_*): for glossaries
+ * that come with a request rather than from a file. */
+tj_status tj_glossary_new(tj_glossary **out, tj_error *err);
+tj_status tj_glossary_add(tj_glossary *g, const char *src, size_t src_len, const char *trg,
+                          size_t trg_len, int flags, tj_error *err);
+size_t tj_glossary_size(const tj_glossary *g);
 void tj_glossary_free(tj_glossary *g);
 /* Translates text (lines as tj_translate) and puts each glossary term found in the source on the
  * words of the translation aligned to it, replacing them with the target term; *applied counts

@@ -48,7 +48,7 @@ int main(void)
         free(p);
     }
     for (int sl = 0; sl < 2; sl++) {
-        tj_search_opts o = {1, 1.0f, 3.0f, sl};
+        tj_search_opts o = {1, 1.0f, 3.0f, sl, NULL, 0};
         int *want[N], nwant[N], *got[N], ngot[N];
         for (int i = 0; i < N; i++)
             EXPECT(tj_search(m, &o, src[i], len[i], &want[i], &nwant[i], &err) == TJ_OK);

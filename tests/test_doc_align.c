@@ -40,7 +40,7 @@ static void check_model(const char *dir)
     int *src = malloc((size_t)S * sizeof *src);
     for (size_t i = 0; i < np; i++) src[i] = p[i].id;
     src[np] = m->eos_id;
-    tj_search_opts so = {1, 1.0f, 2.0f, 0};
+    tj_search_opts so = {1, 1.0f, 2.0f, 0, NULL, 0};
     int *ids = NULL, T = 0;
     EXPECT(tj_search(m, &so, src, S, &ids, &T, &err) == TJ_OK);
     CHECK(T > 1, "%s: output of %d tokens", dir, T);

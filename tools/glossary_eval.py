@@ -4,13 +4,19 @@
 without the glossary, on sentences whose source has a glossary term and whose reference uses its
 target term.
 
-  tools/glossary_eval.py TARJAMA MODEL GLOSSARY.tsv SOURCE REFERENCE [N=200]
+  tools/glossary_eval.py TARJAMA MODEL GLOSSARY.tsv SOURCE REFERENCE [N=200] [--modes=align,constrain]
+
+Each mode (--glossary-mode) is run with one thread; the table gives the share of the reference's
+glossary terms found in the output (letters folded as for matching, case-insensitive), chrF
+against the reference and CPU time per sentence (model loading included).
 
 A sentence is taken when a source term occurs in it as tarjama matches terms (whole words after
 the clitics و ف ب ل ك, letters compared after folding alef/hamza forms, ى/ي, ة/ه, diacritics)
-and its target term occurs in the reference (case-insensitive); the first N such sentences are
+and its target term occurs in the reference (case-insensitive, Arabic letters folded); the first N such sentences are
 translated both ways."""
+import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -36,9 +42,23 @@ def occurs(term, text):
     return re.search("(?:^|[^%s])(?:[وف]?[بلك]?)%s(?=$|[^%s])" % (LETTER, alt, LETTER), s) is not None
 
 
+def run(tj, model, src, extra):
+    """Translates src; returns the output and the CPU seconds the process used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run([tj, "translate", "-m", model, "-q", "--threads", "1", *extra, src],
+                         capture_output=True, text=True, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return out, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def main():
-    tj, model, gpath, src, ref = sys.argv[1:6]
-    n = int(sys.argv[6]) if len(sys.argv) > 6 else 200
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    modes = ["align", "constrain"]
+    for a in sys.argv[1:]:
+        if a.startswith("--modes="):
+            modes = a.split("=", 1)[1].split(",")
+    tj, model, gpath, src, ref = args[:5]
+    n = int(args[5]) if len(args) > 5 else 200
     terms = [l.rstrip("\n").split("\t")[:2] for l in open(gpath, encoding="utf-8")
              if l.strip() and not l.startswith("#")]
     srcs = open(src, encoding="utf-8").read().split("\n")
@@ -47,7 +67,7 @@ def main():
     for s, r in zip(srcs, refs):
         found = [(a, t) for a, t in terms if occurs(a, s)]
         found = [(a, t) for a, t in found if not any(a != b and fold(a) in fold(b) for b, _ in found)]
-        hits = [t for a, t in found if t.lower() in r.lower()]
+        hits = [t for a, t in found if fold(t).lower() in fold(r).lower()]
         if hits:
             picked.append((s, r, hits))
         if len(picked) == n:
@@ -56,20 +76,27 @@ def main():
         open(d + "/src", "w", encoding="utf-8").write("".join(p[0] + "\n" for p in picked))
         open(d + "/ref", "w", encoding="utf-8").write("".join(p[1] + "\n" for p in picked))
         res = {}
-        for name, extra in (("without", []), ("with", ["--glossary", gpath])):
-            out = subprocess.run([tj, "translate", "-m", model, "-q", *extra, d + "/src"],
-                                 capture_output=True, text=True, check=True).stdout
+        runs = [("without", [])] + [(m, ["--glossary", gpath, "--glossary-mode", m]) for m in modes]
+        for name, extra in runs:
+            out, cpu = run(tj, model, d + "/src", extra)
             open(d + "/" + name, "w", encoding="utf-8").write(out)
             hyp = out.split("\n")
             total = sum(len(p[2]) for p in picked)
-            hit = sum(t.lower() in h.lower() for p, h in zip(picked, hyp) for t in p[2])
+            hit = sum(fold(t).lower() in fold(h).lower() for p, h in zip(picked, hyp) for t in p[2])
             chrf = subprocess.run([tj, "eval", "--metrics", "chrf", "--ref", d + "/ref", d + "/" + name],
                                   capture_output=True, text=True, check=True).stdout.strip()
-            res[name] = (hit, total, chrf.split(" = ")[-1])
-    print("%d sentences with %d glossary terms (%s)" % (len(picked), res["with"][1], src.split("/")[-1]))
-    for name in ("without", "with"):
-        hit, total, chrf = res[name]
-        print("  %-8s glossary: terms in output %d/%d = %.1f%%, chrF %s" % (name, hit, total, 100 * hit / total, chrf))
+            res[name] = (hit, total, chrf.split(" = ")[-1], cpu / max(1, len(picked)))
+            if name != "without" and os.environ.get("GLOSSARY_EVAL_KEEP"):
+                open(os.environ["GLOSSARY_EVAL_KEEP"] + "." + name, "w", encoding="utf-8").write(out)
+    print("%d sentences with %d glossary terms (%s, %s)" % (len(picked), res["without"][1],
+                                                            src.split("/")[-1], model))
+    print("| | terms in the output | chrF | CPU ms / sentence |")
+    print("|---|---|---|---|")
+    for name, _ in runs:
+        hit, total, chrf, cpu = res[name]
+        label = "without glossary" if name == "without" else "glossary, " + name
+        print("| %s | %d / %d (%.1f %%) | %s | %.0f |" % (label, hit, total, 100 * hit / total, chrf,
+                                                        1000 * cpu))
 
 
 if __name__ == "__main__":

@@ -377,7 +377,7 @@ int main(int argc, char **argv)
     enum { LINE = 1 << 20 };
     char *sline = malloc(LINE), *rline = malloc(LINE);
     stats st = {0};
-    tj_search_opts so = {beam, 1.0f, 2.0f, use_sl};
+    tj_search_opts so = {beam, 1.0f, 2.0f, use_sl, NULL, 0};
     while (sline && rline && fgets(sline, LINE, fs) && fgets(rline, LINE, fr)) {
         st.lines++;
         chomp(sline), chomp(rline);

@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/align.h"
 #include "decode/sa_decoder.h"
 #include "decode/topk_stl.h"
 #include "decode/transformer.h"
 #include "nn/ops.h"
+#include "tok/spm.h"
 #include "util/error.h"
 
 int tj_col_of(const int *cols, int n, int id)
@@ -48,6 +50,98 @@ static tj_status greedy(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, i
         prev = w;
     }
     *n_out = n;
+    return TJ_OK;
+}
+
+/* A pending constraint starts when its first piece ranks among the CONS_RANK best, when the
+ * cross-attention (head 0 of the last layer, the guided-alignment head) turns to its source
+ * term, or when the steps left are just enough for the pieces still owed. */
+#define CONS_RANK 3
+
+/* Whether piece id would continue the word before it: it does not start with the word mark ▁
+ * and starts with a letter or digit (any non-ASCII byte counts: Arabic letters). */
+static int glues(const tj_model *m, int id)
+{
+    const unsigned char *p = (const unsigned char *)tj_spm_piece_str(m->trg_spm, id);
+    if (!p || !*p) return 0;
+    if (p[0] == 0xE2 && p[1] == 0x96 && p[2] == 0x81) return 0;
+    if (p[0] == '<') return 0; /* control pieces: </s> */
+    return p[0] >= 0x80 || (p[0] >= '0' && p[0] <= '9') ||
+           ((p[0] | 32) >= 'a' && (p[0] | 32) <= 'z');
+}
+
+/* Greedy search with lexical constraints (glossary terms): a started constraint forces its
+ * remaining pieces, and end of sentence is forbidden while any piece is owed, so every
+ * constraint is in the output. Only sentences with constraints come here. */
+static tj_status greedy_cons(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, int *n_out,
+                             int eos, int unk_col, int max_steps, float *state, float *logits,
+                             tj_error *err)
+{
+    const tj_model *m = c->m;
+    int nc = o->n_cons, S = c->src_len, need = 0;
+    char *done = calloc((size_t)nc, 1);
+    float *att = NULL, *q = NULL;
+    uint8_t *qbuf = NULL;
+    if (!m->dec_self_att) {
+        att = malloc((size_t)S * sizeof *att);
+        q = malloc((size_t)m->d * sizeof *q);
+        qbuf = malloc((size_t)m->d);
+    }
+    if (!done || (!m->dec_self_att && (!att || !q || !qbuf))) {
+        free(done), free(att), free(q), free(qbuf);
+        return tj_fail(err, TJ_ERR_NOMEM, "out of memory in constrained search");
+    }
+    for (int k = 0; k < nc; k++) {
+        need += o->cons[k].n;
+        done[k] = o->cons[k].n == 0;
+    }
+    int eos_col = tj_col_of(c->cols, c->n_cols, eos);
+    int active = -1, pos = 0, n = 0, prev = -1, after = 0;
+    for (int t = 0; t < max_steps; t++) {
+        tj_decoder_step(c, &prev, t, 1, state, logits);
+        int w;
+        if (active < 0) {
+            if (unk_col >= 0) logits[unk_col] = -FLT_MAX;
+            /* right after a term, a piece that would glue onto its last word ("AI" + "DS") */
+            for (int j = 0; after && j < c->n_cols; j++)
+                if (glues(m, c->cols ? c->cols[j] : j)) logits[j] = -FLT_MAX;
+            if (need > 0 && eos_col >= 0) logits[eos_col] = -FLT_MAX;
+            int best = 0;
+            for (int j = 1; j < c->n_cols; j++)
+                if (logits[j] > logits[best]) best = j;
+            int focus = -1;
+            if (need > 0 && att) {
+                tj_align_head(c, 0, q, qbuf, att);
+                focus = 0; /* the source EOS (last) is left out, as for markup */
+                for (int j = 1; j < S - 1; j++)
+                    if (att[j] > att[focus]) focus = j;
+            }
+            for (int k = 0; k < nc && need > 0 && active < 0; k++) {
+                if (done[k]) continue;
+                const tj_constraint *cn = &o->cons[k];
+                int col0 = tj_col_of(c->cols, c->n_cols, cn->ids[0]), above = 0;
+                if (col0 >= 0)
+                    for (int j = 0; j < c->n_cols && above < CONS_RANK; j++)
+                        above += logits[j] > logits[col0];
+                if ((col0 >= 0 && above < CONS_RANK) ||
+                    (focus >= cn->src_begin && focus < cn->src_end) || max_steps - t <= need)
+                    active = k, pos = 0;
+            }
+            w = c->cols ? c->cols[best] : best;
+        }
+        if (active >= 0) {
+            w = o->cons[active].ids[pos++];
+            need--;
+            if (pos == o->cons[active].n) done[active] = 1, active = -1, after = 1;
+        } else {
+            after = 0;
+        }
+        ids[n++] = w;
+        if (w == eos) break;
+        prev = w;
+    }
+    *n_out = n;
+    free(done), free(att), free(q), free(qbuf);
     return TJ_OK;
 }
 
@@ -195,6 +289,33 @@ static tj_status beam(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, int
     return TJ_OK;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* The shortlist's columns with the constraints' pieces added (ascending, no repeats). */
+static tj_status add_cols(const tj_model *m, const tj_search_opts *o, int **cols, size_t *n,
+                          tj_error *err)
+{
+    size_t extra = 0;
+    for (int k = 0; k < o->n_cons; k++) extra += (size_t)o->cons[k].n;
+    int *v = realloc(*cols, (*n + extra + 1) * sizeof *v);
+    if (!v) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    *cols = v;
+    for (int k = 0; k < o->n_cons; k++)
+        for (int j = 0; j < o->cons[k].n; j++)
+            if (o->cons[k].ids[j] >= 0 && o->cons[k].ids[j] < m->vocab)
+                v[(*n)++] = o->cons[k].ids[j];
+    qsort(v, *n, sizeof *v, cmp_int);
+    size_t u = 0;
+    for (size_t i = 0; i < *n; i++)
+        if (!u || v[i] != v[u - 1]) v[u++] = v[i];
+    *n = u;
+    return TJ_OK;
+}
+
 tj_status tj_search(const tj_model *m, const tj_search_opts *o, const int *src, int len, int **out,
                     int *n_out, tj_error *err)
 {
@@ -211,6 +332,16 @@ tj_status tj_search(const tj_model *m, const tj_search_opts *o, const int *src, 
     int K = o->beam_size < 1 ? 1 : o->beam_size;
     int max_steps = (int)ceilf(o->max_length_factor * (float)len);
     if (max_steps < 1) max_steps = 1;
+    if (o->n_cons > 0) {
+        /* constrained: greedy, room for every constraint's pieces, and those pieces among the
+         * shortlist's columns */
+        K = 1;
+        for (int k = 0; k < o->n_cons; k++) max_steps += o->cons[k].n;
+        if (cols && (st = add_cols(m, o, &cols, &n_cols, err))) {
+            free(cols);
+            return st;
+        }
+    }
     tj_sentence_ctx c;
     st = tj_sentence_begin(&c, m, src, len, cols, (int)n_cols, K, err);
     if (st) {
@@ -224,7 +355,9 @@ tj_status tj_search(const tj_model *m, const tj_search_opts *o, const int *src, 
         st = tj_fail(err, TJ_ERR_NOMEM, "out of memory decoding a sentence of %d tokens", len);
     } else {
         int unk_col = m->unk_id >= 0 ? tj_col_of(cols, c.n_cols, m->unk_id) : -1;
-        if (K == 1)
+        if (o->n_cons > 0)
+            st = greedy_cons(&c, o, ids, n_out, m->eos_id, unk_col, max_steps, state, logits, err);
+        else if (K == 1)
             st = greedy(&c, o, ids, n_out, m->eos_id, unk_col, max_steps, state, logits);
         else
             st = beam(&c, o, ids, n_out, m->eos_id, unk_col, max_steps, state, logits, err);

@@ -7,11 +7,23 @@
 
 #include "decode/model.h"
 
+/* A lexical constraint (glossary terms, doc/glossary.c): the target pieces ids[0..n) must appear
+ * in the output; the source term is the source tokens [src_begin, src_end). */
+typedef struct tj_constraint {
+    const int *ids;
+    int n;
+    int src_begin, src_end;
+} tj_constraint;
+
 typedef struct tj_search_opts {
     int beam_size;           /* 1: greedy on raw logits (Firefox); >1: beam on log-softmax */
     float normalize;         /* length normalisation exponent (beam search) */
     float max_length_factor; /* at most ceil(factor * source length incl. EOS) output tokens */
     int use_shortlist;
+    /* constraints (n_cons > 0): a constrained greedy search whatever beam_size says; with none
+     * the search is exactly the unconstrained one */
+    const tj_constraint *cons;
+    int n_cons;
 } tj_search_opts;
 
 /* Beam selection: writes to idx the indices of the k best of scores[0..n), in the order score

@@ -177,7 +177,8 @@ static tj_status run_jobs(const tj_model *m, const tj_options *o, job_list *jl, 
 {
     worker_ctx w;
     w.m = m;
-    w.so = (tj_search_opts){o->beam_size, o->normalize, o->max_length_factor, o->use_shortlist};
+    w.so = (tj_search_opts){o->beam_size,     o->normalize, o->max_length_factor,
+                            o->use_shortlist, NULL,         0};
     w.jl = jl;
     atomic_init(&w.next, 0);
     pthread_mutex_init(&w.lock, NULL);

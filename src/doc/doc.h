@@ -41,6 +41,19 @@ tj_status tj_doc_translate_paras(const tj_model *m, const tj_options *o, const c
                                  tj_error *err);
 void tj_doc_para_free(tj_doc_para *p);
 
+/* A glossary for tj_doc_translate_paras_g: its terms are found in each paragraph and enforced
+ * (mode), and what they did is added to counts (may be NULL). */
+typedef struct tj_doc_gloss {
+    const tj_glossary *g;
+    tj_glossary_mode mode;
+    tj_glossary_counts *counts;
+} tj_doc_gloss;
+/* tj_doc_translate_paras with a glossary (gl NULL or without terms: the same). Units holding a
+ * term get alignments whatever want says (their placement needs them). */
+tj_status tj_doc_translate_paras_g(const tj_model *m, const tj_options *o, const tj_doc_gloss *gl,
+                                   const char *const *texts, const size_t *lens, size_t n, int want,
+                                   tj_doc_para *out, tj_error *err);
+
 /* Inline markup of a paragraph: spans over its source text in pre-order (a parent before its
  * children, siblings in source order), parent = index of the enclosing span or -1. An atomic span
  * is copied as it is (its content is not translated: code, images, comments); it is placed where
@@ -109,18 +122,37 @@ tj_status tj_doc_docx_with(tj_doc_xlate_fn fn, void *ctx, const char *target_lan
 tj_status tj_doc_srt(const tj_doc_ctx *c, const char *data, size_t len, char **out, size_t *out_len,
                      tj_error *err);
 /* What the JSONL batch mode translates with: tj_translate_jsonl passes the model's
- * tj_translate, tj_translate_scored and tj_translate_document; the fuzz target passes fakes, so
+ * tj_translate, tj_translate_scored_doc and tj_translate_document; the fuzz target passes fakes, so
  * that it explores the request reader and the response writer. Results are freed with tj_free
  * and tj_scored_free. */
 typedef struct tj_jsonl_backend {
     void *user;
     tj_status (*texts)(void *user, const char *const *texts, size_t n, char **out, tj_error *err);
-    tj_status (*scored)(void *user, const char *text, size_t len, tj_scored_sentence **out,
-                        size_t *n, tj_error *err);
+    tj_status (*scored)(void *user, const tj_doc_options *d, const char *text, size_t len,
+                        tj_scored_sentence **out, size_t *n, tj_error *err);
     tj_status (*document)(void *user, const tj_doc_options *d, const char *data, size_t len,
                           char **out, size_t *out_len, tj_error *err);
 } tj_jsonl_backend;
 /* tj_translate_jsonl over any backend. */
 tj_status tj_jsonl_run(const tj_jsonl_backend *b, float doubt_logprob, const char *const *lines,
                        const size_t *lens, size_t n, char **out, tj_error *err);
+
+/* Glossary internals (doc/glossary.c). A term occurrence in a text: its bytes and term index. */
+typedef struct tj_doc_term {
+    size_t begin, end;
+    int term;
+} tj_doc_term;
+/* The occurrences in text[0..len) (valid UTF-8): at each word start (anywhere for "part" terms)
+ * the longest term, never overlapping, in text order. *out is malloc'd (NULL when none). */
+tj_status tj_glossary_find(const tj_glossary *g, const char *text, size_t len, tj_doc_term **out,
+                           size_t *n, tj_error *err);
+const char *tj_glossary_target(const tj_glossary *g, int term);
+/* The TJ_TERM_* flags named in s[0..n) ("case", "part", separated by commas or spaces); -1 when
+ * a word is not one of them. */
+int tj_glossary_flags(const char *s, size_t n);
+/* Alignment mode: places the occurrences t[0..nt) of paragraph p's source src[0..len) on the
+ * aligned words of its translation and replaces them with the target terms (p->out rewritten;
+ * sentence and token ranges moved along, so markup placed afterwards still finds its words). */
+tj_status tj_glossary_apply(const tj_glossary *g, const char *src, size_t len, const tj_doc_term *t,
+                            size_t nt, tj_doc_para *p, tj_glossary_counts *c, tj_error *err);
 #endif

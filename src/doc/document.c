@@ -6,6 +6,7 @@
 
 #include "doc/doc.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 static const struct {
     const char *name;
@@ -41,6 +42,55 @@ const char *tj_format_name(tj_format f)
     return "unknown";
 }
 
+/* Text with a glossary: each line a paragraph, as tj_translate takes it (a '\r' before '\n' is
+ * dropped), through the paragraph layer that enforces the terms. */
+static tj_status text_glossary(const tj_doc_ctx *c, const char *text, size_t len, char **out,
+                               size_t *out_len, tj_error *err)
+{
+    size_t bad = tj_utf8_check(text, len);
+    if (bad != len) return tj_fail(err, TJ_ERR_INPUT, "invalid UTF-8 at byte offset %zu", bad);
+    if (memchr(text, '\0', len)) return tj_fail(err, TJ_ERR_INPUT, "NUL byte in the text input");
+    size_t nl = 1;
+    for (size_t i = 0; i < len; i++) nl += text[i] == '\n';
+    const char **lines = malloc(nl * sizeof *lines);
+    size_t *lens = malloc(nl * sizeof *lens);
+    tj_doc_para *paras = calloc(nl, sizeof *paras);
+    tj_status st = TJ_OK;
+    if (!lines || !lens || !paras) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    size_t k = 0;
+    for (size_t p = 0; !st && k < nl; k++) {
+        const char *q = memchr(text + p, '\n', len - p);
+        size_t e = q ? (size_t)(q - text) : len;
+        lines[k] = text + p;
+        lens[k] = e - p - (e > p && text[e - 1] == '\r');
+        p = e + 1;
+        if (!q) {
+            k++;
+            break;
+        }
+    }
+    if (!st) st = tj_doc_ctx_paras(c, lines, lens, k, 0, paras, err);
+    size_t cap = 1;
+    for (size_t i = 0; !st && i < k; i++) cap += paras[i].out_len + 1;
+    char *res = st ? NULL : malloc(cap);
+    if (!st && !res) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    size_t rn = 0;
+    for (size_t i = 0; !st && i < k; i++) {
+        memcpy(res + rn, paras[i].out, paras[i].out_len);
+        rn += paras[i].out_len;
+        if (i + 1 < k) res[rn++] = '\n';
+    }
+    for (size_t i = 0; paras && i < k; i++) tj_doc_para_free(&paras[i]);
+    free(paras), free(lines), free(lens);
+    if (st) {
+        free(res);
+        return st;
+    }
+    res[rn] = '\0';
+    *out = res, *out_len = rn;
+    return TJ_OK;
+}
+
 tj_status tj_translate_document(const tj_model *model, const tj_options *opt,
                                 const tj_doc_options *dopt, const char *data, size_t len,
                                 char **out, size_t *out_len, tj_error *err)
@@ -66,8 +116,12 @@ tj_status tj_translate_document(const tj_model *model, const tj_options *opt,
         return tj_fail(err, TJ_ERR_ARG, "thread count %d out of range (0..64)", o.threads);
     if (!(o.max_length_factor > 0.0f) || o.max_length_factor > 100.0f)
         return tj_fail(err, TJ_ERR_ARG, "max length factor must be in (0, 100]");
+    if (dopt->glossary_mode != TJ_GLOSSARY_ALIGN && dopt->glossary_mode != TJ_GLOSSARY_CONSTRAIN)
+        return tj_fail(err, TJ_ERR_ARG, "unknown glossary mode %d", (int)dopt->glossary_mode);
     tj_doc_ctx c = {model, &o, dopt, NULL, NULL};
     if (dopt->format == TJ_FORMAT_TEXT) {
+        if (tj_glossary_size(dopt->glossary))
+            return text_glossary(&c, data ? data : "", len, out, out_len, err);
         char *s = malloc(len + 1);
         if (!s) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
         if (len) memcpy(s, data, len);
@@ -89,7 +143,10 @@ tj_status tj_doc_ctx_paras(const tj_doc_ctx *c, const char *const *texts, const 
                            size_t n, int want, tj_doc_para *out, tj_error *err)
 {
     if (c->paras) return c->paras(c->paras_user, texts, lens, n, want, out, err);
-    return tj_doc_translate_paras(c->m, c->o, texts, lens, n, want, out, err);
+    const tj_glossary *g = c->d ? c->d->glossary : NULL;
+    tj_doc_gloss gl = {g, g ? c->d->glossary_mode : TJ_GLOSSARY_CONSTRAIN,
+                       g ? c->d->glossary_counts : NULL};
+    return tj_doc_translate_paras_g(c->m, c->o, g ? &gl : NULL, texts, lens, n, want, out, err);
 }
 
 tj_status tj_doc_dispatch(const tj_doc_ctx *c, const char *data, size_t len, char **out,

@@ -16,6 +16,7 @@
 #include "util/utf8.h"
 
 #define MAX_DEPTH 64
+#define TJ_JSONL_MAX_TERMS 1000 /* glossary terms in one request */
 
 typedef struct rd {
     const char *s;
@@ -239,7 +240,86 @@ typedef struct req {
     size_t text_len;
     int format;
     int flags;
+    tj_glossary *g; /* "glossary", or NULL */
+    tj_glossary_mode gmode;
 } req;
+
+/* A request's "glossary": {"source term": "target term", ...} or [["source", "target"
+ * (, "flags")], ...] (flags as in a glossary file's third column: "case", "part"). */
+static int glossary_json(rd *r, req *q)
+{
+    if (!q->g && tj_glossary_new(&q->g, NULL)) return fail(r, "out of memory");
+    int obj = r->i < r->n && r->s[r->i] == '{';
+    if (r->i >= r->n || (r->s[r->i] != '{' && r->s[r->i] != '['))
+        return fail(r, "\"glossary\" must be an object {\"source term\": \"target term\"} or an "
+                       "array of [source, target] pairs");
+    r->i++;
+    ws(r);
+    if (r->i < r->n && r->s[r->i] == (obj ? '}' : ']')) {
+        r->i++;
+        return 0;
+    }
+    for (;;) {
+        char *a = NULL, *b = NULL, *f = NULL;
+        size_t al = 0, bl = 0, fl = 0;
+        int rc = 0;
+        ws(r);
+        if (obj) {
+            rc = str(r, &a, &al);
+            ws(r);
+            if (!rc && (r->i >= r->n || r->s[r->i] != ':')) rc = fail(r, "expected ':'");
+            if (!rc) r->i++, ws(r);
+            if (!rc && (r->i >= r->n || r->s[r->i] != '"'))
+                rc = fail(r, "a \"glossary\" target term must be a string");
+            if (!rc) rc = str(r, &b, &bl);
+        } else {
+            const char *shape = "a \"glossary\" entry must be [\"source term\", \"target term\"] "
+                                "or [source, target, \"flags\"]";
+            if (r->i >= r->n || r->s[r->i] != '[') rc = fail(r, shape);
+            if (!rc) r->i++, ws(r);
+            if (!rc && (r->i >= r->n || r->s[r->i] != '"')) rc = fail(r, shape);
+            if (!rc) rc = str(r, &a, &al);
+            ws(r);
+            if (!rc && (r->i >= r->n || r->s[r->i] != ',')) rc = fail(r, shape);
+            if (!rc) r->i++, ws(r);
+            if (!rc && (r->i >= r->n || r->s[r->i] != '"')) rc = fail(r, shape);
+            if (!rc) rc = str(r, &b, &bl);
+            ws(r);
+            if (!rc && r->i < r->n && r->s[r->i] == ',') {
+                r->i++, ws(r);
+                if (r->i >= r->n || r->s[r->i] != '"') rc = fail(r, shape);
+                if (!rc) rc = str(r, &f, &fl);
+                ws(r);
+            }
+            if (!rc && (r->i >= r->n || r->s[r->i] != ']')) rc = fail(r, shape);
+            if (!rc) r->i++;
+        }
+        int flags = 0;
+        if (!rc && f && (flags = tj_glossary_flags(f, fl)) < 0)
+            rc = fail(r, "unknown \"glossary\" flag (known: case, part)");
+        if (!rc && tj_glossary_size(q->g) >= TJ_JSONL_MAX_TERMS)
+            rc = fail(r, "\"glossary\" has more than 1000 terms");
+        tj_error e;
+        if (!rc && tj_glossary_add(q->g, a, al, b, bl, flags, &e)) {
+            char m[160];
+            snprintf(m, sizeof m, "\"glossary\": %.100s",
+                     strncmp(e.message, "glossary: ", 10) ? e.message : e.message + 10);
+            rc = fail(r, m);
+        }
+        free(a), free(b), free(f);
+        if (rc) return -1;
+        ws(r);
+        if (r->i < r->n && r->s[r->i] == ',') {
+            r->i++;
+            continue;
+        }
+        if (r->i < r->n && r->s[r->i] == (obj ? '}' : ']')) {
+            r->i++;
+            return 0;
+        }
+        return fail(r, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+}
 
 /* Parses one request line into q; returns 0 or -1 with r->msg set. */
 static int parse_req(rd *r, req *q)
@@ -293,8 +373,20 @@ static int parse_req(rd *r, req *q)
             else
                 rc = fail(r, "\"flags\" must be true or false");
         } else if (!strcmp(key, "glossary")) {
-            rc = value(r, 1);
-            if (!rc) rc = fail(r, "\"glossary\" is not supported yet");
+            rc = glossary_json(r, q);
+        } else if (!strcmp(key, "glossary_mode")) {
+            char *f = NULL;
+            size_t fl;
+            if (r->i < r->n && r->s[r->i] != '"')
+                rc = fail(r, "\"glossary_mode\" must be \"constrain\" or \"align\"");
+            if (!rc) rc = str(r, &f, &fl);
+            if (!rc && !strcmp(f, "constrain"))
+                q->gmode = TJ_GLOSSARY_CONSTRAIN;
+            else if (!rc && !strcmp(f, "align"))
+                q->gmode = TJ_GLOSSARY_ALIGN;
+            else if (!rc)
+                rc = fail(r, "\"glossary_mode\" must be \"constrain\" or \"align\"");
+            free(f);
         } else {
             rc = value(r, 1); /* unknown keys are ignored */
         }
@@ -364,11 +456,11 @@ static tj_status mb_texts(void *user, const char *const *texts, size_t n, char *
     return tj_translate(b->model, b->opt, texts, n, out, err);
 }
 
-static tj_status mb_scored(void *user, const char *text, size_t len, tj_scored_sentence **out,
-                           size_t *n, tj_error *err)
+static tj_status mb_scored(void *user, const tj_doc_options *d, const char *text, size_t len,
+                           tj_scored_sentence **out, size_t *n, tj_error *err)
 {
     const model_backend *b = user;
-    return tj_translate_scored(b->model, b->opt, text, len, out, n, err);
+    return tj_translate_scored_doc(b->model, b->opt, d, text, len, out, n, err);
 }
 
 static tj_status mb_document(void *user, const tj_doc_options *d, const char *data, size_t len,
@@ -424,7 +516,8 @@ tj_status tj_jsonl_run(const tj_jsonl_backend *b, float doubt_logprob, const cha
             continue;
         }
         /* plain text without flags: one tj_translate call for all of them (every thread busy) */
-        if (qs[i].format == TJ_FORMAT_TEXT && !qs[i].flags) texts[nt] = qs[i].text, idx[nt++] = i;
+        if (qs[i].format == TJ_FORMAT_TEXT && !qs[i].flags && !tj_glossary_size(qs[i].g))
+            texts[nt] = qs[i].text, idx[nt++] = i;
     }
     char **tr = !st ? calloc(nt ? nt : 1, sizeof *tr) : NULL;
     if (!st && !tr) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
@@ -447,13 +540,18 @@ tj_status tj_jsonl_run(const tj_jsonl_backend *b, float doubt_logprob, const cha
             werror(&w, q, msgs[i]);
         } else if (q->format == TJ_FORMAT_TEXT && q->flags) {
             tj_scored_sentence *v = NULL;
-            size_t ns = 0;
+            size_t ns = 0, jl = 0;
             tj_error e2;
             char *joined = NULL;
-            if (b->scored(b->user, q->text, q->text_len, &v, &ns, &e2)) {
+            tj_doc_options d;
+            memset(&d, 0, sizeof d);
+            d.format = TJ_FORMAT_TEXT, d.glossary = q->g, d.glossary_mode = q->gmode;
+            if (b->scored(b->user, &d, q->text, q->text_len, &v, &ns, &e2)) {
                 werror(&w, q, e2.message);
             } else if ((joined = NULL),
-                       b->texts(b->user, (const char *const *)&q->text, 1, &joined, &e2)) {
+                       tj_glossary_size(q->g)
+                           ? b->document(b->user, &d, q->text, q->text_len, &joined, &jl, &e2)
+                           : b->texts(b->user, (const char *const *)&q->text, 1, &joined, &e2)) {
                 werror(&w, q, e2.message);
                 tj_scored_free(v, ns);
             } else {
@@ -472,10 +570,11 @@ tj_status tj_jsonl_run(const tj_jsonl_backend *b, float doubt_logprob, const cha
                 tj_scored_free(v, ns);
                 tj_free(joined);
             }
-        } else if (q->format != TJ_FORMAT_TEXT) {
+        } else if (q->format != TJ_FORMAT_TEXT || tj_glossary_size(q->g)) {
             tj_doc_options d;
             memset(&d, 0, sizeof d);
             d.format = (tj_format)q->format;
+            d.glossary = q->g, d.glossary_mode = q->gmode;
             char *doc = NULL;
             size_t dl = 0;
             tj_error e2;
@@ -501,7 +600,7 @@ tj_status tj_jsonl_run(const tj_jsonl_backend *b, float doubt_logprob, const cha
         out[i] = w.s;
     }
     for (size_t i = 0; i < n; i++) {
-        if (qs) free(qs[i].text);
+        if (qs) free(qs[i].text), tj_glossary_free(qs[i].g);
         if (msgs) free(msgs[i]);
         if (res) tj_free(res[i]);
     }

@@ -34,6 +34,10 @@ typedef struct unit {
     int n_ids; /* EOS included when produced */
     char *out;
     tj_doc_sent s;
+    int need_align;      /* holds a glossary term: alignments whatever want says */
+    tj_constraint *cons; /* constrained glossary mode: the terms inside this unit */
+    int n_cons;
+    int *cons_ids; /* the pieces cons[] point into */
 } unit;
 
 typedef struct units {
@@ -63,6 +67,8 @@ static void unit_free(unit *x)
     free(x->s.trg_tok);
     free(x->s.attn);
     free(x->s.align);
+    free(x->cons);
+    free(x->cons_ids);
 }
 
 static tj_status plan(const tj_model *m, tj_split split, size_t pi, const char *text, size_t len,
@@ -178,7 +184,7 @@ static tj_status finish_unit(const tj_model *m, int want, unit *x, tj_error *err
     int has_eos = T > 0 && x->ids[T - 1] == m->eos_id;
     x->s.n_src = x->n;
     x->s.n_trg = has_eos ? T - 1 : T;
-    if (!want) return TJ_OK;
+    if (!want && !x->need_align) return TJ_OK;
     x->s.src_tok = malloc(((size_t)x->n + 1) * 2 * sizeof(size_t));
     x->s.attn = malloc(((size_t)T + 1) * (size_t)S * sizeof(float));
     x->s.align = malloc(((size_t)T + 1) * sizeof(int));
@@ -229,7 +235,9 @@ static void *worker(void *arg)
         tj_status st = TJ_OK;
         for (size_t i = 0; i < k && !st; i++) {
             unit *x = &w->u->v[w->todo[g + i]];
-            st = tj_search(w->m, &w->so, x->src, x->n + 1, &x->ids, &x->n_ids, &err);
+            tj_search_opts so = w->so;
+            so.cons = x->cons, so.n_cons = x->n_cons;
+            st = tj_search(w->m, &so, x->src, x->n + 1, &x->ids, &x->n_ids, &err);
             if (!st) st = finish_unit(w->m, w->want, x, &err);
         }
         if (st) {
@@ -248,7 +256,8 @@ static tj_status run(const tj_model *m, const tj_options *o, int want, units *u,
     work w;
     memset(&w, 0, sizeof w);
     w.m = m;
-    w.so = (tj_search_opts){o->beam_size, o->normalize, o->max_length_factor, o->use_shortlist};
+    w.so = (tj_search_opts){o->beam_size,     o->normalize, o->max_length_factor,
+                            o->use_shortlist, NULL,         0};
     w.want = want;
     w.u = u;
     w.todo = malloc((u->n + 1) * sizeof *w.todo);
@@ -330,26 +339,145 @@ static tj_status assemble(const char *text, size_t len, unit *v, size_t nv, tj_d
     return TJ_OK;
 }
 
-tj_status tj_doc_translate_paras(const tj_model *m, const tj_options *o, const char *const *texts,
-                                 const size_t *lens, size_t n, int want, tj_doc_para *out,
-                                 tj_error *err)
+/* The glossary terms of each paragraph (terms[i][0..nterms[i])): their units get alignments, and
+ * in constrained mode each term lying inside one unit becomes a constraint of that unit. */
+static tj_status plan_terms(const tj_model *m, const tj_doc_gloss *gl, units *u,
+                            tj_doc_term *const *terms, const size_t *nterms, tj_error *err)
+{
+    for (size_t k = 0; k < u->n; k++) {
+        unit *x = &u->v[k];
+        const tj_doc_term *t = terms[x->para];
+        size_t nt = nterms[x->para], nin = 0;
+        for (size_t j = 0; j < nt; j++) {
+            int inside = x->src && t[j].begin >= x->begin && t[j].end <= x->end;
+            /* alignments place terms; a constrained term needs none */
+            if (t[j].begin < x->end && t[j].end > x->begin &&
+                (gl->mode != TJ_GLOSSARY_CONSTRAIN || !inside))
+                x->need_align = 1;
+            nin += inside;
+        }
+        if (gl->mode != TJ_GLOSSARY_CONSTRAIN || !nin) continue;
+        x->cons = calloc(nin, sizeof *x->cons);
+        size_t tot = 0;
+        int **ids = calloc(nin, sizeof *ids);
+        int *nid = calloc(nin, sizeof *nid);
+        tj_status st = x->cons && ids && nid ? TJ_OK : tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+        for (size_t j = 0, c = 0; j < nt && !st; j++) {
+            if (!(t[j].begin >= x->begin && t[j].end <= x->end)) continue;
+            const char *trg = tj_glossary_target(gl->g, t[j].term);
+            tj_piece *pc = NULL;
+            size_t np = 0;
+            if ((st = tj_spm_encode(m->trg_spm, trg, strlen(trg), &pc, &np, err))) break;
+            ids[c] = malloc((np + 1) * sizeof **ids);
+            if (!ids[c]) {
+                free(pc);
+                st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+                break;
+            }
+            for (size_t q = 0; q < np; q++) ids[c][q] = pc[q].id;
+            nid[c] = (int)np;
+            free(pc);
+            int sb = -1, se = -1; /* the source pieces overlapping the term */
+            for (int q = 0; q < x->n; q++)
+                if (x->pieces[q].begin < t[j].end && x->pieces[q].end > t[j].begin) {
+                    if (sb < 0) sb = q;
+                    se = q + 1;
+                }
+            x->cons[c] = (tj_constraint){NULL, (int)np, sb < 0 ? 0 : sb, se < 0 ? 0 : se};
+            tot += np;
+            c++;
+        }
+        if (!st && !(x->cons_ids = malloc((tot + 1) * sizeof *x->cons_ids)))
+            st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+        for (size_t c = 0, at = 0; !st && c < nin; c++) {
+            if (nid[c]) memcpy(x->cons_ids + at, ids[c], (size_t)nid[c] * sizeof *ids[c]);
+            x->cons[c].ids = x->cons_ids + at;
+            at += (size_t)nid[c];
+        }
+        for (size_t c = 0; ids && c < nin; c++) free(ids[c]);
+        free(ids), free(nid);
+        if (st) return st;
+        x->n_cons = (int)nin;
+    }
+    return TJ_OK;
+}
+
+/* Whether ids[0..n) holds c's pieces in a row. */
+static int holds(const int *ids, int n, const tj_constraint *c)
+{
+    for (int i = 0; i + c->n <= n; i++)
+        if (!memcmp(ids + i, c->ids, (size_t)c->n * sizeof *ids)) return 1;
+    return c->n == 0;
+}
+
+tj_status tj_doc_translate_paras_g(const tj_model *m, const tj_options *o, const tj_doc_gloss *gl,
+                                   const char *const *texts, const size_t *lens, size_t n, int want,
+                                   tj_doc_para *out, tj_error *err)
 {
     tj_options def;
     if (!o) tj_options_default(&def), o = &def;
     for (size_t i = 0; i < n; i++) memset(&out[i], 0, sizeof out[i]);
+    if (gl && !tj_glossary_size(gl->g)) gl = NULL;
     units u = {0};
     tj_status st = TJ_OK;
+    tj_doc_term **terms = gl ? calloc(n ? n : 1, sizeof *terms) : NULL;
+    size_t *nterms = gl ? calloc(n ? n : 1, sizeof *nterms) : NULL;
+    if (gl && (!terms || !nterms)) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n && !st; i++) st = plan(m, o->split, i, texts[i], lens[i], &u, err);
+    for (size_t i = 0; gl && i < n && !st; i++)
+        st = tj_glossary_find(gl->g, texts[i], lens[i], &terms[i], &nterms[i], err);
+    if (gl && !st) st = plan_terms(m, gl, &u, terms, nterms, err);
     if (!st) st = run(m, o, want, &u, err);
     size_t k = 0;
+    tj_doc_term *left = NULL;
     for (size_t i = 0; i < n && !st; i++) {
         size_t k0 = k;
         while (k < u.n && u.v[k].para == i) k++;
+        if (gl && gl->counts) gl->counts->found += nterms[i];
+        /* constrained mode: the constraints that held; a term no unit took whole (copied text,
+         * a chunk boundary inside it) is placed by alignment instead */
+        size_t nleft = gl ? nterms[i] : 0;
+        if (gl && gl->mode == TJ_GLOSSARY_CONSTRAIN && nterms[i]) {
+            left = malloc(nterms[i] * sizeof *left);
+            if (!left) {
+                st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+                break;
+            }
+            nleft = 0;
+            for (size_t j = 0; j < nterms[i]; j++) {
+                const tj_doc_term *t = &terms[i][j];
+                int taken = 0;
+                for (size_t q = k0; q < k && !taken; q++)
+                    taken = u.v[q].src && t->begin >= u.v[q].begin && t->end <= u.v[q].end;
+                if (!taken) left[nleft++] = *t;
+            }
+            for (size_t q = k0; q < k && gl->counts; q++)
+                for (int c = 0; c < u.v[q].n_cons; c++) {
+                    if (holds(u.v[q].ids, u.v[q].n_ids, &u.v[q].cons[c]))
+                        gl->counts->forced++;
+                    else
+                        gl->counts->missing++;
+                }
+        }
         st = assemble(texts[i], lens[i], u.v + k0, k - k0, &out[i], err);
+        if (!st && nleft)
+            st = tj_glossary_apply(gl->g, texts[i], lens[i], left ? left : terms[i], nleft, &out[i],
+                                   gl->counts, err);
+        free(left);
+        left = NULL;
     }
     for (size_t j = 0; j < u.n; j++) unit_free(&u.v[j]);
     free(u.v);
+    for (size_t i = 0; terms && i < n; i++) free(terms[i]);
+    free(terms), free(nterms);
     if (st)
         for (size_t i = 0; i < n; i++) tj_doc_para_free(&out[i]);
     return st;
+}
+
+tj_status tj_doc_translate_paras(const tj_model *m, const tj_options *o, const char *const *texts,
+                                 const size_t *lens, size_t n, int want, tj_doc_para *out,
+                                 tj_error *err)
+{
+    return tj_doc_translate_paras_g(m, o, NULL, texts, lens, n, want, out, err);
 }

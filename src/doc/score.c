@@ -30,6 +30,13 @@ static char *dup_n(const char *s, size_t n)
 tj_status tj_translate_scored(const tj_model *m, const tj_options *opt, const char *text,
                               size_t len, tj_scored_sentence **out, size_t *n, tj_error *err)
 {
+    return tj_translate_scored_doc(m, opt, NULL, text, len, out, n, err);
+}
+
+tj_status tj_translate_scored_doc(const tj_model *m, const tj_options *opt,
+                                  const tj_doc_options *dopt, const char *text, size_t len,
+                                  tj_scored_sentence **out, size_t *n, tj_error *err)
+{
     tj_error local;
     if (!err) err = &local;
     tj_error_clear(err);
@@ -68,7 +75,11 @@ tj_status tj_translate_scored(const tj_model *m, const tj_options *opt, const ch
             break;
         }
     }
-    if (!st) st = tj_doc_translate_paras(m, &o, lines, lens, k, TJ_DOC_SCORE, paras, err);
+    tj_doc_gloss gl = {dopt ? dopt->glossary : NULL, dopt ? dopt->glossary_mode : TJ_GLOSSARY_ALIGN,
+                       dopt ? dopt->glossary_counts : NULL};
+    if (!st)
+        st = tj_doc_translate_paras_g(m, &o, gl.g ? &gl : NULL, lines, lens, k, TJ_DOC_SCORE, paras,
+                                      err);
     size_t total = 0;
     for (size_t i = 0; !st && i < k; i++) total += paras[i].ns;
     tj_scored_sentence *v = st ? NULL : calloc(total + 1, sizeof *v);

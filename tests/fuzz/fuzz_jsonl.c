@@ -27,10 +27,10 @@ static tj_status fk_texts(void *user, const char *const *texts, size_t n, char *
 }
 
 /* One scored "sentence" per non-empty line. */
-static tj_status fk_scored(void *user, const char *text, size_t len, tj_scored_sentence **out,
-                           size_t *n, tj_error *err)
+static tj_status fk_scored(void *user, const tj_doc_options *d, const char *text, size_t len,
+                           tj_scored_sentence **out, size_t *n, tj_error *err)
 {
-    (void)user;
+    (void)user, (void)d;
     size_t cap = 1;
     for (size_t i = 0; i < len; i++) cap += text[i] == '\n';
     tj_scored_sentence *v = calloc(cap, sizeof *v);

@@ -72,12 +72,67 @@ typedef struct params {
     const char *source, *target, *format, *api_key;
     long alternatives;
     int alt_bad;
+    tj_glossary *glossary; /* tarjama extension: "glossary" {"source term": "target term"} */
+    tj_glossary_mode glossary_mode;
 } params;
 
 static void params_free(params *p)
 {
     free(p->q);
     json_decref(p->root);
+    tj_glossary_free(p->glossary);
+}
+
+#define API_MAX_TERMS 1000 /* glossary terms in one request */
+
+/* The tarjama extension to /translate: "glossary" (a JSON object of source term -> target term)
+ * and "glossary_mode" ("constrain" or "align"). Returns 0 or 400 with *out set. */
+static int read_glossary(params *p, json_t **out)
+{
+    json_t *g = json_object_get(p->root, "glossary");
+    json_t *mode = json_object_get(p->root, "glossary_mode");
+    if (mode && !json_is_null(mode)) {
+        const char *v = json_is_string(mode) ? json_string_value(mode) : "";
+        if (!strcmp(v, "constrain")) {
+            p->glossary_mode = TJ_GLOSSARY_CONSTRAIN;
+        } else if (!strcmp(v, "align")) {
+            p->glossary_mode = TJ_GLOSSARY_ALIGN;
+        } else {
+            *out = api_error("Invalid request: glossary_mode must be \"constrain\" or \"align\"");
+            return 400;
+        }
+    }
+    if (!g || json_is_null(g)) return 0;
+    if (!json_is_object(g)) {
+        *out = api_error("Invalid request: glossary must be an object of "
+                         "\"source term\": \"target term\" pairs");
+        return 400;
+    }
+    if (json_object_size(g) > API_MAX_TERMS) {
+        *out = api_error("Invalid request: glossary has %zu terms (at most %d)",
+                         json_object_size(g), API_MAX_TERMS);
+        return 400;
+    }
+    tj_error err;
+    if (tj_glossary_new(&p->glossary, &err)) {
+        *out = api_error("Out of memory");
+        return 500;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(g, key, v)
+    {
+        if (!json_is_string(v)) {
+            *out = api_error("Invalid request: glossary term '%.100s' must map to a string", key);
+            return 400;
+        }
+        if (tj_glossary_add(p->glossary, key, strlen(key), json_string_value(v),
+                            json_string_length(v), 0, &err)) {
+            *out = api_error("Invalid request: %s", err.message);
+            return 400;
+        }
+    }
+    return 0;
 }
 
 /* The query string's value of name (headers = 0) or a header's (1), NULL when absent. */
@@ -160,7 +215,8 @@ static int read_params(srv_request *r, params *p, json_t **out)
         if ((rc = json_str_field(p->root, "source", &p->source, out)) ||
             (rc = json_str_field(p->root, "target", &p->target, out)) ||
             (rc = json_str_field(p->root, "format", &p->format, out)) ||
-            (rc = json_str_field(p->root, "api_key", &p->api_key, out)))
+            (rc = json_str_field(p->root, "api_key", &p->api_key, out)) ||
+            (rc = read_glossary(p, out)))
             return rc;
         json_t *alt = json_object_get(p->root, "alternatives");
         if (json_is_integer(alt))
@@ -381,8 +437,8 @@ static tj_status library_translate(const tj_server_model *m, const tj_options *o
  * document; target_lang as tj_doc_options has it) in one of the --threads worker slots, waiting
  * at most --timeout for one. */
 static int run_translate(srv *s, const tj_server_model *m, tj_format format,
-                         const char *target_lang, const char *const *texts, size_t n,
-                         size_t bin_len, char **res, size_t *res_len, json_t **out)
+                         const char *target_lang, const params *p, const char *const *texts,
+                         size_t n, size_t bin_len, char **res, size_t *res_len, json_t **out)
 {
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
@@ -404,8 +460,11 @@ static int run_translate(srv *s, const tj_server_model *m, tj_format format,
     tj_doc_options dopt = {0};
     dopt.format = format;
     dopt.target_lang = target_lang;
+    if (p) dopt.glossary = p->glossary, dopt.glossary_mode = p->glossary_mode;
+    /* plain text without a glossary: one tj_translate call for every text */
+    int plain = format == TJ_FORMAT_TEXT && !(p && p->glossary);
     tj_status st = (s->translate ? s->translate : library_translate)(
-        m, &opt, format == TJ_FORMAT_TEXT ? NULL : &dopt, texts, n, bin_len, res, res_len, &err);
+        m, &opt, plain ? NULL : &dopt, texts, n, bin_len, res, res_len, &err);
     atomic_fetch_sub(&s->m.in_flight, 1);
     sem_post(&s->slots);
     if (st == TJ_OK) return 0;
@@ -505,7 +564,7 @@ int api_translate(srv *s, srv_request *r, json_t **out)
         goto done;
     }
     /* HTML snippets come back with their own markup only: no lang/dir added (target NULL). */
-    if ((rc = run_translate(s, m, format, NULL, p.q, p.nq, 0, res, NULL, out))) goto done;
+    if ((rc = run_translate(s, m, format, NULL, &p, p.q, p.nq, 0, res, NULL, out))) goto done;
     atomic_fetch_add(&s->m.characters, chars);
     atomic_fetch_add(&s->m.texts, p.nq);
     json_t *o = json_object(), *det = NULL;
@@ -672,7 +731,8 @@ int api_translate_file(srv *s, srv_request *r, json_t **out)
     if ((rc = check_pair(s, source, src, target, &m, out))) return rc;
     char *res = NULL;
     size_t rlen = 0;
-    if ((rc = run_translate(s, m, (tj_format)format, target, &text, 1, len, &res, &rlen, out)))
+    if ((rc =
+             run_translate(s, m, (tj_format)format, target, NULL, &text, 1, len, &res, &rlen, out)))
         return rc;
     if (format == TJ_FORMAT_TEXT) rlen = strlen(res);
     atomic_fetch_add(&s->m.characters, count_chars(text, len));

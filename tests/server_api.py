@@ -193,6 +193,40 @@ def test_main():
         check(st == 200 and body == {"translatedText": ["<p>" + AR_EN[0] + "</p>",
                                                         "<p>" + AR_EN[1] + "</p>"]},
               "format html: %r" % (body,))
+        # tarjama extension: "glossary" (docs/server.md), the same as `translate --glossary`
+        gpath = os.path.join(TMP, "g.tsv")
+        open(gpath, "w", encoding="utf-8").write("القاهرة\tCairo\nالرئيس\tthe president\n")
+        for mode in ("constrain", "align"):
+            want = subprocess.run([BIN, "translate", "-m", "models/ar-en", "-q", "--glossary",
+                                   gpath, "--glossary-mode", mode], input=AR[0] + "\n" + AR[1] + "\n",
+                                  capture_output=True, text=True, cwd=ROOT, check=True).stdout
+            st, body, _ = post_json(s, "/translate", {
+                "q": AR[:2], "source": "ar", "target": "en", "glossary_mode": mode,
+                "glossary": {"القاهرة": "Cairo", "الرئيس": "the president"}})
+            check(st == 200 and body == {"translatedText": want.split("\n")[:2]}
+                  and "Cairo" in body["translatedText"][0]
+                  and body["translatedText"][1] == AR_EN[1],
+                  "glossary %s: %r (CLI: %r)" % (mode, body, want))
+        st, body, _ = post_json(s, "/translate", {"q": "<p>%s</p>" % AR[0], "source": "ar",
+                                                  "target": "en", "format": "html",
+                                                  "glossary": {"القاهرة": "Cairo"}})
+        check(st == 200 and body["translatedText"].startswith("<p>")
+              and body["translatedText"].endswith("</p>") and "Cairo" in body["translatedText"],
+              "glossary html: %r" % (body,))
+        for bad, msg in (
+                ("Cairo", "Invalid request: glossary must be an object of \"source term\": "
+                          "\"target term\" pairs"),
+                ({"القاهرة": 3}, "Invalid request: glossary term 'القاهرة' must map to a string"),
+                ({"": "x"}, "Invalid request: glossary: source term is empty"),
+                ({"a": "b" * 513}, "Invalid request: glossary: target term is longer than 512 bytes"),
+                ({"t%d" % i: "x" for i in range(1001)},
+                 "Invalid request: glossary has 1001 terms (at most 1000)")):
+            expect_error(post_json(s, "/translate", {"q": AR[0], "source": "ar", "target": "en",
+                                                     "glossary": bad}), 400, msg, "glossary %r" % (bad,)[:60])
+        expect_error(post_json(s, "/translate", {"q": AR[0], "source": "ar", "target": "en",
+                                                 "glossary": {}, "glossary_mode": "fast"}), 400,
+                     "Invalid request: glossary_mode must be \"constrain\" or \"align\"",
+                     "glossary_mode fast")
         expect_error(post_form(s, "/translate", {"q": "Hello", "source": "en", "target": "ar",
                                                  "alternatives": "abc"}),
                      400, "Invalid request: alternatives parameter is not a number",

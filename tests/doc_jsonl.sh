@@ -42,7 +42,7 @@ m=models/en-ar
     printf '{"id": 7, "text": "caf\xff"}\n'
     printf '%s\n' '{"id": 8, "text": "Hello <b>world</b>, said the <i>minister</i>.", "format": "html"}'
     printf '%s\n' '{"id": 9, "text": "x", "format": "pdf"}'
-    printf '%s\n' '{"id": 10, "text": "x", "glossary": {"a": "b"}}'
+    printf '%s\n' '{"id": 10, "text": "x", "glossary": {"a": ["b"]}}'
     printf '%s\n' '{"id": 11, "text": "He said \"yes\" \u00e9\ud83d\ude00.\nNew line."}'
     printf '%s\n' '{"id": 12, "text": "open string'
     printf '%s' '{"id": 13, "text": "Last line without a newline."}'

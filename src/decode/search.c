@@ -96,6 +96,13 @@ static tj_status greedy_cons(tj_sentence_ctx *c, const tj_search_opts *o, int *i
         done[k] = o->cons[k].n == 0;
     }
     int eos_col = tj_col_of(c->cols, c->n_cols, eos);
+    /* the bare word mark "▁": before a term (whose first piece brings its own) it would leave two
+     * spaces, so it is not taken while a term is owed */
+    int mark_col = -1;
+    for (int j = 0; j < c->n_cols && mark_col < 0; j++) {
+        const char *p = tj_spm_piece_str(m->trg_spm, c->cols ? c->cols[j] : j);
+        if (p && !strcmp(p, "\xE2\x96\x81")) mark_col = j;
+    }
     int active = -1, pos = 0, n = 0, prev = -1, after = 0;
     for (int t = 0; t < max_steps; t++) {
         tj_decoder_step(c, &prev, t, 1, state, logits);
@@ -106,6 +113,7 @@ static tj_status greedy_cons(tj_sentence_ctx *c, const tj_search_opts *o, int *i
             for (int j = 0; after && j < c->n_cols; j++)
                 if (glues(m, c->cols ? c->cols[j] : j)) logits[j] = -FLT_MAX;
             if (need > 0 && eos_col >= 0) logits[eos_col] = -FLT_MAX;
+            if (need > 0 && mark_col >= 0) logits[mark_col] = -FLT_MAX;
             int best = 0;
             for (int j = 1; j < c->n_cols; j++)
                 if (logits[j] > logits[best]) best = j;

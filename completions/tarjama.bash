@@ -46,8 +46,9 @@ _tarjama()
         --from) COMPREPLY=($(compgen -W 'ar en auto' -- "$cur")); return ;;
         --to) COMPREPLY=($(compgen -W 'ar en' -- "$cur")); return ;;
         --split) COMPREPLY=($(compgen -W 'paragraph line' -- "$cur")); return ;;
+        --glossary-mode) COMPREPLY=($(compgen -W 'constrain align' -- "$cur")); return ;;
         --metrics) COMPREPLY=($(compgen -W 'bleu chrf chrf++ bleu,chrf bleu,chrf,chrf++' -- "$cur")); return ;;
-        --vocab | -r | --ref | -o | --output) _tarjama_files; return ;;
+        --vocab | -r | --ref | -o | --output | --glossary) _tarjama_files; return ;;
         --beam | --threads | --normalize | --max-length-factor | -w | --width | --max-line | \
             --mirror | --port | --host | --listen) return ;;
     esac

@@ -4,8 +4,8 @@
 # (constrain, the default, and align): terms appear in the output whatever the model makes of
 # them, also after the clitics و ب ل ال (لل) and with hamza/alef and taa marbuta variants; lines
 # and sentences without terms translate exactly as without a glossary; the summary on stderr
-# counts the terms; the flags column (case, part); --format html/markdown/srt with a glossary
-# keep their structure (tests/doc_structure.py, cmark's own reading for Markdown); --flags with a
+# counts the terms; the flags column (case, part); --format html/markdown/srt/docx with a glossary
+# keep their structure (tests/doc_structure.py, a Markdown skeleton, tests/docx_check.py); --flags with a
 # glossary; JSONL requests with glossaries, valid and bad; malformed glossary files.
 # env: TJ_BIN (built tarjama). Exit 77 when TJ_BIN is missing.
 set -u
@@ -167,6 +167,18 @@ for x, y in zip(a.splitlines(), b.splitlines()):
 assert "القاهرة" in b
 PY
 done
+
+# DOCX with a glossary: the package checked by tests/docx_check.py, the term in the document
+if python3 tests/make_docx.py "$tmp/docx" >/dev/null 2>&1; then
+    printf 'central bank\tالبنك المركزي\ninterest rates\tأسعار الفائدة\nEgypt\tمصر\n' >"$tmp/bank.tsv"
+    "$bin" translate -m models/en-ar --glossary "$tmp/bank.tsv" -o "$tmp/g.docx" "$tmp/docx/news-en.docx" 2>"$tmp/err" ||
+        bad "docx with a glossary: $(cat "$tmp/err")"
+    python3 tests/docx_check.py "$tmp/docx/news-en.docx" "$tmp/g.docx" ar >/dev/null && ok || bad "docx structure"
+    python3 -c 'import sys, zipfile; sys.exit("البنك المركزي" not in zipfile.ZipFile(sys.argv[1]).read("word/document.xml").decode())' "$tmp/g.docx" &&
+        ok || bad "docx lacks the term"
+else
+    bad "tests/make_docx.py failed"
+fi
 
 # JSONL: glossaries per request, valid and bad
 big=$(python3 -c 'import json; print(json.dumps({"id": 9, "text": "x", "glossary": {"t%d" % i: "x" for i in range(1001)}}, ensure_ascii=False))')

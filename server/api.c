@@ -14,6 +14,8 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "eval/metrics.h"
+#include "util/error.h"
 #include "util/utf8.h"
 
 json_t *api_error(const char *fmt, ...)
@@ -74,6 +76,7 @@ typedef struct params {
     int alt_bad;
     tj_glossary *glossary; /* tarjama extension: "glossary" {"source term": "target term"} */
     tj_glossary_mode glossary_mode;
+    int flags; /* tarjama extension: "flags": true, quality flags per sentence */
 } params;
 
 static void params_free(params *p)
@@ -218,6 +221,12 @@ static int read_params(srv_request *r, params *p, json_t **out)
             (rc = json_str_field(p->root, "api_key", &p->api_key, out)) ||
             (rc = read_glossary(p, out)))
             return rc;
+        json_t *fl = json_object_get(p->root, "flags");
+        if (fl && !json_is_null(fl) && !json_is_boolean(fl)) {
+            *out = api_error("Invalid request: flags must be true or false");
+            return 400;
+        }
+        p->flags = json_is_true(fl);
         json_t *alt = json_object_get(p->root, "alternatives");
         if (json_is_integer(alt))
             p->alternatives = json_integer_value(alt) < 0 ? 0 : (long)json_integer_value(alt);
@@ -433,12 +442,9 @@ static tj_status library_translate(const tj_server_model *m, const tj_options *o
     return st;
 }
 
-/* Runs tj_translate (plain text) or tj_translate_document (other formats, each text a whole
- * document; target_lang as tj_doc_options has it) in one of the --threads worker slots, waiting
- * at most --timeout for one. */
-static int run_translate(srv *s, const tj_server_model *m, tj_format format,
-                         const char *target_lang, const params *p, const char *const *texts,
-                         size_t n, size_t bin_len, char **res, size_t *res_len, json_t **out)
+/* Takes one of the --threads worker slots, waiting at most --timeout for one: 0, or 503 with
+ * *out set. slot_give gives it back. */
+static int slot_take(srv *s, json_t **out)
 {
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
@@ -453,6 +459,34 @@ static int run_translate(srv *s, const tj_server_model *m, tj_format format,
         return 503;
     }
     atomic_fetch_add(&s->m.in_flight, 1);
+    return 0;
+}
+
+static void slot_give(srv *s)
+{
+    atomic_fetch_sub(&s->m.in_flight, 1);
+    sem_post(&s->slots);
+}
+
+/* The reply to a failed library call. */
+static int lib_error(tj_status st, const tj_error *err, json_t **out)
+{
+    if (st == TJ_ERR_INPUT || st == TJ_ERR_ARG || st == TJ_ERR_FORMAT) {
+        *out = api_error("Invalid request: %s", err->message);
+        return 400;
+    }
+    *out = api_error("Cannot translate text: %s", err->message);
+    return 500;
+}
+
+/* Runs tj_translate (plain text) or tj_translate_document (other formats, each text a whole
+ * document; target_lang as tj_doc_options has it) in a worker slot. */
+static int run_translate(srv *s, const tj_server_model *m, tj_format format,
+                         const char *target_lang, const params *p, const char *const *texts,
+                         size_t n, size_t bin_len, char **res, size_t *res_len, json_t **out)
+{
+    int rc = slot_take(s, out);
+    if (rc) return rc;
     tj_options opt;
     tj_options_default(&opt);
     opt.threads = 1; /* requests run side by side; one thread each */
@@ -461,19 +495,119 @@ static int run_translate(srv *s, const tj_server_model *m, tj_format format,
     dopt.format = format;
     dopt.target_lang = target_lang;
     if (p) dopt.glossary = p->glossary, dopt.glossary_mode = p->glossary_mode;
+    /* "flags" on HTML: the blocks holding a doubtful sentence get data-tj-doubt */
+    if (p && p->flags && format == TJ_FORMAT_HTML)
+        dopt.mark_doubt = 1, dopt.doubt_logprob = SRV_DOUBT_LOGPROB;
     /* plain text without a glossary: one tj_translate call for every text */
     int plain = format == TJ_FORMAT_TEXT && !(p && p->glossary);
     tj_status st = (s->translate ? s->translate : library_translate)(
         m, &opt, plain ? NULL : &dopt, texts, n, bin_len, res, res_len, &err);
-    atomic_fetch_sub(&s->m.in_flight, 1);
-    sem_post(&s->slots);
-    if (st == TJ_OK) return 0;
-    if (st == TJ_ERR_INPUT || st == TJ_ERR_ARG || st == TJ_ERR_FORMAT) {
-        *out = api_error("Invalid request: %s", err.message);
-        return 400;
+    slot_give(s);
+    return st == TJ_OK ? 0 : lib_error(st, &err, out);
+}
+
+static tj_status library_scored(const tj_server_model *m, const tj_options *opt,
+                                const tj_doc_options *dopt, const char *text, size_t len,
+                                tj_scored_sentence **res, size_t *n, tj_error *err)
+{
+    return tj_translate_scored_doc(m->model, opt, dopt, text, len, res, n, err);
+}
+
+static double round4(double x)
+{
+    return round(x * 1e4) / 1e4;
+}
+
+/* The quality flags of one text, as `tarjama translate --flags json` gives them: each sentence's
+ * mean token log-probability and, when rev (the reverse model) is loaded, the chrF of its
+ * translation translated back against it; doubtful below either default threshold. */
+static tj_status text_flags(srv *s, const tj_server_model *m, const tj_server_model *rev,
+                            const tj_options *opt, const tj_doc_options *dopt, const char *text,
+                            json_t **out, tj_error *err)
+{
+    tj_scored_sentence *v = NULL;
+    size_t n = 0;
+    tj_status st =
+        (s->scored ? s->scored : library_scored)(m, opt, dopt, text, strlen(text), &v, &n, err);
+    if (st) return st;
+    char **back = NULL;
+    const char **t = NULL;
+    if (rev && n) {
+        /* each translation back as one sentence, as the CLI does */
+        back = calloc(n, sizeof *back);
+        t = malloc(n * sizeof *t);
+        if (!back || !t) {
+            st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+        } else {
+            tj_options o = *opt;
+            o.split = TJ_SPLIT_LINE;
+            for (size_t i = 0; i < n; i++) t[i] = v[i].translation;
+            st = (s->translate ? s->translate : library_translate)(rev, &o, NULL, t, n, 0, back,
+                                                                   NULL, err);
+        }
     }
-    *out = api_error("Cannot translate text: %s", err.message);
-    return 500;
+    json_t *arr = st ? NULL : json_array();
+    if (!st && !arr) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n && !st; i++) {
+        double chrf = -1;
+        if (back && back[i] && !v[i].copied) {
+            tj_chrf_stats cs;
+            const char *ref = v[i].source;
+            tj_error e2;
+            if (tj_chrf_segment(back[i], &ref, 1, 0, &cs, NULL, &e2) == TJ_OK)
+                chrf = tj_chrf_compute(&cs, 0);
+        }
+        int doubtful = !v[i].copied && (v[i].logprob < SRV_DOUBT_LOGPROB ||
+                                        (chrf >= 0 && chrf < SRV_DOUBT_ROUNDTRIP));
+        json_t *o =
+            json_pack("{s:s,s:s,s:f,s:b}", "source", v[i].source, "translation", v[i].translation,
+                      "logprob", round4(v[i].logprob), "doubtful", doubtful);
+        if (o && chrf >= 0 && json_object_set_new(o, "roundtrip_chrf", json_real(round4(chrf))))
+            json_decref(o), o = NULL;
+        if (!o || json_array_append_new(arr, o)) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; back && i < n; i++) tj_free(back[i]);
+    free(back), free(t);
+    tj_scored_free(v, n);
+    if (st) {
+        json_decref(arr);
+        return st;
+    }
+    *out = arr;
+    return TJ_OK;
+}
+
+/* "flags": true on plain text: one list of sentence flags per text, in a worker slot. */
+static int run_flags(srv *s, const tj_server_model *m, const params *p, json_t **flags,
+                     json_t **out)
+{
+    int rc = slot_take(s, out);
+    if (rc) return rc;
+    tj_options opt;
+    tj_options_default(&opt);
+    opt.threads = 1;
+    tj_doc_options dopt = {0};
+    dopt.format = TJ_FORMAT_TEXT;
+    dopt.glossary = p->glossary, dopt.glossary_mode = p->glossary_mode;
+    const tj_server_model *rev = find_model(s, m->tgt, m->src);
+    tj_error err = {0};
+    tj_status st = TJ_OK;
+    json_t *all = json_array();
+    if (!all) st = tj_fail(&err, TJ_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < p->nq && !st; i++) {
+        json_t *one = NULL;
+        st = text_flags(s, m, rev, &opt, &dopt, p->q[i], &one, &err);
+        if (!st && json_array_append_new(all, one))
+            st = tj_fail(&err, TJ_ERR_NOMEM, "out of memory");
+    }
+    slot_give(s);
+    if (st) {
+        json_decref(all);
+        return lib_error(st, &err, out);
+    }
+    *flags = p->batch ? all : json_incref(json_array_get(all, 0));
+    if (!p->batch) json_decref(all);
+    return 0;
 }
 
 /* The checks LibreTranslate makes after the parameters, in its order. Sets *model. */
@@ -565,6 +699,8 @@ int api_translate(srv *s, srv_request *r, json_t **out)
     }
     /* HTML snippets come back with their own markup only: no lang/dir added (target NULL). */
     if ((rc = run_translate(s, m, format, NULL, &p, p.q, p.nq, 0, res, NULL, out))) goto done;
+    json_t *flags = NULL;
+    if (p.flags && format == TJ_FORMAT_TEXT && (rc = run_flags(s, m, &p, &flags, out))) goto done;
     atomic_fetch_add(&s->m.characters, chars);
     atomic_fetch_add(&s->m.texts, p.nq);
     json_t *o = json_object(), *det = NULL;
@@ -590,6 +726,7 @@ int api_translate(srv *s, srv_request *r, json_t **out)
          * returns when it has none. */
         if (p.alternatives > 0) json_object_set_new(o, "alternatives", json_array());
     }
+    if (flags) json_object_set_new(o, "flags", flags);
     *out = o;
     rc = 200;
 done:

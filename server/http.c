@@ -58,7 +58,9 @@ static enum MHD_Result send_buffer(srv *s, struct MHD_Connection *c, srv_request
 static enum MHD_Result send_json(srv *s, struct MHD_Connection *c, srv_request *r, int status,
                                  json_t *j)
 {
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    /* 10 significant digits: rounded numbers (a confidence 33.3, a log-probability -1.1504)
+     * print as they were rounded, not as their nearest double's 17 digits */
+    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
     json_decref(j);
     if (!text) {
         static const char oom[] = "{\"error\":\"Out of memory\"}";

@@ -88,7 +88,16 @@ typedef struct srv {
     tj_status (*translate)(const tj_server_model *m, const tj_options *opt,
                            const tj_doc_options *dopt, const char *const *texts, size_t n,
                            size_t bin_len, char **res, size_t *res_len, tj_error *err);
+    /* What "flags" calls: NULL = tj_translate_scored_doc; the fuzz target's fake likewise. */
+    tj_status (*scored)(const tj_server_model *m, const tj_options *opt, const tj_doc_options *dopt,
+                        const char *text, size_t len, tj_scored_sentence **res, size_t *n,
+                        tj_error *err);
 } srv;
+
+/* "flags": doubtful below these, the defaults of `tarjama translate --flags` (docs/documents.md
+ * has their calibration). */
+#define SRV_DOUBT_LOGPROB -1.9f
+#define SRV_DOUBT_ROUNDTRIP 10.0
 
 /* A request field from a form or JSON body. */
 typedef struct srv_field {

@@ -227,6 +227,45 @@ def test_main():
                                                  "glossary": {}, "glossary_mode": "fast"}), 400,
                      "Invalid request: glossary_mode must be \"constrain\" or \"align\"",
                      "glossary_mode fast")
+        # tarjama extension: "flags" (docs/server.md), the sentences of `translate --flags json`
+        # with the reverse model loaded by the server
+        for q, src, tgt in ((AR[0] + " " + AR[1] + "\n" + AR[2], "ar", "en"),
+                            (EN[0] + "\n" + EN[1], "en", "ar")):
+            want = json.loads(subprocess.run(
+                [BIN, "translate", "-m", "models/%s-%s" % (src, tgt), "--reverse-model",
+                 "models/%s-%s" % (tgt, src), "--flags", "json"], input=q + "\n",
+                capture_output=True, text=True, cwd=ROOT, check=True).stdout)
+            st, body, _ = post_json(s, "/translate", {"q": [q], "source": src, "target": tgt,
+                                                      "flags": True})
+            got = body.get("flags", [None])[0] if st == 200 else None
+            ok = (st == 200 and body.get("translatedText") == [
+                  "\n".join(cli_translate("models/%s-%s" % (src, tgt), q.split("\n")))]
+                  and isinstance(got, list) and len(got) == len(want) and len(want) >= 2)
+            for g, w in zip(got or [], want):
+                ok = ok and all(g.get(k) == w[k] for k in ("source", "translation", "doubtful"))
+                ok = ok and abs(g.get("logprob", 99) - w["logprob"]) < 1e-3
+                ok = ok and abs(g.get("roundtrip_chrf", 999) - w["roundtrip_chrf"]) < 0.01
+            check(ok, "flags %s-%s: %r (CLI: %r)" % (src, tgt, body, want))
+        st, body, _ = post_json(s, "/translate", {"q": AR[2], "source": "ar", "target": "en",
+                                                  "flags": False})
+        check(st == 200 and body == {"translatedText": AR_EN[2]}, "flags false: %r" % (body,))
+        st, body, _ = post_json(s, "/translate", {"q": AR[2], "source": "ar", "target": "en",
+                                                  "flags": True})
+        check(st == 200 and body.get("translatedText") == AR_EN[2]
+              and isinstance(body.get("flags"), list) and len(body["flags"]) == 1
+              and body["flags"][0]["source"] == AR[2], "flags one text: %r" % (body,))
+        # on HTML the blocks holding a doubtful sentence are marked, as `--doubt -1.9` does
+        page = "<p>%s</p>" % AR[2]
+        want = subprocess.run([BIN, "translate", "-m", "models/ar-en", "--format", "html",
+                               "--doubt", "-1.9"], input=page, capture_output=True, text=True,
+                              cwd=ROOT, check=True).stdout
+        st, body, _ = post_json(s, "/translate", {"q": page, "source": "ar", "target": "en",
+                                                  "format": "html", "flags": True})
+        check(st == 200 and 'data-tj-doubt="' in want and "data-tj-doubt" in body["translatedText"]
+              and body["translatedText"].split(">")[0] in want, "flags html: %r (CLI %r)" % (body, want))
+        expect_error(post_json(s, "/translate", {"q": AR[0], "source": "ar", "target": "en",
+                                                 "flags": "yes"}), 400,
+                     "Invalid request: flags must be true or false", "flags yes")
         expect_error(post_form(s, "/translate", {"q": "Hello", "source": "en", "target": "ar",
                                                  "alternatives": "abc"}),
                      400, "Invalid request: alternatives parameter is not a number",

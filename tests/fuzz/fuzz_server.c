@@ -43,6 +43,39 @@ static tj_status fk_translate(const tj_server_model *m, const tj_options *opt,
     return st;
 }
 
+/* "flags": one scored "sentence" per non-empty line, copied. */
+static tj_status fk_scored(const tj_server_model *m, const tj_options *opt,
+                           const tj_doc_options *dopt, const char *text, size_t len,
+                           tj_scored_sentence **out, size_t *n, tj_error *err)
+{
+    (void)m, (void)opt, (void)dopt;
+    if (tr.mode & FAKE_FAIL) return tj_fail(err, TJ_ERR_INPUT, "fake failure");
+    size_t cap = 1;
+    for (size_t i = 0; i < len; i++) cap += text[i] == '\n';
+    tj_scored_sentence *v = calloc(cap, sizeof *v);
+    if (!v) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    size_t k = 0, line = 1;
+    for (size_t b = 0; b <= len; line++) {
+        const char *nl = memchr(text + b, '\n', len - b);
+        size_t e = nl ? (size_t)(nl - text) : len;
+        if (e > b) {
+            v[k].line = line;
+            v[k].source = strndup(text + b, e - b);
+            v[k].translation = strndup(text + b, e - b);
+            v[k].logprob = -(float)((e - b) % 5);
+            v[k].copied = (e - b) % 3 == 0;
+            if (!v[k].source || !v[k].translation) {
+                tj_scored_free(v, k + 1);
+                return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+            }
+            k++;
+        }
+        b = e + 1;
+    }
+    *out = v, *n = k;
+    return TJ_OK;
+}
+
 /* %XX and '+' decoded in place; returns the new length. */
 static size_t url_decode(char *s, size_t n)
 {
@@ -120,6 +153,17 @@ static void check_reply(int endpoint, int status, json_t *out)
     } else if (endpoint == EP_TRANSLATE) {
         json_t *t = json_object_get(out, "translatedText");
         if (!json_is_string(t) && !json_is_array(t)) abort();
+        /* "flags": a list of sentences per text (a list of such lists for a batch) */
+        json_t *f = json_object_get(out, "flags");
+        if (f && (!json_is_array(f) || json_is_array(t) != json_is_array(json_array_get(f, 0))))
+            abort();
+        for (size_t i = 0; f && json_is_string(t) && i < json_array_size(f); i++) {
+            json_t *sent = json_array_get(f, i);
+            if (!json_is_number(json_object_get(sent, "logprob")) ||
+                !json_is_boolean(json_object_get(sent, "doubtful")) ||
+                !json_is_string(json_object_get(sent, "translation")))
+                abort();
+        }
     } else if (!json_is_string(json_object_get(out, "translatedFileUrl"))) {
         abort();
     }
@@ -166,6 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!s) abort();
     s->cfg = &cfg;
     s->translate = fk_translate;
+    s->scored = fk_scored;
     if (sem_init(&s->slots, 0, 1) || pthread_mutex_init(&s->rl_lock, NULL) ||
         pthread_mutex_init(&s->files_lock, NULL))
         abort();

@@ -390,6 +390,8 @@ def seeds_docs():
     put("server", "translate_html", b"\x00\x00\x01" +
         b'{"q": "<p>Hi <b>you</b></p>", "source": "en", "target": "ar", "format": "html",'
         b' "api_key": "secret"}')
+    put("server", "translate_flags", b"\x00\x00\x00" +
+        b'{"q": ["One.\\nTwo three.", "Four"], "source": "en", "target": "ar", "flags": true}')
     put("server", "translate_form", b"\x04\x08\x00" +
         b"?alternatives=1&host=example.org\nq=Hello+there%0D%0Aworld&source=en&target=ar&api_key=k1")
     put("server", "detect_form", b"\x05\x00\x00" +

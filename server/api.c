@@ -88,23 +88,28 @@ static void params_free(params *p)
 
 #define API_MAX_TERMS 1000 /* glossary terms in one request */
 
+static int glossary_mode(const char *v, params *p, json_t **out)
+{
+    if (!strcmp(v, "constrain")) {
+        p->glossary_mode = TJ_GLOSSARY_CONSTRAIN;
+    } else if (!strcmp(v, "align")) {
+        p->glossary_mode = TJ_GLOSSARY_ALIGN;
+    } else {
+        *out = api_error("Invalid request: glossary_mode must be \"constrain\" or \"align\"");
+        return 400;
+    }
+    return 0;
+}
+
 /* The tarjama extension to /translate: "glossary" (a JSON object of source term -> target term)
  * and "glossary_mode" ("constrain" or "align"). Returns 0 or 400 with *out set. */
 static int read_glossary(params *p, json_t **out)
 {
     json_t *g = json_object_get(p->root, "glossary");
     json_t *mode = json_object_get(p->root, "glossary_mode");
-    if (mode && !json_is_null(mode)) {
-        const char *v = json_is_string(mode) ? json_string_value(mode) : "";
-        if (!strcmp(v, "constrain")) {
-            p->glossary_mode = TJ_GLOSSARY_CONSTRAIN;
-        } else if (!strcmp(v, "align")) {
-            p->glossary_mode = TJ_GLOSSARY_ALIGN;
-        } else {
-            *out = api_error("Invalid request: glossary_mode must be \"constrain\" or \"align\"");
-            return 400;
-        }
-    }
+    if (mode && !json_is_null(mode) &&
+        glossary_mode(json_is_string(mode) ? json_string_value(mode) : "", p, out))
+        return 400;
     if (!g || json_is_null(g)) return 0;
     if (!json_is_object(g)) {
         *out = api_error("Invalid request: glossary must be an object of "
@@ -866,11 +871,36 @@ int api_translate_file(srv *s, srv_request *r, json_t **out)
     }
     const tj_server_model *m;
     if ((rc = check_pair(s, source, src, target, &m, out))) return rc;
+    /* tarjama extension: "glossary", a glossary file's text (docs/documents.md), and
+     * "glossary_mode" */
+    params gp;
+    memset(&gp, 0, sizeof gp);
+    const char *mode = form_value(r, F_GLOSSARY_MODE, "glossary_mode");
+    if (mode && *mode && glossary_mode(mode, &gp, out)) return 400;
+    srv_field *gf = &r->f[F_GLOSSARY];
+    if (gf->present && gf->len) {
+        tj_error gerr;
+        tj_status gst = tj_glossary_parse(gf->data, gf->len, &gp.glossary, &gerr);
+        if (gst == TJ_ERR_NOMEM) {
+            *out = api_error("Out of memory");
+            return 500;
+        }
+        if (gst) {
+            *out = api_error("Invalid request: %s", gerr.message);
+            return 400;
+        }
+        if (tj_glossary_size(gp.glossary) > API_MAX_TERMS) {
+            *out = api_error("Invalid request: glossary has %zu terms (at most %d)",
+                             tj_glossary_size(gp.glossary), API_MAX_TERMS);
+            tj_glossary_free(gp.glossary);
+            return 400;
+        }
+    }
     char *res = NULL;
     size_t rlen = 0;
-    if ((rc =
-             run_translate(s, m, (tj_format)format, target, NULL, &text, 1, len, &res, &rlen, out)))
-        return rc;
+    rc = run_translate(s, m, (tj_format)format, target, &gp, &text, 1, len, &res, &rlen, out);
+    tj_glossary_free(gp.glossary);
+    if (rc) return rc;
     if (format == TJ_FORMAT_TEXT) rlen = strlen(res);
     atomic_fetch_add(&s->m.characters, count_chars(text, len));
     atomic_fetch_add(&s->m.texts, 1);
@@ -938,8 +968,9 @@ int srv_body_data(srv_request *r, const char *data, size_t n)
 
 static int field_index(const char *key)
 {
-    static const char *const names[F_COUNT] = {"q",       "source",       "target", "format",
-                                               "api_key", "alternatives", "file"};
+    static const char *const names[F_COUNT] = {"q",      "source",   "target",
+                                               "format", "api_key",  "alternatives",
+                                               "file",   "glossary", "glossary_mode"};
     for (int i = 0; i < F_COUNT; i++)
         if (!strcmp(key, names[i])) return i;
     return -1;

@@ -105,7 +105,18 @@ typedef struct srv_field {
     size_t len, cap;
     int present;
 } srv_field;
-enum { F_Q, F_SOURCE, F_TARGET, F_FORMAT, F_API_KEY, F_ALTERNATIVES, F_FILE, F_COUNT };
+enum {
+    F_Q,
+    F_SOURCE,
+    F_TARGET,
+    F_FORMAT,
+    F_API_KEY,
+    F_ALTERNATIVES,
+    F_FILE,
+    F_GLOSSARY, /* /translate_file, tarjama extension: a glossary file's text */
+    F_GLOSSARY_MODE,
+    F_COUNT
+};
 
 typedef struct srv_request {
     srv *s;

@@ -398,6 +398,44 @@ def test_main():
         url = body.get("translatedFileUrl", "") if isinstance(body, dict) else ""
         got = urllib.request.urlopen(url, timeout=30).read().decode() if url else None
         check(st == 200 and want and got == want, "HTML file: %r want %r" % (got, want))
+        # Markdown, SRT and WebVTT files: the same as the CLI gives
+        for name, fmt, src, tgt in (("news-en.md", "markdown", "en", "ar"),
+                                    ("news-ar.srt", "srt", "ar", "en"),
+                                    ("news-en.vtt", "srt", "en", "ar")):
+            path = os.path.join(ROOT, "tests", "data", "docs", name)
+            want = subprocess.run([BIN, "translate", "-m", "models/%s-%s" % (src, tgt), "--format",
+                                   fmt, "--to", tgt, path], capture_output=True, text=True,
+                                  cwd=ROOT).stdout
+            st, body, _ = multipart({"source": src, "target": tgt}, name,
+                                    open(path, encoding="utf-8").read())
+            url = body.get("translatedFileUrl", "") if isinstance(body, dict) else ""
+            got = urllib.request.urlopen(url, timeout=30).read().decode() if url else None
+            check(st == 200 and want and got == want, "%s file: %r want %r" % (name, got, want))
+        # tarjama extension: "glossary" (a glossary file's text) and "glossary_mode" fields
+        gtext = open(gpath, encoding="utf-8").read()
+        for name, content, fmt in (("news.txt", text, "text"), ("page.html", page, "html")):
+            for mode in ("constrain", "align"):
+                path = os.path.join(TMP, name)
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(content)
+                want = subprocess.run([BIN, "translate", "-m", "models/ar-en", "-q", "--format",
+                                       fmt, "--to", "en", "--glossary", gpath, "--glossary-mode",
+                                       mode, path], capture_output=True, text=True,
+                                      cwd=ROOT).stdout
+                st, body, _ = multipart({"source": "ar", "target": "en", "glossary": gtext,
+                                         "glossary_mode": mode}, name, content)
+                url = body.get("translatedFileUrl", "") if isinstance(body, dict) else ""
+                got = urllib.request.urlopen(url, timeout=30).read().decode() if url else None
+                check(st == 200 and "Cairo" in want and got == want,
+                      "%s file, glossary %s: %r want %r" % (name, mode, got, want))
+        expect_error(multipart({"source": "ar", "target": "en", "glossary": "a\tb\tbold\n"},
+                               "news.txt", text), 400,
+                     "Invalid request: glossary line 1: unknown flag 'bold' (known: case, part)",
+                     "translate_file bad glossary")
+        expect_error(multipart({"source": "ar", "target": "en", "glossary": gtext,
+                                "glossary_mode": "fast"}, "news.txt", text), 400,
+                     "Invalid request: glossary_mode must be \"constrain\" or \"align\"",
+                     "translate_file glossary_mode fast")
         expect_error(multipart({"source": "ar", "target": "en"}, "doc.pdf", "x"), 400,
                      "Invalid request: file format not supported", "translate_file .pdf")
         expect_error(multipart({"source": "ar", "target": "en"}, None, ""), 400,

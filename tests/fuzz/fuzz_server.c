@@ -24,7 +24,7 @@ static tj_status fk_translate(const tj_server_model *m, const tj_options *opt,
     (void)m;
     tj_status st = TJ_OK;
     for (size_t i = 0; i < n && !st; i++) {
-        if (!dopt) {
+        if (!dopt || dopt->format == TJ_FORMAT_TEXT) { /* text, also with a glossary */
             res[i] = strdup(texts[i]);
             if (!res[i]) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
             continue;

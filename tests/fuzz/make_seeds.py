@@ -402,6 +402,9 @@ def seeds_docs():
         b"00%3A00%3A02%2C000%0AHello+there%0A")
     put("server", "file_html", b"\x06\x00\x03" +
         b"source=auto&target=ar&file:page.html=%EF%BB%BF%3Cp%3EHi%3C%2Fp%3E")
+    put("server", "file_glossary", b"\x06\x00\x00" +
+        b"source=en&target=ar&glossary_mode=align&glossary=Hello%09Salam%09case%0Athere%09x"
+        b"&file:a.txt=Hello+there")
     put("server", "query_only", b"\x08\x00\x00" + b"?q=Hi&source=en&target=ar\n")
 
 

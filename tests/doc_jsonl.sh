@@ -5,7 +5,8 @@
 # no text, wrong types, invalid UTF-8, unsupported keys) give an error object for their id and the
 # stream goes on; text responses equal `tarjama translate` of the same text; html requests equal
 # --format html; flags; and the same requests through GNU parallel --pipe (2 jobs, small blocks)
-# give byte-identical output to one process (skipped without `parallel`).
+# give byte-identical output to one process, also in the --sshlogin form (skipped without
+# `parallel`).
 # env: TJ_BIN (built tarjama). Exit 77 when TJ_BIN or python3 is missing.
 set -u
 
@@ -91,6 +92,10 @@ for i, l in enumerate(x for x in src if x.strip() and not x.startswith(("```", "
     n=$(wc -l <"$tmp/many.jsonl")
     [ "$(wc -l <"$tmp/par.jsonl")" = "$n" ] && cmp -s "$tmp/one.jsonl" "$tmp/par.jsonl" && ok ||
         bad "parallel output differs from one process ($n requests)"
+    # the documented --sshlogin form, with ':' (GNU parallel's name for this machine, no ssh)
+    parallel --pipe -k --block 300 --sshlogin 2/: "$bin" translate -m $m --jsonl \
+        <"$tmp/many.jsonl" >"$tmp/ssh.jsonl" || bad "parallel --sshlogin failed"
+    cmp -s "$tmp/one.jsonl" "$tmp/ssh.jsonl" && ok || bad "parallel --sshlogin output differs"
 else
     echo "note: GNU parallel not installed; its check skipped (apt-get install parallel)"
 fi

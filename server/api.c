@@ -877,6 +877,14 @@ int api_translate_file(srv *s, srv_request *r, json_t **out)
     memset(&gp, 0, sizeof gp);
     const char *mode = form_value(r, F_GLOSSARY_MODE, "glossary_mode");
     if (mode && *mode && glossary_mode(mode, &gp, out)) return 400;
+    /* and "flags": HTML blocks holding a doubtful sentence get data-tj-doubt (the other formats
+     * have no place for a mark) */
+    const char *fl = form_value(r, F_FLAGS, "flags");
+    if (fl && *fl && strcmp(fl, "true") && strcmp(fl, "false")) {
+        *out = api_error("Invalid request: flags must be true or false");
+        return 400;
+    }
+    gp.flags = fl && !strcmp(fl, "true");
     srv_field *gf = &r->f[F_GLOSSARY];
     if (gf->present && gf->len) {
         tj_error gerr;
@@ -968,9 +976,9 @@ int srv_body_data(srv_request *r, const char *data, size_t n)
 
 static int field_index(const char *key)
 {
-    static const char *const names[F_COUNT] = {"q",      "source",   "target",
-                                               "format", "api_key",  "alternatives",
-                                               "file",   "glossary", "glossary_mode"};
+    static const char *const names[F_COUNT] = {
+        "q",    "source",   "target",        "format", "api_key", "alternatives",
+        "file", "glossary", "glossary_mode", "flags"};
     for (int i = 0; i < F_COUNT; i++)
         if (!strcmp(key, names[i])) return i;
     return -1;

@@ -115,6 +115,7 @@ enum {
     F_FILE,
     F_GLOSSARY, /* /translate_file, tarjama extension: a glossary file's text */
     F_GLOSSARY_MODE,
+    F_FLAGS, /* /translate_file, tarjama extension: "true" marks doubtful blocks of HTML */
     F_COUNT
 };
 

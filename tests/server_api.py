@@ -398,6 +398,17 @@ def test_main():
         url = body.get("translatedFileUrl", "") if isinstance(body, dict) else ""
         got = urllib.request.urlopen(url, timeout=30).read().decode() if url else None
         check(st == 200 and want and got == want, "HTML file: %r want %r" % (got, want))
+        # tarjama extension "flags": doubtful blocks marked as `--doubt -1.9` marks them
+        want = subprocess.run([BIN, "translate", "-m", "models/ar-en", "--format", "html", "--to",
+                               "en", "--doubt", "-1.9", path], capture_output=True, text=True,
+                              cwd=ROOT).stdout
+        st, body, _ = multipart({"source": "ar", "target": "en", "flags": "true"}, "page.html", page)
+        url = body.get("translatedFileUrl", "") if isinstance(body, dict) else ""
+        got = urllib.request.urlopen(url, timeout=30).read().decode() if url else None
+        check(st == 200 and "data-tj-doubt" in want and got == want,
+              "HTML file with flags: %r want %r" % (got, want))
+        expect_error(multipart({"source": "ar", "target": "en", "flags": "1"}, "page.html", page),
+                     400, "Invalid request: flags must be true or false", "translate_file flags 1")
         # Markdown, SRT and WebVTT files: the same as the CLI gives
         for name, fmt, src, tgt in (("news-en.md", "markdown", "en", "ar"),
                                     ("news-ar.srt", "srt", "ar", "en"),

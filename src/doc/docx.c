@@ -346,7 +346,9 @@ static void close_fmt(dpara *r, int *fmt, char **fkey)
     if (*fmt < 0) return;
     tj_doc_span *s = &r->spans[*fmt];
     s->end = r->text.len;
-    if ((size_t)*fmt == r->nspans - 1 && blank(r->text.s + s->begin, s->end - s->begin))
+    /* an empty span: the text may not exist yet (NULL), and NULL + 0 is undefined */
+    if ((size_t)*fmt == r->nspans - 1 &&
+        (s->end == s->begin || blank(r->text.s + s->begin, s->end - s->begin)))
         r->nspans--;
     *fmt = -1;
     free(*fkey);

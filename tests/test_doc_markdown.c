@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Markdown documents (src/doc/markdown.c) with the bundled starter models: the output, parsed
- * again by cmark, has the same blocks in the same order (headings with their levels, lists with
- * their type, quotes, code and HTML blocks, breaks), byte-identical code blocks, HTML blocks,
+ * again by cmark-gfm, has the same blocks in the same order (headings with their levels, lists with
+ * their type, quotes, code and HTML blocks, breaks, tables with their rows and cells; a cell's text
+ * is the plain translation of the same text), byte-identical code blocks, HTML blocks,
  * inline code, link destinations and titles, and images; emphasis is kept (adjacent spans may
  * merge); a heading's text is the plain-text translation of the same text. Bad input: invalid
  * UTF-8 is a one-line error. */
-#include <cmark.h>
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +71,9 @@ static void walk(cmark_node *n, facts *f)
         case CMARK_NODE_STRONG:
             f->strong++;
             break;
-        default:
+        default: /* the table extension's nodes, by name */
+            if (strstr(cmark_node_get_type_string(n), "table"))
+                cat(f->blocks, sizeof f->blocks, cmark_node_get_type_string(n));
             break;
         }
         walk(cmark_node_first_child(n), f);
@@ -79,7 +83,12 @@ static void walk(cmark_node *n, facts *f)
 static void facts_of(const char *md, facts *f)
 {
     memset(f, 0, sizeof *f);
-    cmark_node *d = cmark_parse_document(md, strlen(md), CMARK_OPT_DEFAULT);
+    cmark_gfm_core_extensions_ensure_registered();
+    cmark_parser *p = cmark_parser_new(CMARK_OPT_DEFAULT);
+    cmark_parser_attach_syntax_extension(p, cmark_find_syntax_extension("table"));
+    cmark_parser_feed(p, md, strlen(md));
+    cmark_node *d = cmark_parser_finish(p);
+    cmark_parser_free(p);
     walk(cmark_node_first_child(d), f);
     cmark_node_free(d);
 }
@@ -154,6 +163,22 @@ int main(void)
         CHECK(!strcmp(doc, want), "heading: '%s' vs '%s'", doc, want);
     }
     tj_free(plain), tj_free(doc);
+
+    /* a table: translated cell by cell, each cell the plain translation of its text */
+    const char *cells[] = {"Country", "Water", "Egypt", "Most of it"};
+    char *tr[4] = {NULL};
+    EXPECT(tj_translate(en, NULL, cells, 4, tr, &err) == TJ_OK);
+    doc = NULL;
+    const char *table = "| Country | Water |\n|---|--:|\n| Egypt | Most of it |\n";
+    EXPECT(tj_translate_document(en, NULL, &d, table, strlen(table), &doc, &n, &err) == TJ_OK);
+    if (doc && tr[3]) {
+        char want[1024];
+        snprintf(want, sizeof want, "| %s | %s |\n| --- | --: |\n| %s | %s |\n", tr[0], tr[1],
+                 tr[2], tr[3]);
+        CHECK(!strcmp(doc, want), "table:\n%s\nwant\n%s", doc, want);
+    }
+    for (int i = 0; i < 4; i++) tj_free(tr[i]);
+    tj_free(doc);
 
     /* bad input */
     doc = NULL;

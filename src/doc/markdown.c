@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Markdown through cmark (CommonMark): each paragraph and heading is a paragraph of text whose
+/* Markdown through cmark-gfm (CommonMark, with GitHub's table extension): each paragraph, heading
+ * and table cell is a paragraph of text whose
  * emphasis, strong emphasis and links are spans placed on the translation through the
  * alignments (doc/inline.c); inline code, raw HTML, images and hard line breaks are kept whole
  * where their words went; code blocks, HTML blocks and link destinations are untouched. The
  * document is written back by cmark's CommonMark renderer, so the structure is kept but the
  * spelling of markup is cmark's (e.g. '-' list bullets become cmark's, soft line breaks inside a
- * paragraph become spaces, and cmark separates two lists in a row with "<!-- end list -->"). cmark
- * has no tables (that is GitHub's extension), so a table is translated as the paragraph cmark sees
- * it. Note: cmark's own allocator aborts when memory runs out; everything else here reports
- * TJ_ERR_NOMEM. */
-#include <cmark.h>
+ * paragraph become spaces, and cmark separates two lists in a row with "<!-- end list -->").
+ * Tables (GitHub's pipe tables) are translated cell by cell; rows, columns and alignments are
+ * kept, and a '|' in a translated cell is escaped by the renderer. Note: cmark's own allocator
+ * aborts when memory runs out; everything else here reports TJ_ERR_NOMEM. */
+#include <cmark-gfm-core-extensions.h>
+#include <cmark-gfm.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,7 +111,10 @@ static void collect(mdoc *d, cmark_node *n)
 {
     for (cmark_node *c = cmark_node_first_child(n); c && !d->oom; c = cmark_node_next(c)) {
         cmark_node_type t = cmark_node_get_type(c);
-        if (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING) {
+        /* the table extension's nodes are known by their names (their types are not public) */
+        const char *name = cmark_node_get_type_string(c);
+        int cell = !strcmp(name, "table_cell");
+        if (t == CMARK_NODE_PARAGRAPH || t == CMARK_NODE_HEADING || cell) {
             mrun r;
             memset(&r, 0, sizeof r);
             r.block = c;
@@ -131,7 +137,8 @@ static void collect(mdoc *d, cmark_node *n)
             }
             d->runs[d->n++] = r;
         } else if (t == CMARK_NODE_DOCUMENT || t == CMARK_NODE_BLOCK_QUOTE ||
-                   t == CMARK_NODE_LIST || t == CMARK_NODE_ITEM) {
+                   t == CMARK_NODE_LIST || t == CMARK_NODE_ITEM || !strcmp(name, "table") ||
+                   !strcmp(name, "table_header") || !strcmp(name, "table_row")) {
             collect(d, c);
         }
     }
@@ -208,6 +215,33 @@ static int rewrite(mrun *r, const tj_doc_para *p)
     return 0;
 }
 
+/* cmark-gfm finds its extensions in a registry of its own, filled once; its registering is not
+ * thread-safe, hence the pthread_once. */
+static void register_extensions(void)
+{
+    cmark_gfm_core_extensions_ensure_registered();
+}
+
+/* The document with the table extension (NULL when cmark-gfm fails). */
+static cmark_node *parse_gfm(const char *data, size_t len)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, register_extensions);
+    cmark_syntax_extension *table = cmark_find_syntax_extension("table");
+    cmark_parser *p = cmark_parser_new(CMARK_OPT_DEFAULT);
+    if (!p || !table) {
+        if (p) cmark_parser_free(p);
+        return NULL;
+    }
+    cmark_node *doc = NULL;
+    if (cmark_parser_attach_syntax_extension(p, table)) {
+        cmark_parser_feed(p, data, len);
+        doc = cmark_parser_finish(p);
+    }
+    cmark_parser_free(p);
+    return doc;
+}
+
 tj_status tj_doc_markdown(const tj_doc_ctx *c, const char *data, size_t len, char **out,
                           size_t *out_len, tj_error *err)
 {
@@ -228,7 +262,7 @@ tj_status tj_doc_markdown(const tj_doc_ctx *c, const char *data, size_t len, cha
         *out_len = len;
         return TJ_OK;
     }
-    cmark_node *doc = cmark_parse_document(data, len, CMARK_OPT_DEFAULT);
+    cmark_node *doc = parse_gfm(data, len);
     if (!doc) return tj_fail(err, TJ_ERR_FORMAT, "Markdown input could not be parsed");
     mdoc d;
     memset(&d, 0, sizeof d);

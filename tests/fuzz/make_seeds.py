@@ -355,6 +355,7 @@ def seeds_docs():
     put("markdown", "news", b"\x00\x00" + md)
     put("markdown", "news_dropped", b"\x06\x00" + md)
     put("markdown", "nested", b"\x01\x00***a _b **c** d_ e*** [x *y* z](u)\n")
+    put("markdown", "table", b"\x03\x00| A *b* | `c|d` |\n|:--|--:|\n| x \\| y | [z](u) w |\n| | q\n")
     srt = (b"1\n00:00:01,000 --> 00:00:04,000\nThe president arrived in Cairo\n"
            b"for a two-day visit.\n\n"
            b"2\r\n00:00:04,500 --> 00:00:07,000 X1:10 X2:20\r\nHe was received.\r\n\r\n"

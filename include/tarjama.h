@@ -180,7 +180,9 @@ void tj_scored_free(tj_scored_sentence *s, size_t n);
 /* JSONL batch mode (docs/documents.md): lines[i][0..lens[i]) is one request object
  * {"id": ANY, "text": STRING, "format": "text"|"html"|"markdown"|"srt", "flags": BOOL}; out[i]
  * gets its malloc'd response line, ending in '\n': {"id": ANY, "translation": STRING} (with
- * "flags": [{"logprob": N, "doubtful": B}, ...] when asked; doubtful: below doubt_logprob), or
+ * "flags": [{"logprob": N, "doubtful": B}, ...] when asked; doubtful: below doubt_logprob; for a
+ * request with a "glossary", what its terms did:
+ * "glossary": {"found": N, "placed": N, "inserted": N, "forced": N, "missing": N}), or
  * {"id": ANY, "error": STRING} for a bad request. Fails only on bad arguments or out of memory. */
 tj_status tj_translate_jsonl(const tj_model *model, const tj_options *opt, float doubt_logprob,
                              const char *const *lines, const size_t *lens, size_t n, char **out,

@@ -76,7 +76,8 @@ typedef struct params {
     int alt_bad;
     tj_glossary *glossary; /* tarjama extension: "glossary" {"source term": "target term"} */
     tj_glossary_mode glossary_mode;
-    int flags; /* tarjama extension: "flags": true, quality flags per sentence */
+    int flags;                 /* tarjama extension: "flags": true, quality flags per sentence */
+    tj_glossary_counts counts; /* what the glossary's terms did, over every text */
 } params;
 
 static void params_free(params *p)
@@ -487,8 +488,8 @@ static int lib_error(tj_status st, const tj_error *err, json_t **out)
 /* Runs tj_translate (plain text) or tj_translate_document (other formats, each text a whole
  * document; target_lang as tj_doc_options has it) in a worker slot. */
 static int run_translate(srv *s, const tj_server_model *m, tj_format format,
-                         const char *target_lang, const params *p, const char *const *texts,
-                         size_t n, size_t bin_len, char **res, size_t *res_len, json_t **out)
+                         const char *target_lang, params *p, const char *const *texts, size_t n,
+                         size_t bin_len, char **res, size_t *res_len, json_t **out)
 {
     int rc = slot_take(s, out);
     if (rc) return rc;
@@ -499,7 +500,9 @@ static int run_translate(srv *s, const tj_server_model *m, tj_format format,
     tj_doc_options dopt = {0};
     dopt.format = format;
     dopt.target_lang = target_lang;
-    if (p) dopt.glossary = p->glossary, dopt.glossary_mode = p->glossary_mode;
+    if (p)
+        dopt.glossary = p->glossary, dopt.glossary_mode = p->glossary_mode,
+        dopt.glossary_counts = &p->counts;
     /* "flags" on HTML: the blocks holding a doubtful sentence get data-tj-doubt */
     if (p && p->flags && format == TJ_FORMAT_HTML)
         dopt.mark_doubt = 1, dopt.doubt_logprob = SRV_DOUBT_LOGPROB;
@@ -732,6 +735,13 @@ int api_translate(srv *s, srv_request *r, json_t **out)
         if (p.alternatives > 0) json_object_set_new(o, "alternatives", json_array());
     }
     if (flags) json_object_set_new(o, "flags", flags);
+    if (p.glossary && tj_glossary_size(p.glossary)) /* as `translate --glossary` reports it */
+        json_object_set_new(o, "glossary",
+                            json_pack("{s:I,s:I,s:I,s:I,s:I}", "found", (json_int_t)p.counts.found,
+                                      "placed", (json_int_t)p.counts.placed, "inserted",
+                                      (json_int_t)p.counts.inserted, "forced",
+                                      (json_int_t)p.counts.forced, "missing",
+                                      (json_int_t)p.counts.missing));
     *out = o;
     rc = 200;
 done:

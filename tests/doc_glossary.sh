@@ -226,6 +226,24 @@ want = {5: '"glossary" must be an object', 6: 'a "glossary" entry must be', 7: '
 for i, w in want.items():
     assert w in r[i - 1].get("error", ""), (i, r[i - 1])
 assert "health" in r[12]["translation"] and len(r[12]["flags"]) == 1, r[12]
+# what the terms did: the counts of the CLI's summary line for the same glossary
+import re
+def counts(text, *extra):
+    err = subprocess.run([tj, "translate", "-m", model, *extra], input=text + "\n",
+                         capture_output=True, text=True, check=True).stderr
+    m = re.search(r"glossary: (\d+) terms found: (\d+) placed by alignment, (\d+) inserted"
+                  r"(?:, (\d+) forced by the constrained search, (\d+) missing)?", err)
+    assert m, err
+    return dict(zip(("found", "placed", "inserted", "forced", "missing"),
+                    (int(x or 0) for x in m.groups())))
+for k, (text, extra) in ((0, (ar[0], ("--glossary", tmp + "/j1.tsv"))),
+                         (1, (ar[1], ("--glossary", tmp + "/j2.tsv", "--glossary-mode", "align"))),
+                         (2, (ar[2], ("--glossary", tmp + "/j3.tsv", "--format", "html")))):
+    want = counts(text, *extra)
+    assert r[k].get("glossary") == want and want["found"] >= 1, (k, r[k], want)
+assert r[1]["glossary"]["found"] == 2 and r[0]["glossary"]["forced"] == 1, r[:2]
+assert "glossary" not in r[3], r[3]  # an empty glossary: nothing to report
+assert r[12]["glossary"]["found"] == 1, r[12]
 PY
 
 printf 'الصحة\thealth\nno tab here\n' >"$tmp/bad.tsv"

@@ -11,6 +11,7 @@ fixtures elsewhere), so the server is shown to hand the library's output through
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -197,16 +198,23 @@ def test_main():
         gpath = os.path.join(TMP, "g.tsv")
         open(gpath, "w", encoding="utf-8").write("القاهرة\tCairo\nالرئيس\tthe president\n")
         for mode in ("constrain", "align"):
-            want = subprocess.run([BIN, "translate", "-m", "models/ar-en", "-q", "--glossary",
-                                   gpath, "--glossary-mode", mode], input=AR[0] + "\n" + AR[1] + "\n",
-                                  capture_output=True, text=True, cwd=ROOT, check=True).stdout
+            cli = subprocess.run([BIN, "translate", "-m", "models/ar-en", "--glossary",
+                                  gpath, "--glossary-mode", mode], input=AR[0] + "\n" + AR[1] + "\n",
+                                 capture_output=True, text=True, cwd=ROOT, check=True)
+            want = cli.stdout
+            # the counts of the CLI's summary line: "N terms found: P placed by alignment, I
+            # inserted[, F forced by the constrained search, M missing]"
+            nums = [int(x) for x in re.findall(r"(\d+) (?:terms found|placed|inserted|forced|"
+                                                r"missing)", cli.stderr)]
+            counts = dict(zip(("found", "placed", "inserted", "forced", "missing"),
+                              nums + [0] * (5 - len(nums))))
             st, body, _ = post_json(s, "/translate", {
                 "q": AR[:2], "source": "ar", "target": "en", "glossary_mode": mode,
                 "glossary": {"القاهرة": "Cairo", "الرئيس": "the president"}})
-            check(st == 200 and body == {"translatedText": want.split("\n")[:2]}
-                  and "Cairo" in body["translatedText"][0]
+            check(st == 200 and body == {"translatedText": want.split("\n")[:2], "glossary": counts}
+                  and counts["found"] == 2 and "Cairo" in body["translatedText"][0]
                   and body["translatedText"][1] == AR_EN[1],
-                  "glossary %s: %r (CLI: %r)" % (mode, body, want))
+                  "glossary %s: %r (CLI: %r %r)" % (mode, body, want, cli.stderr))
         st, body, _ = post_json(s, "/translate", {"q": "<p>%s</p>" % AR[0], "source": "ar",
                                                   "target": "en", "format": "html",
                                                   "glossary": {"القاهرة": "Cairo"}})

@@ -445,6 +445,18 @@ static void werror(tj_strbuf *w, const req *q, const char *msg)
     tj_strbuf_put(w, "}\n", 2);
 }
 
+/* A request with a glossary: what its terms did, as `translate --glossary` reports it. */
+static void wgloss(tj_strbuf *w, const req *q, const tj_glossary_counts *c)
+{
+    if (!tj_glossary_size(q->g)) return;
+    char num[256];
+    snprintf(num, sizeof num,
+             ", \"glossary\": {\"found\": %zu, \"placed\": %zu, \"inserted\": %zu, "
+             "\"forced\": %zu, \"missing\": %zu}",
+             c->found, c->placed, c->inserted, c->forced, c->missing);
+    tj_strbuf_put(w, num, strlen(num));
+}
+
 typedef struct model_backend {
     const tj_model *model;
     const tj_options *opt;
@@ -546,11 +558,15 @@ tj_status tj_jsonl_run(const tj_jsonl_backend *b, float doubt_logprob, const cha
             tj_doc_options d;
             memset(&d, 0, sizeof d);
             d.format = TJ_FORMAT_TEXT, d.glossary = q->g, d.glossary_mode = q->gmode;
+            /* the terms are counted once, in the translation returned */
+            tj_glossary_counts gc = {0};
+            tj_doc_options dc = d;
+            dc.glossary_counts = &gc;
             if (b->scored(b->user, &d, q->text, q->text_len, &v, &ns, &e2)) {
                 werror(&w, q, e2.message);
             } else if ((joined = NULL),
                        tj_glossary_size(q->g)
-                           ? b->document(b->user, &d, q->text, q->text_len, &joined, &jl, &e2)
+                           ? b->document(b->user, &dc, q->text, q->text_len, &joined, &jl, &e2)
                            : b->texts(b->user, (const char *const *)&q->text, 1, &joined, &e2)) {
                 werror(&w, q, e2.message);
                 tj_scored_free(v, ns);
@@ -566,7 +582,9 @@ tj_status tj_jsonl_run(const tj_jsonl_backend *b, float doubt_logprob, const cha
                              !v[s].copied && v[s].logprob < doubt_logprob ? "true" : "false");
                     tj_strbuf_put(&w, num, strlen(num));
                 }
-                tj_strbuf_put(&w, "]}\n", 3);
+                tj_strbuf_put(&w, "]", 1);
+                wgloss(&w, q, &gc);
+                tj_strbuf_put(&w, "}\n", 2);
                 tj_scored_free(v, ns);
                 tj_free(joined);
             }
@@ -574,7 +592,8 @@ tj_status tj_jsonl_run(const tj_jsonl_backend *b, float doubt_logprob, const cha
             tj_doc_options d;
             memset(&d, 0, sizeof d);
             d.format = (tj_format)q->format;
-            d.glossary = q->g, d.glossary_mode = q->gmode;
+            tj_glossary_counts gc = {0};
+            d.glossary = q->g, d.glossary_mode = q->gmode, d.glossary_counts = &gc;
             char *doc = NULL;
             size_t dl = 0;
             tj_error e2;
@@ -584,6 +603,7 @@ tj_status tj_jsonl_run(const tj_jsonl_backend *b, float doubt_logprob, const cha
                 wid(&w, q);
                 tj_strbuf_put(&w, ", \"translation\": ", 17);
                 wstr(&w, doc, dl);
+                wgloss(&w, q, &gc);
                 tj_strbuf_put(&w, "}\n", 2);
             }
             tj_free(doc);

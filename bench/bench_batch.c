@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Batched greedy decoding (src/decode/batch.h) against one sentence at a time, on the library
- * directly (the CLI does not batch yet): both runs translate the same lines to token ids, the
- * ids must be identical, and the report gives sentences/s and target tokens/s of each.
+ * directly (tj_translate batches greedy lines the same way): both runs translate the same
+ * lines to token ids, the ids must be identical, and the report gives sentences/s and target
+ * tokens/s of each.
  *   bench_batch MODEL_DIR FILE [LINES] [BATCH]     (one sentence per line, as --split line)
  * Timings are CPU time of this thread (clock_gettime CLOCK_THREAD_CPUTIME_ID), which a busy
  * shared machine disturbs less than wall time; run it A/B more than once. */

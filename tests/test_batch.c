@@ -76,6 +76,49 @@ int main(void)
               distinct);
         for (int i = 0; i < N; i++) free(want[i]);
     }
+    /* tj_translate decodes greedy lines in batches (decode/translate.c): each line must be
+     * tj_search's translation of it alone, for one thread and for two (other batches). */
+    tj_search_opts o = {1, 1.0f, 2.0f, 1, NULL, 0};
+    size_t total = 0;
+    char *want_txt[N];
+    for (int i = 0; i < N; i++) {
+        int *ids = NULL, nids = 0;
+        want_txt[i] = NULL;
+        if (!*texts[i]) continue; /* an empty line stays empty */
+        EXPECT(tj_search(m, &o, src[i], len[i], &ids, &nids, &err) == TJ_OK);
+        EXPECT(tj_spm_decode(m->trg_spm, ids, (size_t)nids, &want_txt[i], &err) == TJ_OK);
+        total += strlen(want_txt[i]) + 1;
+        free(ids);
+    }
+    size_t in_bytes = 0;
+    for (int i = 0; i < N; i++) in_bytes += strlen(texts[i]) + 1;
+    char *joined = malloc(in_bytes), *expect = malloc(total + N + 1);
+    size_t jn = 0, en = 0;
+    for (int i = 0; i < N; i++) {
+        size_t l = strlen(texts[i]);
+        memcpy(joined + jn, texts[i], l);
+        jn += l;
+        joined[jn++] = i + 1 < N ? '\n' : '\0';
+        l = want_txt[i] ? strlen(want_txt[i]) : 0;
+        if (l) memcpy(expect + en, want_txt[i], l);
+        en += l;
+        if (i + 1 < N) expect[en++] = '\n';
+        free(want_txt[i]);
+    }
+    expect[en] = '\0';
+    for (int threads = 1; threads <= 2; threads++) {
+        tj_options to;
+        tj_options_default(&to);
+        to.split = TJ_SPLIT_LINE;
+        to.threads = threads;
+        const char *in = joined;
+        char *out = NULL;
+        EXPECT(tj_translate(m, &to, &in, 1, &out, &err) == TJ_OK);
+        CHECK(strcmp(out, expect) == 0, "tj_translate (%d threads) differs from tj_search:\n%s\n%s",
+              threads, out, expect);
+        tj_free(out);
+    }
+    free(joined), free(expect);
     for (int i = 0; i < N; i++) free(src[i]);
     tj_model_close(m);
     if (failures) {

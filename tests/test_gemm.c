@@ -3,6 +3,7 @@
  * scalar and AVX2 paths on random data; the float product against in-order fmaf, both paths;
  * the softmax paths and the layer norm against Marian's computation written out. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,47 @@ static void test_exp(void)
     CHECK(fabsf(s - 1.0f) < 1e-6f, "softmax sums to %g", s);
 }
 
+/* tj_expf_rows_avx2 must give libm's expf bits (the plain-float softmax rows use it in place of
+ * expf when tj_cpu_has_avx2()): every 61st float of the softmax range [-88, 0] (each
+ * exponent and many mantissas), its ends, the special cases and values beyond the range that go
+ * to libm itself. An exhaustive sweep of [-88, 0] (1.1e9 floats) passed when it was written. */
+static void test_expf_rows(void)
+{
+    if (!tj_cpu_has_avx2()) {
+        printf("test_gemm: no AVX2+FMA, vectorised expf not checked\n");
+        return;
+    }
+    enum { CH = 4096 };
+    static float x[CH], y[CH];
+    size_t n = 0, bad = 0, tested = 0;
+    uint32_t lo = 0x80000000u, hi = 0xc2b00000u; /* -0 .. -88 */
+    for (uint64_t u = lo; u <= hi; u += 61) {
+        uint32_t b = (uint32_t)u;
+        memcpy(&x[n++], &b, sizeof b);
+        if (n == CH || u + 61 > hi) {
+            tj_expf_rows_avx2(x, n, y);
+            for (size_t i = 0; i < n; i++) {
+                float w = expf(x[i]);
+                bad += memcmp(&w, &y[i], sizeof w) != 0;
+            }
+            tested += n;
+            n = 0;
+        }
+    }
+    static const float special[] = {0.0f,      -0.0f,   -88.0f,  -87.99f,  -88.5f,
+                                    -103.9f,   -104.0f, -200.f,  1.0f,     88.0f,
+                                    88.72f,    89.0f,   -1e-30f, -1e-45f,  INFINITY,
+                                    -INFINITY, NAN,     0.5f,    -0.3466f, -3.4657359f};
+    size_t ns = sizeof special / sizeof *special;
+    tj_expf_rows_avx2(special, ns, y);
+    for (size_t i = 0; i < ns; i++) {
+        float w = expf(special[i]);
+        int same = isnan(w) ? isnan(y[i]) : memcmp(&w, &y[i], sizeof w) == 0;
+        CHECK(same, "vectorised expf(%a) = %a, libm %a", special[i], y[i], w);
+    }
+    CHECK(bad == 0, "vectorised expf differs from libm on %zu of %zu values", bad, tested);
+}
+
 /* The float product's contract: each output is fmaf over k in order, then + bias. Widths cover
  * the AVX2 kernel's 32-column strips (row pairs and an odd last row), its 8-column strips and
  * single columns; the strided call works on a block inside larger matrices and must leave the
@@ -325,6 +367,7 @@ int main(void)
     test_ssru_cell();
     test_exp();
     test_sgemm();
+    test_expf_rows();
     test_softmax_paths();
     test_logsoftmax_x4();
     test_layernorm();

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/sa_decoder.h"
 #include "decode/transformer.h"
 #include "util/error.h"
 
@@ -76,6 +77,11 @@ static tj_status greedy_batch(const tj_model *m, const tj_search_opts *o, const 
         st = tj_sentence_begin(&s[g].ctx, m, src[i], len[i], s[g].cols, (int)s[g].n_cols, 1, err);
         if (st) return st;
         s[g].begun = 1;
+        /* SSRU decoders step the batch in the shared workspace below; the sentence's own
+         * scratch served its encoder only. Freeing it now lets the next sentence's encoder reuse
+         * the same (cached, already mapped) memory instead of touching new pages for every
+         * sentence of the batch. Self-attention decoders step in their sentence's scratch. */
+        if (!m->dec_self_att) tj_sentence_drop_scratch(&s[g].ctx);
         s[g].unk_col = m->unk_id >= 0 ? tj_col_of(s[g].cols, s[g].ctx.n_cols, m->unk_id) : -1;
         s[g].ids = malloc(((size_t)s[g].max_steps + 1) * sizeof *s[g].ids);
         s[g].logits = malloc((size_t)s[g].ctx.n_cols * sizeof(float));
@@ -122,6 +128,10 @@ static tj_status greedy_batch(const tj_model *m, const tj_search_opts *o, const 
         }
         na = kept;
     }
+    for (int g = 0; g < ns && !st; g++)
+        if (tj_sa_failed(&s[g].ctx))
+            st = tj_fail(err, TJ_ERR_NOMEM, "out of memory decoding a sentence of %d tokens",
+                         len[s[g].idx]);
 done:
     tj_step_ws_free(&ws);
     free(state), free(active), free(prev), free(ones), free(ctxs), free(lp);
@@ -133,7 +143,8 @@ tj_status tj_search_batch(const tj_model *m, const tj_search_opts *o, const int 
 {
     for (size_t i = 0; i < n; i++) out[i] = NULL, n_out[i] = 0;
     tj_status st = TJ_OK;
-    if (o->beam_size > 1) {
+    if (o->beam_size > 1 || o->n_cons > 0) {
+        /* Beam and constrained searches: one sentence after the other. */
         for (size_t i = 0; i < n && !st; i++)
             st = tj_search(m, o, src[i], len[i], &out[i], &n_out[i], err);
         goto finish;

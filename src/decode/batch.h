@@ -9,9 +9,9 @@
 
 /* Translates the n sentences src[i][0..len[i]) (EOS included), as n calls of tj_search would:
  * out[i] gets malloc'd target ids (EOS included when produced), n_out[i] their count. Greedy
- * search (beam_size 1) on any model runs batched; beam search runs the sentences one after the
- * other. On failure every out[i] is NULL. Sentences of similar length batch best (they finish
- * together); the caller may pass them in any order. */
+ * search (beam_size 1) on any model runs batched; beam and constrained searches (n_cons > 0) run
+ * the sentences one after the other. On failure every out[i] is NULL. Sentences of similar length
+ * batch best (they finish together); the caller may pass them in any order. */
 tj_status tj_search_batch(const tj_model *m, const tj_search_opts *o, const int *const *src,
                           const int *len, size_t n, int **out, int *n_out, tj_error *err);
 

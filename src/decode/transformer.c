@@ -92,6 +92,14 @@ static void embed(const tj_model *m, int tok, int pos, float *out)
     for (int i = 0; i < d; i++) out[i] = sq * ((float)q[i] * inv) + out[i];
 }
 
+void tj_sentence_drop_scratch(tj_sentence_ctx *c)
+{
+    free(c->x), free(c->y1), free(c->tmp), free(c->att), free(c->scores), free(c->ffn);
+    free(c->qbuf);
+    c->x = c->y1 = c->tmp = c->att = c->scores = c->ffn = NULL;
+    c->qbuf = NULL;
+}
+
 void tj_sentence_end(tj_sentence_ctx *c)
 {
     tj_sa_end(c);

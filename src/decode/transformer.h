@@ -30,6 +30,10 @@ typedef struct tj_sentence_ctx {
 tj_status tj_sentence_begin(tj_sentence_ctx *ctx, const tj_model *m, const int *src, int len,
                             const int *cols, int n_cols, int max_rows, tj_error *err);
 void tj_sentence_end(tj_sentence_ctx *ctx);
+/* Frees the scratch buffers (x .. qbuf) once the encoder has run, for callers that step the
+ * decoder in a tj_step_ws of their own (tj_decoder_step_groups); tj_decoder_step then must not
+ * be called on ctx. */
+void tj_sentence_drop_scratch(tj_sentence_ctx *ctx);
 
 /* One decoder step for `rows` hypotheses: prev[r] is the previous token (-1 at step 0), t the
  * step index, state[r] the cell states [dec_depth][d] (updated in place). Writes raw scores

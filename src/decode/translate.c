@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "decode/batch.h"
 #include "decode/model.h"
 #include "decode/search.h"
 #include "text/passthrough.h"
@@ -20,6 +21,11 @@
 #define TJ_PARAGRAPH_CHUNK 127
 #define TJ_LINE_CHUNK 1000
 #define TJ_MAX_THREADS 64
+/* Greedy jobs are decoded TJ_BATCH at a time (decode/batch.h): the decoder's products then run on
+ * one row per sentence together, which reads each weight matrix once per step for the batch.
+ * Past 16 the gain stops on a 1 MB L2 (every sentence's encoder keys and values are read at
+ * every step), and 8-16 measured alike; docs/benchmarks.md. */
+#define TJ_BATCH 16
 
 void tj_options_default(tj_options *o)
 {
@@ -130,15 +136,65 @@ typedef struct worker_ctx {
     const tj_model *m;
     tj_search_opts so;
     job_list *jl;
+    size_t *order;  /* greedy: the jobs to decode, shortest first; NULL: one job at a time */
+    size_t n_order; /* entries in order */
+    size_t batch;   /* jobs per tj_search_batch call */
     atomic_size_t next;
     pthread_mutex_t lock;
     tj_status status;
     tj_error err;
 } worker_ctx;
 
+static void record_failure(worker_ctx *w, tj_status st, const tj_error *err)
+{
+    pthread_mutex_lock(&w->lock);
+    if (!w->status) {
+        w->status = st;
+        w->err = *err;
+    }
+    pthread_mutex_unlock(&w->lock);
+}
+
+/* Greedy: batches of w->batch jobs of similar length (consecutive in w->order). Each sentence's
+ * ids are what tj_search gives it alone (decode/batch.h), so the output does not depend on the
+ * batch size, the thread count or which thread takes which batch. */
+static void batch_worker(worker_ctx *w)
+{
+    const int *src[TJ_BATCH];
+    int len[TJ_BATCH], *ids[TJ_BATCH], n_ids[TJ_BATCH];
+    for (;;) {
+        size_t b = atomic_fetch_add(&w->next, w->batch);
+        if (b >= w->n_order) break;
+        size_t n = w->n_order - b < w->batch ? w->n_order - b : w->batch;
+        for (size_t k = 0; k < n; k++) {
+            const job *j = &w->jl->v[w->order[b + k]];
+            src[k] = j->src;
+            len[k] = j->len;
+        }
+        tj_error err;
+        tj_error_clear(&err);
+        tj_status st = tj_search_batch(w->m, &w->so, src, len, n, ids, n_ids, &err);
+        for (size_t k = 0; k < n; k++) {
+            if (!st)
+                st = tj_spm_decode(w->m->trg_spm, ids[k], (size_t)n_ids[k],
+                                   &w->jl->v[w->order[b + k]].out, &err);
+            free(ids[k]);
+        }
+        if (st) {
+            record_failure(w, st, &err);
+            atomic_store(&w->next, w->n_order); /* stop the others early */
+            break;
+        }
+    }
+}
+
 static void *worker(void *arg)
 {
     worker_ctx *w = arg;
+    if (w->order) {
+        batch_worker(w);
+        return NULL;
+    }
     for (;;) {
         size_t i = atomic_fetch_add(&w->next, 1);
         if (i >= w->jl->n) break;
@@ -151,12 +207,7 @@ static void *worker(void *arg)
         if (!st) st = tj_spm_decode(w->m->trg_spm, ids, (size_t)n, &j->out, &err);
         free(ids);
         if (st) {
-            pthread_mutex_lock(&w->lock);
-            if (!w->status) {
-                w->status = st;
-                w->err = err;
-            }
-            pthread_mutex_unlock(&w->lock);
+            record_failure(w, st, &err);
             atomic_store(&w->next, w->jl->n); /* stop the others early */
             break;
         }
@@ -173,6 +224,20 @@ static int thread_count(const tj_options *o, size_t jobs)
     return (int)n;
 }
 
+typedef struct by_len {
+    int len;
+    size_t job;
+} by_len;
+
+/* Longest first (so the last batches taken are the short ones and threads finish together),
+ * then input position: a total order, so the batches do not depend on qsort. */
+static int cmp_len(const void *a, const void *b)
+{
+    const by_len *x = a, *y = b;
+    if (x->len != y->len) return x->len > y->len ? -1 : 1;
+    return x->job < y->job ? -1 : x->job > y->job;
+}
+
 static tj_status run_jobs(const tj_model *m, const tj_options *o, job_list *jl, tj_error *err)
 {
     worker_ctx w;
@@ -180,11 +245,32 @@ static tj_status run_jobs(const tj_model *m, const tj_options *o, job_list *jl, 
     w.so = (tj_search_opts){o->beam_size,     o->normalize, o->max_length_factor,
                             o->use_shortlist, NULL,         0};
     w.jl = jl;
+    w.order = NULL;
+    w.n_order = 0;
+    w.batch = 1;
     atomic_init(&w.next, 0);
+    int nt = thread_count(o, jl->n);
+    if (o->beam_size == 1 && jl->n > 1) {
+        /* Greedy: the jobs to decode, by length, so that the sentences of a batch finish at
+         * about the same step and the batch stays full. */
+        by_len *bl = malloc(jl->n * sizeof *bl);
+        w.order = malloc(jl->n * sizeof *w.order);
+        if (!bl || !w.order) {
+            free(bl), free(w.order);
+            return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+        }
+        for (size_t i = 0; i < jl->n; i++)
+            if (jl->v[i].src) bl[w.n_order++] = (by_len){jl->v[i].len, i};
+        qsort(bl, w.n_order, sizeof *bl, cmp_len);
+        for (size_t i = 0; i < w.n_order; i++) w.order[i] = bl[i].job;
+        free(bl);
+        /* Batches no larger than a thread's share, so that every thread gets work. */
+        size_t share = (w.n_order + (size_t)nt - 1) / (size_t)nt;
+        w.batch = share < TJ_BATCH ? (share ? share : 1) : TJ_BATCH;
+    }
     pthread_mutex_init(&w.lock, NULL);
     w.status = TJ_OK;
     tj_error_clear(&w.err);
-    int nt = thread_count(o, jl->n);
     pthread_t th[TJ_MAX_THREADS];
     int started = 0;
     for (int i = 1; i < nt; i++) {
@@ -194,6 +280,7 @@ static tj_status run_jobs(const tj_model *m, const tj_options *o, job_list *jl, 
     worker(&w);
     for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
     pthread_mutex_destroy(&w.lock);
+    free(w.order);
     if (w.status) {
         if (err) *err = w.err;
         return w.status;

@@ -2,6 +2,7 @@
 #include "nn/ops.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "nn/fma.h"
@@ -255,15 +256,113 @@ __attribute__((target("avx2,fma"))) static void logsoftmax_row8_avx2(float *row,
     for (size_t i = 0; i < n; i += 8)
         _mm256_storeu_ps(row + i, _mm256_sub_ps(_mm256_loadu_ps(row + i), ls));
 }
+/* Rows of other lengths take Marian's plain-float path, whose exp is libm's expf. On an x86-64 CPU
+ * with AVX2 and FMA, glibc (2.27 and later) runs the FMA build of its expf: x in double,
+ * k = round(x * 32/ln2) through the 1.5*2^52 shift, r = x * 32/ln2 - k fused, 2^(k/32) from a
+ * 32-entry table of 2^(i/32) (bits less i << 47, so that adding k << 47 scales by 2^(k>>5)), a
+ * cubic in r evaluated with three fused multiply-adds, one product and a rounding to float. The
+ * code below is that computation on four values at a time, operation for operation, with the
+ * same constants; values with |x| >= 88 or NaN (glibc's special cases) go to libm itself.
+ * tests/test_gemm.c compares it with libm's expf over every float in [-88, 0] and samples
+ * beyond. */
+static const uint64_t expf_tab[32] = {
+    0x3ff0000000000000ULL, 0x3fefd9b0d3158574ULL, 0x3fefb5586cf9890fULL, 0x3fef9301d0125b51ULL,
+    0x3fef72b83c7d517bULL, 0x3fef54873168b9aaULL, 0x3fef387a6e756238ULL, 0x3fef1e9df51fdee1ULL,
+    0x3fef06fe0a31b715ULL, 0x3feef1a7373aa9cbULL, 0x3feedea64c123422ULL, 0x3feece086061892dULL,
+    0x3feebfdad5362a27ULL, 0x3feeb42b569d4f82ULL, 0x3feeab07dd485429ULL, 0x3feea47eb03a5585ULL,
+    0x3feea09e667f3bcdULL, 0x3fee9f75e8ec5f74ULL, 0x3feea11473eb0187ULL, 0x3feea589994cce13ULL,
+    0x3feeace5422aa0dbULL, 0x3feeb737b0cdc5e5ULL, 0x3feec49182a3f090ULL, 0x3feed503b23e255dULL,
+    0x3feee89f995ad3adULL, 0x3feeff76f2fb5e47ULL, 0x3fef199bdd85529cULL, 0x3fef3720dcef9069ULL,
+    0x3fef5818dcfba487ULL, 0x3fef7c97337b9b5fULL, 0x3fefa4afa2a490daULL, 0x3fefd0765b6e4540ULL};
+
+__attribute__((target("avx2,fma"))) static __m128 expf4_glibc(__m128 x)
+{
+    __m128i ax = _mm_and_si128(_mm_castps_si128(x), _mm_set1_epi32(0x7fffffff));
+    if (_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpgt_epi32(ax, _mm_set1_epi32(0x42afffff))))) {
+        float v[4];
+        _mm_storeu_ps(v, x);
+        for (int l = 0; l < 4; l++) v[l] = expf(v[l]);
+        return _mm_loadu_ps(v);
+    }
+    const __m256d inv_ln2n = _mm256_set1_pd(0x1.71547652b82fep+5);
+    const __m256d shift = _mm256_set1_pd(0x1.8p+52);
+    __m256d xd = _mm256_cvtps_pd(x);
+    __m256d kd = _mm256_fmadd_pd(inv_ln2n, xd, shift);
+    __m256i ki = _mm256_castpd_si256(kd);
+    kd = _mm256_sub_pd(kd, shift);
+    __m256d r = _mm256_fmsub_pd(inv_ln2n, xd, kd);
+    __m256i t = _mm256_i64gather_epi64((const long long *)expf_tab,
+                                       _mm256_and_si256(ki, _mm256_set1_epi64x(31)), 8);
+    __m256d sc = _mm256_castsi256_pd(_mm256_add_epi64(t, _mm256_slli_epi64(ki, 47)));
+    __m256d z = _mm256_fmadd_pd(r, _mm256_set1_pd(0x1.c6af84b912394p-20),
+                                _mm256_set1_pd(0x1.ebfce50fac4f3p-13));
+    __m256d r2 = _mm256_mul_pd(r, r);
+    __m256d y = _mm256_fmadd_pd(r, _mm256_set1_pd(0x1.62e42ff0c52d6p-6), _mm256_set1_pd(1.0));
+    y = _mm256_fmadd_pd(z, r2, y);
+    return _mm256_cvtpd_ps(_mm256_mul_pd(y, sc));
+}
+
+__attribute__((target("avx2,fma"))) void tj_expf_rows_avx2(const float *x, size_t n, float *y)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) _mm_storeu_ps(y + i, expf4_glibc(_mm_loadu_ps(x + i)));
+    for (; i < n; i++) y[i] = expf(x[i]);
+}
+
+/* exp_sum_lanes with one lane (a row length not a multiple of 4): the same maximum, differences,
+ * exps (four at a time above) and left-to-right sum. */
+__attribute__((target("avx2,fma"))) static float exp_sum1_avx2(float *row, size_t n, int keep_exp)
+{
+    float m = row[0];
+    for (size_t i = 1; i < n; i++) m = row[i] > m ? row[i] : m;
+    const __m128 vm = _mm_set1_ps(m);
+    float s = 0.0f;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m128 d = _mm_sub_ps(_mm_loadu_ps(row + i), vm);
+        __m128 e = expf4_glibc(d);
+        float ev[4];
+        _mm_storeu_ps(ev, e);
+        s += ev[0];
+        s += ev[1];
+        s += ev[2];
+        s += ev[3];
+        _mm_storeu_ps(row + i, keep_exp ? e : d);
+    }
+    for (; i < n; i++) {
+        float d = row[i] - m, e = expf(d);
+        s += e;
+        row[i] = keep_exp ? e : d;
+    }
+    return s;
+}
+
+__attribute__((target("avx2,fma"))) static void softmax_row1_avx2(float *row, size_t n)
+{
+    float s = exp_sum1_avx2(row, n, 1);
+    __m128 vs = _mm_set1_ps(s);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) _mm_storeu_ps(row + i, _mm_div_ps(_mm_loadu_ps(row + i), vs));
+    for (; i < n; i++) row[i] = row[i] / s;
+}
 #else
 #define softmax_row8_avx2(row, n) ((void)0)
 #define logsoftmax_row8_avx2(row, n) ((void)0)
+#define softmax_row1_avx2(row, n) ((void)0)
+void tj_expf_rows_avx2(const float *x, size_t n, float *y)
+{
+    for (size_t i = 0; i < n; i++) y[i] = expf(x[i]);
+}
 #endif
 
 void tj_softmax_rows(float *x, size_t rows, size_t n)
 {
     if (n % 8 == 0 && n > 0 && tj_cpu_has_avx2()) {
         for (size_t r = 0; r < rows; r++) softmax_row8_avx2(x + r * n, n);
+        return;
+    }
+    if (n % 4 != 0 && tj_cpu_has_avx2()) {
+        for (size_t r = 0; r < rows; r++) softmax_row1_avx2(x + r * n, n);
         return;
     }
     tj_softmax_rows_portable(x, rows, n);

@@ -19,6 +19,10 @@ void tj_logsoftmax_rows(float *x, size_t rows, size_t n);
 /* The portable code behind them (lane arrays in plain C), which the AVX2 path must match bit for
  * bit; exposed for tests. */
 void tj_softmax_rows_portable(float *x, size_t rows, size_t n);
+/* y[i] = expf(x[i]) with the bits of glibc's FMA expf, four at a time; the plain-float softmax
+ * rows use it when tj_cpu_has_avx2() (which then is also the expf libm runs). Exposed for tests;
+ * call it only when tj_cpu_has_avx2(). */
+void tj_expf_rows_avx2(const float *x, size_t n, float *y);
 void tj_logsoftmax_rows_portable(float *x, size_t rows, size_t n);
 
 /* y = gamma * (x - mean) / sqrt(var + eps) + beta per row of length n (in place allowed). */

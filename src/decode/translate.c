@@ -22,9 +22,10 @@
 #define TJ_LINE_CHUNK 1000
 #define TJ_MAX_THREADS 64
 /* Greedy jobs are decoded TJ_BATCH at a time (decode/batch.h): the decoder's products then run on
- * one row per sentence together, which reads each weight matrix once per step for the batch.
- * Past 16 the gain stops on a 1 MB L2 (every sentence's encoder keys and values are read at
- * every step), and 8-16 measured alike; docs/benchmarks.md. */
+ * one row per sentence together, which reads each weight matrix once per step for the batch and
+ * lets the int8 kernel use its 4-row blocks. A larger batch holds more sentences' encoder keys
+ * and values at once (peak RSS) while the kernel gains nothing past a few rows;
+ * docs/benchmarks.md. */
 #define TJ_BATCH 16
 
 void tj_options_default(tj_options *o)

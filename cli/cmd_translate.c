@@ -24,6 +24,8 @@ static const char help[] =
     "\n"
     "model:\n"
     "  -m, --model DIR        model directory (model.*.bin, lex.*.s2t.bin, vocab.*.spm)\n"
+    "                         or an OPUS-MT release / Hugging Face MarianMT folder, whose\n"
+    "                         decoder.yml settings are the defaults (docs/opus-mt.md)\n"
     "  --from ar|en|auto      source language; auto guesses it from the opening text (up to\n"
     "                         64 KiB, or the first lines a pipe sends) and fails (exit 2) when it\n"
     "                         is mixed or has no Arabic or Latin letters\n"
@@ -38,6 +40,10 @@ static const char help[] =
     "  --max-length-factor F  output at most ceil(F x source pieces incl. EOS) tokens (default "
     "2.0)\n"
     "  --no-shortlist         score the whole vocabulary instead of the lexical shortlist\n"
+    "  --int8                 float models: quantise the weights to int8 at load (faster;\n"
+    "                         output close to float, not identical)\n"
+    "  --target-token TOK     multi-target OPUS-MT models: the >>xxx<< token put before each\n"
+    "                         sentence (default: from --to when the README requires one)\n"
     "  --split paragraph|line paragraph (default): each line is a paragraph, split into sentences\n"
     "                         and rejoined with the source's own spacing; line: each line is one\n"
     "                         sentence (like marian-decoder)\n"
@@ -644,6 +650,46 @@ static void starter_notice(const char *dir, tj_lang from, tj_lang to)
     free(bundled);
 }
 
+/* OPUS-MT / Hugging Face models: decoder.yml's settings where the command line gave none, the
+ * target-language token (--target-token, else >>xxx<< from --to when the README requires one),
+ * int8 at load. */
+static int opus_setup(tj_model *model, tj_options *opt, int set_beam, int set_norm, int set_mlf,
+                      int int8, const char *token, tj_lang to)
+{
+    tj_options d;
+    tj_error err;
+    tj_model_default_options(model, &d);
+    if (!set_beam) opt->beam_size = d.beam_size;
+    if (!set_norm) opt->normalize = d.normalize;
+    if (!set_mlf) opt->max_length_factor = d.max_length_factor;
+    if (token && tj_model_set_target_token(model, token, &err)) {
+        cli_error("%s", err.message);
+        return 1;
+    }
+    if (!token && tj_model_needs_target_token(model) && to != TJ_LANG_UNKNOWN) {
+        /* OPUS-MT labels are ISO 639-3 (>>ara<<, >>eng<<), older ones ISO 639-1. */
+        const char *three = to == TJ_LANG_AR ? ">>ara<<" : ">>eng<<";
+        char two[16];
+        snprintf(two, sizeof two, ">>%s<<", tj_lang_code(to));
+        if (tj_model_set_target_token(model, three, &err) &&
+            tj_model_set_target_token(model, two, &err)) {
+            cli_error("%s", err.message);
+            return 1;
+        }
+    }
+    if (tj_model_needs_target_token(model)) {
+        cli_error("translate: this model translates into several languages and needs a "
+                  "target-language token: give --target-token (e.g. '>>ara<<'; its README "
+                  "lists them) or --to");
+        return 1;
+    }
+    if (int8 && tj_model_quantize(model, &err)) {
+        cli_error("%s", err.message);
+        return 1;
+    }
+    return 0;
+}
+
 int cmd_translate(int argc, char **argv)
 {
     const char *model_dir = NULL, *output = NULL;
@@ -652,6 +698,8 @@ int cmd_translate(int argc, char **argv)
     tj_lang from = TJ_LANG_UNKNOWN, to = TJ_LANG_UNKNOWN;
     tj_options opt;
     tj_options_default(&opt);
+    int set_beam = 0, set_norm = 0, set_mlf = 0, int8 = 0;
+    const char *target_token = NULL;
     tj_stream_config cfg = {0, 0};
     int format = -1, flags = -1; /* flags: 0 tsv, 1 json */
     const char *reverse_dir = NULL;
@@ -694,15 +742,18 @@ int cmd_translate(int argc, char **argv)
             have_to = 1, i++;
         } else if (!strcmp(a, "--beam") || !strcmp(a, "--beam-size") || !strcmp(a, "-b")) {
             if (parse_int(a, v, 1, 64, &opt.beam_size)) goto out;
+            set_beam = 1;
             i++;
         } else if (!strcmp(a, "--threads")) {
             if (parse_int(a, v, 0, 64, &opt.threads)) goto out;
             i++;
         } else if (!strcmp(a, "--normalize")) {
             if (parse_float(a, v, 0.0f, 10.0f, &opt.normalize)) goto out;
+            set_norm = 1;
             i++;
         } else if (!strcmp(a, "--max-length-factor")) {
             if (parse_float(a, v, 0.01f, 100.0f, &opt.max_length_factor)) goto out;
+            set_mlf = 1;
             i++;
         } else if (!strcmp(a, "--max-line")) {
             int kb;
@@ -756,6 +807,14 @@ int cmd_translate(int argc, char **argv)
             if (parse_float(a, v, -100.0f, 0.0f, &dopt.doubt_logprob)) goto out;
             dopt.mark_doubt = 1;
             i++;
+        } else if (!strcmp(a, "--int8")) {
+            int8 = 1;
+        } else if (!strcmp(a, "--target-token")) {
+            if (!v || !*v) {
+                cli_error("%s needs a token such as '>>ara<<'", a);
+                goto out;
+            }
+            target_token = v, i++;
         } else if (!strcmp(a, "--no-shortlist")) {
             opt.use_shortlist = 0;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -870,6 +929,11 @@ int cmd_translate(int argc, char **argv)
     }
     if (tj_model_open(model_dir, &model, &err)) {
         cli_error("%s", err.message);
+        goto done;
+    }
+    if (opus_setup(model, &opt, set_beam, set_norm, set_mlf, int8, target_token,
+                   have_to ? to : TJ_LANG_UNKNOWN)) {
+        rc = 1;
         goto done;
     }
     if (found_dir && !quiet) starter_notice(found_dir, from, to);

@@ -92,6 +92,20 @@ typedef struct tj_options {
 /* Fills in the Firefox defaults: greedy, shortlist on, paragraph splitting. */
 void tj_options_default(tj_options *opt);
 
+/* OPUS-MT / Hugging Face models (docs/opus-mt.md). Call these after tj_model_open and before
+ * translating with the model; they are not safe while translations run. */
+/* Prepends the target-language token (e.g. ">>ara<<") to every source sentence; NULL or "" for
+ * none. TJ_ERR_ARG when the model's vocabulary does not have it. */
+tj_status tj_model_set_target_token(tj_model *model, const char *token, tj_error *err);
+/* 1 when the model's README says a target-language token is required and none is set. */
+int tj_model_needs_target_token(const tj_model *model);
+/* tj_options_default, then the model's own decoding settings (an OPUS-MT decoder.yml's
+ * beam-size, normalize and max-length-factor) where it has them. */
+void tj_model_default_options(const tj_model *model, tj_options *opt);
+/* Quantises a float32 model's weights to int8 (per-tensor scales, the int8 kernels of the
+ * Firefox models); int8 models are left as they are. */
+tj_status tj_model_quantize(tj_model *model, tj_error *err);
+
 /* Translates n UTF-8 texts. On success out[i] holds a malloc'd NUL-terminated translation of
  * texts[i] (release each with tj_free); on failure every out[i] is NULL. A text may contain
  * newlines: in paragraph mode each line is a paragraph, and line structure is kept. */

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/hf.h"
 #include "model/yaml.h"
+#include "util/blob.h"
 #include "nn/gemm_i8.h"
 #include "util/error.h"
 
@@ -395,12 +397,188 @@ void tj_model_close(tj_model *m)
     free(m->emb_t);
     free(m->out_w);
     free(m->out_pbias);
+    free(m->start_emb);
+    free(m->src_map);
+    free(m->trg_map);
+    tj_vocab_free(&m->src_voc);
+    tj_vocab_free(&m->trg_voc);
     if (m->trg_spm && m->trg_spm != m->src_spm) tj_spm_free(m->trg_spm);
     tj_spm_free(m->src_spm);
     if (m->has_shortlist) tj_shortlist_close(&m->shortlist);
     tj_marian_close(&m->bin);
     tj_modeldir_free(&m->files);
     free(m);
+}
+
+/* A Marian vocabulary whose size matches the model: n == vocab, or (Hugging Face) n == vocab + 1
+ * with <pad> as the last id, the row the loader dropped (model/hf.c). */
+static tj_status load_ids(tj_model *m, const char *path, tj_vocab *v, tj_error *err)
+{
+    tj_status st = tj_vocab_load(path, v, err);
+    if (st) return st;
+    int pad_last = m->files.layout == TJ_LAYOUT_HF && v->n == m->vocab + 1 &&
+                   !strcmp(v->piece[v->n - 1], "<pad>");
+    if (v->n != m->vocab && !pad_last)
+        return tj_fail(err, TJ_ERR_FORMAT,
+                       "%s has %d entries but the model's vocabulary has %d rows (%s)", path, v->n,
+                       m->vocab, m->files.model);
+    if (pad_last) v->n--; /* ids past the model's rows are never looked up again */
+    if (m->files.layout == TJ_LAYOUT_OPUS && tj_vocab_find(v, "<unk>") < 0)
+        return tj_fail(err, TJ_ERR_FORMAT, "%s: no unknown-word piece '<unk>'", path);
+    return TJ_OK;
+}
+
+static tj_status load_id_maps(tj_model *m, tj_error *err)
+{
+    tj_status st;
+    if ((st = load_ids(m, m->files.src_ids, &m->src_voc, err))) return st;
+    if (!strcmp(m->files.src_ids, m->files.trg_ids)) {
+        /* One joint file: read it once more rather than share ownership. */
+        if ((st = load_ids(m, m->files.trg_ids, &m->trg_voc, err))) return st;
+    } else if ((st = load_ids(m, m->files.trg_ids, &m->trg_voc, err))) {
+        return st;
+    }
+    m->eos_id = tj_vocab_find(&m->trg_voc, "</s>");
+    m->unk_id = tj_vocab_find(&m->trg_voc, "<unk>");
+    if (m->eos_id < 0 || m->eos_id >= m->vocab)
+        return tj_fail(err, TJ_ERR_FORMAT, "%s: no end-of-sentence piece '</s>'", m->files.trg_ids);
+    int src_unk = tj_vocab_find(&m->src_voc, "<unk>");
+    int ns = tj_spm_size(m->src_spm);
+    m->src_map = malloc((size_t)ns * sizeof *m->src_map);
+    m->trg_map = malloc((size_t)m->vocab * sizeof *m->trg_map);
+    if (!m->src_map || !m->trg_map) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    /* Marian reads the pieces as words and looks each up in its vocabulary: a piece it does not
+     * know is <unk>, as is the SentencePiece model's own unknown. */
+    for (int i = 0; i < ns; i++) {
+        int id = tj_vocab_find(&m->src_voc, tj_spm_piece_str(m->src_spm, i));
+        m->src_map[i] = id >= 0 && id < m->vocab ? id : src_unk;
+        if (m->src_map[i] < 0)
+            return tj_fail(err, TJ_ERR_FORMAT,
+                           "%s: the piece '%s' of %s is missing and there is no '<unk>'",
+                           m->files.src_ids, tj_spm_piece_str(m->src_spm, i), m->files.src_vocab);
+    }
+    /* Output ids back to target pieces; a piece the target SentencePiece model does not have (a
+     * source-only piece of a joint vocabulary, a >>xxx<< token) decodes as its unknown. */
+    int nt = tj_spm_size(m->trg_spm);
+    const char **pieces = malloc((size_t)nt * sizeof *pieces);
+    if (!pieces) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < nt; i++) pieces[i] = tj_spm_piece_str(m->trg_spm, i);
+    tj_vocab tv;
+    st = tj_vocab_from_pieces(pieces, nt, &tv, err);
+    free(pieces);
+    if (st) return st;
+    int trg_unk = tj_spm_unk_id(m->trg_spm);
+    for (int j = 0; j < m->vocab; j++) {
+        int id = tj_vocab_find(&tv, m->trg_voc.piece[j]);
+        m->trg_map[j] = id >= 0 ? id : trg_unk;
+    }
+    tj_vocab_free(&tv);
+    for (int i = 0; i < m->src_voc.n; i++) {
+        const char *p = m->src_voc.piece[i];
+        size_t l = strlen(p);
+        if (l > 4 && !strncmp(p, ">>", 2) && !strcmp(p + l - 2, "<<")) m->n_lang_toks++;
+    }
+    return TJ_OK;
+}
+
+/* decoder.yml's beam-size, normalize and max-length-factor: defaults for translation that the
+ * command line may override (tj_model_default_options). */
+static tj_status read_decoder_yml(tj_model *m, tj_error *err)
+{
+    tj_blob b;
+    tj_status st = tj_blob_load_max(m->files.decoder, (size_t)1 << 20, &b, err);
+    if (st) return st;
+    char *y = malloc(b.size + 1);
+    if (!y) {
+        tj_blob_free(&b);
+        return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    }
+    memcpy(y, b.data, b.size);
+    y[b.size] = '\0';
+    tj_blob_free(&b);
+    m->has_dec_opts = 1;
+    m->dec_beam = (int)tj_yaml_get_int(y, "beam-size", 1);
+    m->dec_normalize = (float)tj_yaml_get_float(y, "normalize", 0.0);
+    m->dec_mlf = (float)tj_yaml_get_float(y, "max-length-factor", 3.0);
+    free(y);
+    if (m->dec_beam < 1 || m->dec_beam > 64 || !(m->dec_normalize >= 0.0f) ||
+        m->dec_normalize > 10.0f || !(m->dec_mlf > 0.0f) || m->dec_mlf > 100.0f)
+        return tj_fail(err, TJ_ERR_FORMAT,
+                       "%s: beam-size %d, normalize %g or max-length-factor %g out of range",
+                       m->files.decoder, m->dec_beam, (double)m->dec_normalize, (double)m->dec_mlf);
+    return TJ_OK;
+}
+
+/* OPUS-MT / Tatoeba-MT READMEs say "a sentence initial language token is required in the form
+ * of `>>id<<`" for models with several target languages. */
+static void read_readme(tj_model *m)
+{
+    tj_blob b;
+    tj_error e;
+    if (tj_blob_load_max(m->files.readme, (size_t)16 << 20, &b, &e)) return;
+    static const char needle[] = "language token is required";
+    for (size_t i = 0; i + sizeof needle - 1 <= b.size; i++)
+        if (!memcmp(b.data + i, needle, sizeof needle - 1)) {
+            m->needs_lang_tok = 1;
+            break;
+        }
+    tj_blob_free(&b);
+}
+
+tj_status tj_model_set_target_token(tj_model *m, const char *token, tj_error *err)
+{
+    if (!m) return tj_fail(err, TJ_ERR_ARG, "tj_model_set_target_token: model is NULL");
+    if (!token || !*token) {
+        m->lang_tok = -1;
+        return TJ_OK;
+    }
+    if (!m->src_map)
+        return tj_fail(err, TJ_ERR_ARG,
+                       "target token '%s': this model has no Marian vocabulary (vocab.yml or "
+                       "vocab.json) with such tokens",
+                       token);
+    int id = tj_vocab_find(&m->src_voc, token);
+    if (id < 0 || id >= m->vocab)
+        return tj_fail(err, TJ_ERR_ARG, "target token '%s' is not in %s (%d >>xxx<< tokens there)",
+                       token, m->files.src_ids, m->n_lang_toks);
+    m->lang_tok = id;
+    return TJ_OK;
+}
+
+int tj_model_needs_target_token(const tj_model *m)
+{
+    return m && m->needs_lang_tok && m->lang_tok < 0;
+}
+
+void tj_model_default_options(const tj_model *m, tj_options *o)
+{
+    tj_options_default(o);
+    if (m && m->has_dec_opts) {
+        o->beam_size = m->dec_beam;
+        o->normalize = m->dec_normalize;
+        o->max_length_factor = m->dec_mlf;
+    }
+}
+
+tj_status tj_model_encode(const tj_model *m, const char *text, size_t len, tj_piece **pieces,
+                          size_t *n, tj_error *err)
+{
+    tj_status st = tj_spm_encode(m->src_spm, text, len, pieces, n, err);
+    if (st || !m->src_map) return st;
+    for (size_t i = 0; i < *n; i++) (*pieces)[i].id = m->src_map[(*pieces)[i].id];
+    return TJ_OK;
+}
+
+tj_status tj_model_decode(const tj_model *m, const int *ids, size_t n, char **text, tj_error *err)
+{
+    if (!m->trg_map) return tj_spm_decode(m->trg_spm, ids, n, text, err);
+    int *t = malloc((n ? n : 1) * sizeof *t);
+    if (!t) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        t[i] = ids[i] >= 0 && ids[i] < m->vocab ? m->trg_map[ids[i]] : -1;
+    tj_status st = tj_spm_decode(m->trg_spm, t, n, text, err);
+    free(t);
+    return st;
 }
 
 tj_status tj_model_open(const char *dir, tj_model **out, tj_error *err)
@@ -415,30 +593,51 @@ tj_status tj_model_open(const char *dir, tj_model **out, tj_error *err)
     if (!m) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
     tj_status st;
     if ((st = tj_modeldir_scan(dir, &m->files, err))) goto fail;
-    if ((st = tj_marian_open(m->files.model, &m->bin, err))) goto fail;
+    m->lang_tok = -1;
+    if (m->files.layout == TJ_LAYOUT_HF)
+        st = tj_hf_open(m->files.model, m->files.config, &m->bin, err);
+    else
+        st = tj_marian_open(m->files.model, &m->bin, err);
+    if (st) goto fail;
     if ((st = check_config(m, err))) goto fail;
     if ((st = load_embeddings(m, err))) goto fail;
     if ((st = load_layers(m, err))) goto fail;
+    const tj_item *start = tj_marian_find(&m->bin, "tarjama:decoder_start");
+    if (start) {
+        const float *se = float_param(m, "tarjama:decoder_start", (size_t)m->d, err);
+        if (!se || !(m->start_emb = malloc((size_t)m->d * sizeof *m->start_emb))) {
+            st = se ? tj_fail(err, TJ_ERR_NOMEM, "out of memory") : err->code;
+            goto fail;
+        }
+        memcpy(m->start_emb, se, (size_t)m->d * sizeof *m->start_emb);
+    }
     if ((st = tj_spm_load(m->files.src_vocab, &m->src_spm, err))) goto fail;
     m->shared_vocab = !m->files.trg_vocab || strcmp(m->files.src_vocab, m->files.trg_vocab) == 0;
     if (m->shared_vocab)
         m->trg_spm = m->src_spm;
     else if ((st = tj_spm_load(m->files.trg_vocab, &m->trg_spm, err)))
         goto fail;
-    if (tj_spm_size(m->trg_spm) != m->vocab || tj_spm_size(m->src_spm) != m->vocab) {
-        st = tj_fail(
-            err, TJ_ERR_FORMAT, "vocabulary size %d (%s) does not match the model's %d (%s)",
-            tj_spm_size(m->trg_spm), m->files.trg_vocab ? m->files.trg_vocab : m->files.src_vocab,
-            m->vocab, m->files.model);
-        goto fail;
+    if (m->files.src_ids) {
+        if ((st = load_id_maps(m, err))) goto fail;
+    } else {
+        if (tj_spm_size(m->trg_spm) != m->vocab || tj_spm_size(m->src_spm) != m->vocab) {
+            st = tj_fail(err, TJ_ERR_FORMAT,
+                         "vocabulary size %d (%s) does not match the model's %d (%s)",
+                         tj_spm_size(m->trg_spm),
+                         m->files.trg_vocab ? m->files.trg_vocab : m->files.src_vocab, m->vocab,
+                         m->files.model);
+            goto fail;
+        }
+        m->eos_id = tj_spm_eos_id(m->trg_spm);
+        m->unk_id = tj_spm_unk_id(m->trg_spm);
+        if (m->eos_id < 0 || m->eos_id >= m->vocab) {
+            st = tj_fail(err, TJ_ERR_FORMAT, "%s: vocabulary has no valid end-of-sentence id",
+                         m->files.src_vocab);
+            goto fail;
+        }
     }
-    m->eos_id = tj_spm_eos_id(m->trg_spm);
-    m->unk_id = tj_spm_unk_id(m->trg_spm);
-    if (m->eos_id < 0 || m->eos_id >= m->vocab) {
-        st = tj_fail(err, TJ_ERR_FORMAT, "%s: vocabulary has no valid end-of-sentence id",
-                     m->files.src_vocab);
-        goto fail;
-    }
+    if (m->files.decoder && (st = read_decoder_yml(m, err))) goto fail;
+    if (m->files.readme) read_readme(m);
     if (m->files.shortlist) {
         if ((st = tj_shortlist_open(m->files.shortlist, (size_t)m->vocab, (size_t)m->vocab,
                                     &m->shortlist, err)))
@@ -483,4 +682,9 @@ void tj_model_get_info(const tj_model *m, tj_model_info *info)
         info->shortlist_first = (size_t)m->shortlist.first_num;
         info->shortlist_best = (size_t)m->shortlist.best_num;
     }
+}
+
+tj_status tj_model_quantize(tj_model *m, tj_error *err)
+{
+    return tj_fail(err, TJ_ERR_UNSUPPORTED, "not yet");
 }

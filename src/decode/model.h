@@ -10,6 +10,7 @@
 #include "model/marian_bin.h"
 #include "model/modeldir.h"
 #include "model/shortlist.h"
+#include "model/vocab.h"
 #include "tok/spm.h"
 
 /* An affine map y = x·W + b: int8 with Marian's shifted quantisation (spec §5.11), or float32
@@ -80,6 +81,26 @@ struct tj_model {
     tj_dec_layer *dec;
     size_t n_params;
     char arch[96];
+
+    /* OPUS-MT / Hugging Face folders (docs/opus-mt.md): the model's ids are those of Marian's
+     * vocab.yml / vocab.json, not the SentencePiece ids. NULL maps: the ids are the same. */
+    tj_vocab src_voc, trg_voc;
+    int *src_map;       /* [source spm size]: SentencePiece id -> model id (<unk> when absent) */
+    int *trg_map;       /* [vocab]: model id -> target SentencePiece id (its unk when absent) */
+    int lang_tok;       /* model id prepended to every source (>>xxx<<), or -1 */
+    int needs_lang_tok; /* the README says a target-language token is required */
+    int n_lang_toks;    /* >>xxx<< pieces in the source vocabulary */
+    float *start_emb;   /* HF: a non-zero <pad> row, the decoder's start embedding (owned) */
+    /* decoder.yml's settings (has_dec_opts 0: none) */
+    int has_dec_opts, dec_beam;
+    float dec_normalize, dec_mlf;
+    int int8_at_load; /* float weights quantised at load (tj_model_quantize) */
 };
+
+/* Source text -> model ids: SentencePiece pieces, through the id map when there is one. */
+tj_status tj_model_encode(const tj_model *m, const char *text, size_t len, tj_piece **pieces,
+                          size_t *n, tj_error *err);
+/* Model ids -> target text. */
+tj_status tj_model_decode(const tj_model *m, const int *ids, size_t n, char **text, tj_error *err);
 
 #endif

@@ -165,7 +165,13 @@ static void embed(const tj_model *m, int tok, int pos, float *out)
     int d = m->d;
     float sq = sqrtf((float)d);
     tj_position_signal(pos, d, out);
-    if (tok < 0) return; /* step 0: zero embedding + position (Marian's start state) */
+    if (tok < 0) {
+        /* step 0: zero embedding + position (Marian's start state); a Hugging Face checkpoint
+         * may have trained its start (<pad>) row, which is then added as a word would be. */
+        if (m->start_emb)
+            for (int i = 0; i < d; i++) out[i] = sq * m->start_emb[i] + out[i];
+        return;
+    }
     const float *e = m->emb + (size_t)tok * d;
     for (int i = 0; i < d; i++) out[i] = sq * e[i] + out[i];
 }

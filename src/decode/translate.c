@@ -81,18 +81,21 @@ static tj_status add_sentence(const tj_model *m, size_t ti, const char *text, si
     }
     tj_piece *p = NULL;
     size_t n = 0;
-    tj_status st = tj_spm_encode(m->src_spm, text + begin, end - begin, &p, &n, err);
+    tj_status st = tj_model_encode(m, text + begin, end - begin, &p, &n, err);
     if (st) return st;
+    /* A multi-target OPUS-MT model reads its target language from a first >>xxx<< token. */
+    size_t pre = m->lang_tok >= 0 ? 1 : 0;
     for (size_t i = 0; i < n; i += (size_t)chunk) {
         size_t k = n - i < (size_t)chunk ? n - i : (size_t)chunk;
-        job j = {ti, begin + p[i].begin, begin + p[i + k - 1].end, NULL, (int)k + 1, NULL};
-        j.src = malloc((k + 1) * sizeof *j.src);
+        job j = {ti, begin + p[i].begin, begin + p[i + k - 1].end, NULL, (int)(k + pre) + 1, NULL};
+        j.src = malloc((k + pre + 1) * sizeof *j.src);
         if (!j.src) {
             free(p);
             return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
         }
-        for (size_t q = 0; q < k; q++) j.src[q] = p[i + q].id;
-        j.src[k] = m->eos_id;
+        if (pre) j.src[0] = m->lang_tok;
+        for (size_t q = 0; q < k; q++) j.src[pre + q] = p[i + q].id;
+        j.src[k + pre] = m->eos_id;
         if ((st = push_job(jl, j, err))) {
             free(j.src);
             free(p);
@@ -205,7 +208,7 @@ static void *worker(void *arg)
         tj_error_clear(&err);
         int *ids = NULL, n = 0;
         tj_status st = tj_search(w->m, &w->so, j->src, j->len, &ids, &n, &err);
-        if (!st) st = tj_spm_decode(w->m->trg_spm, ids, (size_t)n, &j->out, &err);
+        if (!st) st = tj_model_decode(w->m, ids, (size_t)n, &j->out, &err);
         free(ids);
         if (st) {
             record_failure(w, st, &err);

@@ -107,7 +107,14 @@ static tj_status plan(const tj_model *m, tj_split split, size_t pi, const char *
         }
         tj_piece *p = NULL;
         size_t np = 0;
-        if ((st = tj_spm_encode(m->src_spm, flat + b, e - b, &p, &np, err))) break;
+        if (m->lang_tok >= 0) {
+            /* The piece alignment below assumes the source is the sentence's pieces alone. */
+            st = tj_fail(err, TJ_ERR_UNSUPPORTED,
+                         "documents with a target-language token (>>xxx<<) are not supported yet; "
+                         "translate plain text");
+            break;
+        }
+        if ((st = tj_model_encode(m, flat + b, e - b, &p, &np, err))) break;
         for (size_t i = 0; i < np && !st; i += chunk) {
             size_t k2 = np - i < chunk ? np - i : chunk;
             memset(&x, 0, sizeof x);
@@ -147,7 +154,7 @@ static tj_status token_bytes(const tj_model *m, unit *x, tj_error *err)
     if (!x->s.trg_tok) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
     for (int t = 0; t < T; t++) {
         char *pre = NULL;
-        tj_status st = tj_spm_decode(m->trg_spm, x->ids, (size_t)t + 1, &pre, err);
+        tj_status st = tj_model_decode(m, x->ids, (size_t)t + 1, &pre, err);
         if (st) return st;
         size_t pl = strlen(pre);
         size_t end = prev;
@@ -178,7 +185,7 @@ typedef struct work {
 
 static tj_status finish_unit(const tj_model *m, int want, unit *x, tj_error *err)
 {
-    tj_status st = tj_spm_decode(m->trg_spm, x->ids, (size_t)x->n_ids, &x->out, err);
+    tj_status st = tj_model_decode(m, x->ids, (size_t)x->n_ids, &x->out, err);
     if (st) return st;
     int T = x->n_ids, S = x->n + 1;
     int has_eos = T > 0 && x->ids[T - 1] == m->eos_id;

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "model/yaml.h"
+#include "util/blob.h"
 #include "util/error.h"
 
 static const char *const compress_ext[] = {"", ".gz", ".zst"};
@@ -40,7 +42,24 @@ static int matches(const char *name, const char *prefix, const char *ext)
     return 0;
 }
 
-enum role { R_BIN, R_NPZ, R_LEX, R_VOCAB, R_SRCVOCAB, R_TRGVOCAB, R_META, R_COUNT };
+enum role {
+    R_BIN,
+    R_NPZ,
+    R_LEX,
+    R_VOCAB,
+    R_SRCVOCAB,
+    R_TRGVOCAB,
+    R_META,
+    R_VOCABYML,
+    R_DECODER,
+    R_CONFIG,
+    R_SAFET,
+    R_VJSON,
+    R_TVJSON,
+    R_README,
+    R_PTBIN,
+    R_COUNT
+};
 
 static const char *const role_what[R_COUNT] = {"model files (model.*.bin)",
                                                "model files (*.npz)",
@@ -48,7 +67,15 @@ static const char *const role_what[R_COUNT] = {"model files (model.*.bin)",
                                                "vocabularies (vocab.*.spm)",
                                                "source vocabularies",
                                                "target vocabularies",
-                                               "metadata files"};
+                                               "metadata files",
+                                               "Marian vocabularies (*.vocab.yml)",
+                                               "decoder.yml files",
+                                               "config.json files",
+                                               "safetensors files",
+                                               "vocab.json files",
+                                               "target_vocab.json files",
+                                               "README files",
+                                               "PyTorch checkpoints"};
 
 static int classify(const char *name)
 {
@@ -59,6 +86,15 @@ static int classify(const char *name)
     if (matches(name, "srcvocab.", ".spm") || !strcmp(name, "source.spm")) return R_SRCVOCAB;
     if (matches(name, "trgvocab.", ".spm") || !strcmp(name, "target.spm")) return R_TRGVOCAB;
     if (!strcmp(name, "metadata.json")) return R_META;
+    if (!strcmp(name, "vocab.yml") || (has_suffix(name, ".vocab.yml") && strlen(name) > 10))
+        return R_VOCABYML;
+    if (!strcmp(name, "decoder.yml")) return R_DECODER;
+    if (!strcmp(name, "config.json")) return R_CONFIG;
+    if (has_suffix(name, ".safetensors") && strlen(name) > 12) return R_SAFET;
+    if (!strcmp(name, "vocab.json")) return R_VJSON;
+    if (!strcmp(name, "target_vocab.json")) return R_TVJSON;
+    if (!strcmp(name, "README.md") || !strcmp(name, "README")) return R_README;
+    if (!strcmp(name, "pytorch_model.bin")) return R_PTBIN;
     return -1;
 }
 
@@ -106,6 +142,118 @@ static tj_status take(const char *dir, pick *pk, int role, char **out, tj_error 
     return TJ_OK;
 }
 
+/* A required single file of a role, or a message naming what is missing. */
+static tj_status need(const char *dir, pick *pk, int role, const char *what, char **out,
+                      tj_error *err)
+{
+    if (!pk[role].first)
+        return tj_fail(err, TJ_ERR_NOTFOUND, "%s: no %s (needed by this layout)", dir, what);
+    return take(dir, &pk[role], role, out, err);
+}
+
+/* The file a decoder.yml entry names, looked up in the model folder by its last path component
+ * (releases use relative names; an absolute path from the trainer's machine means nothing here). */
+static tj_status listed(const char *dir, const char *entry, char **out, tj_error *err)
+{
+    const char *base = strrchr(entry, '/');
+    base = base ? base + 1 : entry;
+    if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+        return tj_fail(err, TJ_ERR_FORMAT, "%s/decoder.yml: bad file name '%s'", dir, entry);
+    if (!(*out = join(dir, base))) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    struct stat sb;
+    if (stat(*out, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return tj_fail(err, TJ_ERR_NOTFOUND, "%s/decoder.yml names '%s', which is not in %s", dir,
+                       entry, dir);
+    return TJ_OK;
+}
+
+static int ends_with_spm(const char *p)
+{
+    return has_suffix(p, ".spm") || has_suffix(p, ".spm.gz") || has_suffix(p, ".spm.zst");
+}
+
+/* Hugging Face MarianMT: config.json, model.safetensors, source.spm, target.spm, vocab.json
+ * (target_vocab.json too when the vocabularies are separate). */
+static tj_status scan_hf(const char *dir, pick *pk, tj_modeldir *md, tj_error *err)
+{
+    md->layout = TJ_LAYOUT_HF;
+    if (!pk[R_SAFET].first && pk[R_PTBIN].first)
+        return tj_fail(err, TJ_ERR_UNSUPPORTED,
+                       "%s: only pytorch_model.bin (a Python pickle, not read by tarjama); the "
+                       "Hugging Face repository's model.safetensors is needed",
+                       dir);
+    tj_status st;
+    if ((st = need(dir, pk, R_CONFIG, "config.json", &md->config, err))) return st;
+    if ((st = need(dir, pk, R_SAFET, "model.safetensors", &md->model, err))) return st;
+    if ((st = need(dir, pk, R_SRCVOCAB, "source.spm", &md->src_vocab, err))) return st;
+    if ((st = need(dir, pk, R_TRGVOCAB, "target.spm", &md->trg_vocab, err))) return st;
+    if ((st = need(dir, pk, R_VJSON, "vocab.json", &md->src_ids, err))) return st;
+    if (pk[R_TVJSON].first)
+        st = take(dir, &pk[R_TVJSON], R_TVJSON, &md->trg_ids, err);
+    else if (!(md->trg_ids = strdup(md->src_ids)))
+        st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    if (!st) st = take(dir, &pk[R_README], R_README, &md->readme, err);
+    return st;
+}
+
+/* OPUS-MT / Tatoeba-MT release: *.npz, decoder.yml (models and vocabs lists), *.vocab.yml,
+ * source.spm, target.spm, README.md. Without decoder.yml, the one *.vocab.yml and the one .npz. */
+static tj_status scan_opus(const char *dir, pick *pk, tj_modeldir *md, tj_error *err)
+{
+    md->layout = TJ_LAYOUT_OPUS;
+    tj_status st = TJ_OK;
+    if (!pk[R_DECODER].first) {
+        if ((st = need(dir, pk, R_NPZ, "model file (*.npz)", &md->model, err))) return st;
+        if ((st = need(dir, pk, R_VOCABYML, "*.vocab.yml", &md->src_ids, err))) return st;
+        if (!(md->trg_ids = strdup(md->src_ids))) return tj_fail(err, TJ_ERR_NOMEM, "no memory");
+    } else {
+        if ((st = take(dir, &pk[R_DECODER], R_DECODER, &md->decoder, err))) return st;
+        tj_blob b;
+        if ((st = tj_blob_load_max(md->decoder, (size_t)1 << 20, &b, err))) return st;
+        char *y = malloc(b.size + 1);
+        if (!y) {
+            tj_blob_free(&b);
+            return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+        }
+        memcpy(y, b.data, b.size);
+        y[b.size] = '\0';
+        tj_blob_free(&b);
+        char m0[1024], m1[1024], v0[1024], v1[1024];
+        if (!tj_yaml_get_seq(y, "models", 0, m0, sizeof m0))
+            st = tj_fail(err, TJ_ERR_FORMAT, "%s: no 'models' list", md->decoder);
+        else if (tj_yaml_get_seq(y, "models", 1, m1, sizeof m1))
+            st = tj_fail(err, TJ_ERR_UNSUPPORTED,
+                         "%s: an ensemble of several models (%s, %s, ...); tarjama runs one "
+                         "model: list only one",
+                         md->decoder, m0, m1);
+        else if (!tj_yaml_get_seq(y, "vocabs", 0, v0, sizeof v0) ||
+                 !tj_yaml_get_seq(y, "vocabs", 1, v1, sizeof v1))
+            st = tj_fail(err, TJ_ERR_FORMAT,
+                         "%s: 'vocabs' must list a source and a target vocabulary", md->decoder);
+        free(y);
+        if (st) return st;
+        if ((st = listed(dir, m0, &md->model, err))) return st;
+        if (ends_with_spm(v0) && ends_with_spm(v1)) {
+            /* SentencePiece vocabularies: their ids are the model's, as for Firefox models. */
+            md->layout = TJ_LAYOUT_BERGAMOT;
+            if ((st = listed(dir, v0, &md->src_vocab, err))) return st;
+            return listed(dir, v1, &md->trg_vocab, err);
+        }
+        if ((st = listed(dir, v0, &md->src_ids, err))) return st;
+        if ((st = listed(dir, v1, &md->trg_ids, err))) return st;
+    }
+    if (pk[R_VOCAB].first && !pk[R_SRCVOCAB].first) {
+        /* One joint SentencePiece model (vocab.*.spm) for both sides. */
+        if ((st = take(dir, &pk[R_VOCAB], R_VOCAB, &md->src_vocab, err))) return st;
+        if (!(md->trg_vocab = strdup(md->src_vocab)))
+            return tj_fail(err, TJ_ERR_NOMEM, "no memory");
+    } else {
+        if ((st = need(dir, pk, R_SRCVOCAB, "source.spm", &md->src_vocab, err))) return st;
+        if ((st = need(dir, pk, R_TRGVOCAB, "target.spm", &md->trg_vocab, err))) return st;
+    }
+    return take(dir, &pk[R_README], R_README, &md->readme, err);
+}
+
 tj_status tj_modeldir_scan(const char *dir, tj_modeldir *md, tj_error *err)
 {
     memset(md, 0, sizeof *md);
@@ -143,7 +291,11 @@ tj_status tj_modeldir_scan(const char *dir, tj_modeldir *md, tj_error *err)
     }
     closedir(dp);
 
-    if (st == TJ_OK) {
+    if (st == TJ_OK && (picks[R_CONFIG].first || picks[R_SAFET].first || picks[R_PTBIN].first)) {
+        st = scan_hf(dir, picks, md, err);
+    } else if (st == TJ_OK && (picks[R_DECODER].first || picks[R_VOCABYML].first)) {
+        st = scan_opus(dir, picks, md, err);
+    } else if (st == TJ_OK) {
         /* A .bin wins over an .npz: a directory may keep the float original next to it. */
         int model_role = picks[R_BIN].first ? R_BIN : R_NPZ;
         int have_pair = picks[R_SRCVOCAB].first || picks[R_TRGVOCAB].first;
@@ -195,5 +347,10 @@ void tj_modeldir_free(tj_modeldir *md)
     free(md->src_vocab);
     free(md->trg_vocab);
     free(md->metadata);
+    free(md->src_ids);
+    free(md->trg_ids);
+    free(md->decoder);
+    free(md->config);
+    free(md->readme);
     memset(md, 0, sizeof *md);
 }

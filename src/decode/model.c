@@ -375,6 +375,7 @@ static void free_linear(tj_linear *l)
 void tj_model_close(tj_model *m)
 {
     if (!m) return;
+    tj_model_free_quant(m);
     if (m->enc)
         for (int l = 0; l < m->enc_depth; l++) {
             tj_attention *a = &m->enc[l].self;
@@ -662,8 +663,9 @@ void tj_model_get_info(const tj_model *m, tj_model_info *info)
     info->src_vocab_path = m->files.src_vocab;
     info->trg_vocab_path = m->files.trg_vocab ? m->files.trg_vocab : m->files.src_vocab;
     info->architecture = m->arch;
-    info->precision =
-        m->is_float ? "float32" : "int8 (intgemm8 weights, precomputed activation alphas)";
+    info->precision = m->int8_at_load ? "int8, quantised at load from float32 (per-tensor scales)"
+                      : m->is_float   ? "float32"
+                                      : "int8 (intgemm8 weights, precomputed activation alphas)";
     info->dim_emb = m->d;
     info->dim_ffn = m->d_ffn;
     info->heads = m->heads;
@@ -682,9 +684,4 @@ void tj_model_get_info(const tj_model *m, tj_model_info *info)
         info->shortlist_first = (size_t)m->shortlist.first_num;
         info->shortlist_best = (size_t)m->shortlist.best_num;
     }
-}
-
-tj_status tj_model_quantize(tj_model *m, tj_error *err)
-{
-    return tj_fail(err, TJ_ERR_UNSUPPORTED, "not yet");
 }

@@ -24,7 +24,16 @@ typedef struct tj_linear {
     float beta;   /* weight multiplier */
     float unq;    /* fl(1 / fl(alpha * beta)) */
     float *pbias; /* prepared bias, `out` floats (owned) */
+    /* int8 at load (decode/quant.c): w quantised from wf with a per-tensor beta; the activations
+     * get their multiplier per product from their own maximum, as Marian's intgemm does without
+     * precomputed alphas. */
+    int dyn;
+    int8_t *wq;    /* owned copy behind w */
+    int32_t *csum; /* column sums of w, for the shifted arithmetic's bias correction */
 } tj_linear;
+
+/* y[M][out] = x·W + b for a linear quantised at load (lin->dyn). */
+void tj_linear_dyn(const tj_linear *lin, const float *x, int M, float *y, uint8_t *qbuf);
 
 typedef struct tj_norm {
     const float *gamma, *beta;
@@ -94,8 +103,15 @@ struct tj_model {
     /* decoder.yml's settings (has_dec_opts 0: none) */
     int has_dec_opts, dec_beam;
     float dec_normalize, dec_mlf;
-    int int8_at_load; /* float weights quantised at load (tj_model_quantize) */
+    int int8_at_load;  /* float weights quantised at load (tj_model_quantize) */
+    int32_t *out_csum; /* its output layer: column sums of out_w */
 };
+
+/* The output layer of a model quantised at load, over n_cols columns (cols NULL: all). */
+void tj_output_dyn(const tj_model *m, const float *y, int M, const int *cols, int n_cols,
+                   const float *col_bias, float *logits, uint8_t *qbuf);
+/* Frees what tj_model_quantize allocated (tj_model_close calls it). */
+void tj_model_free_quant(tj_model *m);
 
 /* Source text -> model ids: SentencePiece pieces, through the id map when there is one. */
 tj_status tj_model_encode(const tj_model *m, const char *text, size_t len, tj_piece **pieces,

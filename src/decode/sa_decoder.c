@@ -151,6 +151,10 @@ static void assign_slots(tj_sa_cache *s, int t, int rows, float *state, size_t s
 /* y[M][out] = x[M][in]·W + b: float32, or int8 for weights quantised at load. */
 static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_t *qbuf)
 {
+    if (lin->dyn) {
+        tj_linear_dyn(lin, x, M, y, qbuf);
+        return;
+    }
     if (lin->wf) {
         tj_sgemm_bias(x, (size_t)M, (size_t)lin->in, lin->wf, (size_t)lin->out, lin->bf, y);
         return;
@@ -271,6 +275,10 @@ void tj_sa_decoder_step(tj_sentence_ctx *c, const int *prev, int t, int rows, fl
         ffn_block(m, &D->ffn, y, rows, c->ffn, tmp, c->qbuf);
     }
     /* Output layer over the selected columns (spec §5.9). */
+    if (m->int8_at_load) {
+        tj_output_dyn(m, y, rows, c->cols, c->n_cols, c->col_pbias, logits, c->qbuf);
+        return;
+    }
     if (m->is_float) {
         tj_sgemm_bias(y, (size_t)rows, (size_t)d, c->cols ? c->col_wt : m->emb_t, (size_t)c->n_cols,
                       c->col_pbias, logits);

@@ -16,6 +16,10 @@
 /* y[M][out] = x[M][in] · W + b through the shifted int8 product. */
 static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_t *qbuf)
 {
+    if (lin->dyn) {
+        tj_linear_dyn(lin, x, M, y, qbuf);
+        return;
+    }
     if (lin->wf) {
         tj_sgemm_bias(x, (size_t)M, (size_t)lin->in, lin->wf, (size_t)lin->out, lin->bf, y);
         return;

@@ -6,16 +6,18 @@
 #include <string.h>
 
 #include "cli.h"
+#include "decode/model.h"
 #include "model/marian_bin.h"
 #include "model/modeldir.h"
 #include "model/shortlist.h"
 #include "model/yaml.h"
 
 static const char help[] =
-    "usage: tarjama info -m MODEL_DIR\n"
+    "usage: tarjama info [-m] MODEL_DIR\n"
     "\n"
     "Describes a model directory (files, architecture, vocabulary, precision, shortlist) and\n"
-    "checks that the whole model loads; prints 'checks: ok' when it does.\n"
+    "checks that the whole model loads; prints 'checks: ok' when it does. Firefox/Bergamot\n"
+    "folders, OPUS-MT releases and Hugging Face MarianMT folders (docs/opus-mt.md).\n"
     "\n"
     "options:\n"
     "  -m, --model DIR   model directory (model.*.bin[.gz|.zst], lex.*.s2t.bin, vocab.*.spm)\n"
@@ -37,16 +39,12 @@ static const char *cfg(const char *yaml, const char *key, char *buf, size_t n)
 }
 
 /* The details beyond tj_model_info; everything here was already validated by tj_model_open. */
-static int print_details(const tj_model_info *in)
+static int print_details(const tj_model *m, const tj_model_info *in)
 {
     tj_error err;
-    tj_marian_file bin;
-    if (tj_marian_open(in->model_path, &bin, &err)) {
-        cli_error("%s", err.message);
-        return 1;
-    }
     char b1[64], b2[64], b3[64], b4[64], b5[64];
-    const char *y = bin.yaml;
+    /* The configuration as loaded: the model's own, or the one written from config.json. */
+    const char *y = m->bin.yaml;
     printf("architecture:   %s\n", in->architecture);
     const char *autoreg = cfg(y, "transformer-decoder-autoreg", b2, sizeof b2);
     printf("  type %s, encoder %d layers, decoder %d layers (%s", cfg(y, "type", b1, sizeof b1),
@@ -61,7 +59,6 @@ static int print_details(const tj_model_info *in)
     printf("precision:      %s\n", in->precision);
     printf("parameters:     %zu in %zu items (%zu bytes)\n", in->n_params, in->n_items,
            in->file_bytes);
-    tj_marian_close(&bin);
 
     if (in->shared_vocab)
         printf("vocabulary:     shared by source and target, %d pieces\n", in->src_vocab_size);
@@ -69,6 +66,16 @@ static int print_details(const tj_model_info *in)
         printf("vocabulary:     separate: source %d pieces, target %d pieces\n", in->src_vocab_size,
                in->trg_vocab_size);
     printf("  special ids:  eos %d, unk %d (target vocabulary)\n", in->eos_id, in->unk_id);
+    if (m->src_map) {
+        printf("  model ids:    Marian's own (%s), not the SentencePiece ids; %d entries\n",
+               m->files.layout == TJ_LAYOUT_HF ? "vocab.json" : "vocab.yml", m->src_voc.n);
+        printf("  target-language tokens: %d (>>xxx<<)%s\n", m->n_lang_toks,
+               m->needs_lang_tok ? "; the README requires one (--target-token)" : "");
+    }
+    if (m->has_dec_opts)
+        printf("decoder.yml:    beam-size %d, normalize %g, max-length-factor %g (translate's "
+               "defaults)\n",
+               m->dec_beam, (double)m->dec_normalize, (double)m->dec_mlf);
 
     if (in->has_shortlist) {
         tj_shortlist sl;
@@ -133,6 +140,11 @@ int cmd_info(int argc, char **argv)
     }
 
     printf("model directory: %s\n", dir);
+    static const char *const layouts[] = {"Firefox/Bergamot (SentencePiece ids are the model's)",
+                                          "OPUS-MT release (Marian .npz, vocab.yml, decoder.yml)",
+                                          "Hugging Face MarianMT (config.json, model.safetensors, "
+                                          "vocab.json)"};
+    printf("layout:          %s\n", layouts[md.layout]);
     printf("files:\n");
     printf("  model:        %s\n", in.model_path);
     printf("  shortlist:    %s\n", or_none(in.shortlist_path));
@@ -143,7 +155,16 @@ int cmd_info(int argc, char **argv)
         printf("  target vocab: %s\n", in.trg_vocab_path);
     }
     printf("  metadata:     %s\n", or_none(md.metadata));
-    int rc = print_details(&in);
+    if (md.src_ids) {
+        if (!strcmp(md.src_ids, md.trg_ids))
+            printf("  Marian vocab: %s\n", md.src_ids);
+        else
+            printf("  Marian vocab: source %s, target %s\n", md.src_ids, md.trg_ids);
+    }
+    if (md.decoder) printf("  decoder.yml:  %s\n", md.decoder);
+    if (md.config) printf("  config.json:  %s\n", md.config);
+    if (md.readme) printf("  README:       %s\n", md.readme);
+    int rc = print_details(model, &in);
     tj_modeldir_free(&md);
     tj_model_close(model);
     if (rc == 0) printf("checks: ok\n");

@@ -24,6 +24,10 @@ static const char usage[] =
     "  verify [MODEL...] re-check the size and sha256 of installed files (all models if none)\n"
     "  path MODEL        print the folder a model is loaded from\n"
     "  remove MODEL...   delete an installed model and any partial download of it\n"
+    "  import PATH       install a model folder or .zip: an OPUS-MT release, a Hugging Face\n"
+    "                    MarianMT folder or a Firefox model (docs/opus-mt.md), under --name\n"
+    "                    NAME (default: PATH's file name), checked to load, with a SHA256SUMS\n"
+    "                    manifest that 'verify' re-checks\n"
     "\n"
     "MODEL is a direction, ar-en or en-ar (the default base-memory variant), or a direction\n"
     "and variant, e.g. ar-en:base.\n"
@@ -31,7 +35,9 @@ static const char usage[] =
     "options:\n"
     "  --mirror URL      download from URL instead of Mozilla's repository (a copy of its\n"
     "                    models/ folder); https, or http to a loopback host\n"
-    "  --force           fetch again even when an installed copy verifies\n"
+    "  --force           fetch again even when an installed copy verifies; import: replace\n"
+    "                    an installed model of that name\n"
+    "  --name NAME       import: the installed name ([A-Za-z0-9._-], no ':')\n"
     "  -q, --quiet       no progress messages\n"
     "  -h, --help        this text\n"
     "\n"
@@ -43,7 +49,7 @@ static const char usage[] =
     "  TARJAMA_REGISTRY  a TSV file that replaces the built-in registry (docs/models.md)\n";
 
 typedef struct opts {
-    const char *mirror;
+    const char *mirror, *name;
     int force, quiet;
     char **args;
     int n_args;
@@ -377,6 +383,42 @@ static int do_remove(const tj_registry *reg, const char *data_dir, const opts *o
     return rc;
 }
 
+static int do_import(const char *data_dir, const opts *o)
+{
+    if (o->n_args != 1) {
+        cli_error("models import takes one PATH (a model folder or .zip)");
+        return 2;
+    }
+    const char *src = o->args[0];
+    char name[128];
+    if (o->name) {
+        snprintf(name, sizeof name, "%s", o->name);
+    } else {
+        /* The folder's or archive's own name, less .zip and any trailing slash. */
+        size_t n = strlen(src);
+        while (n > 1 && src[n - 1] == '/') n--;
+        size_t b = n;
+        while (b > 0 && src[b - 1] != '/') b--;
+        size_t l = n - b;
+        if (l > 4 && !strncmp(src + n - 4, ".zip", 4)) l -= 4;
+        snprintf(name, sizeof name, "%.*s", (int)(l < sizeof name ? l : sizeof name - 1), src + b);
+    }
+    static const char *const layouts[] = {"Firefox/Bergamot", "OPUS-MT release",
+                                          "Hugging Face MarianMT"};
+    char *dir = NULL;
+    int layout = 0;
+    tj_error err;
+    if (tj_models_import(src, data_dir, name, o->force, &dir, &layout, &err)) {
+        cli_error("models import: %s", err.message);
+        return 1;
+    }
+    if (!o->quiet)
+        printf("imported %s as %s (%s) into %s\n", src, name,
+               layout >= 0 && layout < 3 ? layouts[layout] : "?", dir);
+    free(dir);
+    return 0;
+}
+
 int cmd_models(int argc, char **argv)
 {
     opts o = {.mirror = getenv("TARJAMA_MIRROR")};
@@ -400,6 +442,16 @@ int cmd_models(int argc, char **argv)
                 o.mirror = argv[++i];
             } else {
                 cli_error("--mirror needs a URL");
+                free(args);
+                return 2;
+            }
+        } else if (!strcmp(a, "--name") || !strncmp(a, "--name=", 7)) {
+            if (a[6] == '=') {
+                o.name = a + 7;
+            } else if (i + 1 < argc) {
+                o.name = argv[++i];
+            } else {
+                cli_error("--name needs a model name");
                 free(args);
                 return 2;
             }
@@ -452,6 +504,8 @@ int cmd_models(int argc, char **argv)
         rc = do_path(&o);
     } else if (!strcmp(sub, "remove")) {
         rc = do_remove(reg, data_dir, &o);
+    } else if (!strcmp(sub, "import")) {
+        rc = do_import(data_dir, &o);
     } else {
         cli_error("models: unknown command '%s' (see 'tarjama models --help')", sub);
         rc = 2;

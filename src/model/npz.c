@@ -368,3 +368,32 @@ tj_status tj_npz_parse(tj_marian_file *f, tj_error *err)
     tj_blob_free(&f->blob);
     return TJ_OK;
 }
+
+tj_status tj_zip_each(const unsigned char *d, size_t size, tj_zip_entry_fn fn, void *ctx,
+                      tj_error *err)
+{
+    uint64_t off = 0, len = 0, count = 0;
+    tj_status st = find_directory(d, size, &off, &len, &count, err);
+    if (st) return st;
+    size_t pos = (size_t)off, end = (size_t)(off + len);
+    for (uint64_t i = 0; i < count && !st; i++) {
+        entry e;
+        if ((st = read_entry(d, end, &pos, &e, err))) break;
+        if (e.name_len == 0 || e.name_len > 4096)
+            return tj_fail(err, TJ_ERR_FORMAT, "corrupt ZIP archive (bad entry name length)");
+        char name[4097];
+        memcpy(name, e.name, e.name_len);
+        name[e.name_len] = '\0';
+        if (name[e.name_len - 1] == '/') continue; /* a folder */
+        if (e.usize > TJ_NPZ_MAX_SIZE || e.csize > size ||
+            (e.method == 8 && e.usize / 1032 > e.csize + 1) || (e.method == 0 && e.usize > size))
+            return tj_fail(err, TJ_ERR_FORMAT, "corrupt ZIP archive (entry '%s' claims %llu bytes)",
+                           name, (unsigned long long)e.usize);
+        unsigned char *buf = malloc((size_t)e.usize + 1);
+        if (!buf) return tj_fail(err, TJ_ERR_NOMEM, "out of memory unpacking '%s'", name);
+        st = extract(d, size, &e, buf, name, err);
+        if (!st) st = fn(ctx, name, buf, (size_t)e.usize, err);
+        free(buf);
+    }
+    return st;
+}

@@ -162,6 +162,14 @@ tj_status tj_models_verify(const tj_reg_model *model, const char *dir, tj_verify
 #define TJ_MODELS_REMOVED_PARTIAL 2
 tj_status tj_models_remove(const char *data_dir, const char *dir_name, int *removed, tj_error *err);
 
+/* Imports a model folder or .zip (Firefox/Bergamot, OPUS-MT release, Hugging Face MarianMT;
+ * docs/opus-mt.md) as data_dir/<name>: its top-level files are copied (a .zip's entries by their
+ * file names), the model must load (tj_model_open), and a SHA256SUMS manifest is written for
+ * `models verify`. An installed <name> is replaced only with force. *layout (may be NULL) gets
+ * the tj_layout found; *dir_out (may be NULL) the malloc'd install folder. */
+tj_status tj_models_import(const char *src, const char *data_dir, const char *name, int force,
+                           char **dir_out, int *layout, tj_error *err);
+
 /* Name of the manifest written into every installed model folder (sha256sum -c format). */
 #define TJ_MODELS_MANIFEST "SHA256SUMS"
 

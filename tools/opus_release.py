@@ -11,8 +11,8 @@ only, so that tarjama's OPUS-MT path can be checked against the fixture's refere
     computes exactly what the original computes;
   * source.spm and target.spm (copies of the joint SentencePiece model), decoder.yml, README.md.
 
---lang-tokens '>>ara<<,>>eng<<' appends target-language tokens to the vocabulary (zero embedding
-rows, output bias -1e9 so that they are never chosen) and writes the README's "language token is
+--lang-tokens '>>ara<<,>>eng<<' appends target-language tokens to the vocabulary (large random
+embedding rows, output bias -1e9 so that they are never chosen) and writes the README's "language token is
 required" sentence, as multi-target OPUS-MT models have.
 
 usage: opus_release.py SRC_DIR OUT_DIR [--seed N] [--lang-tokens LIST] [--zip OUT.zip]
@@ -148,10 +148,11 @@ def main(argv):
                 shape = tuple(header["shape"])
                 rows = shape[0] if item == "Wemb" else 1
                 width = len(payload) // rows  # bytes per row (Wemb) or the whole bias
-                elem = 4 if item == "Wemb" else None
                 if item == "Wemb":
                     old_rows = [payload[r * width:(r + 1) * width] for r in range(rows)]
-                    old_rows += [bytes(width)] * len(langs)
+                    for _ in langs:  # distinct rows, so that the token changes the output
+                        old_rows.append(struct.pack("<%df" % shape[1], *[
+                            rng.uniform(-2.0, 2.0) for _ in range(shape[1])]))
                     new_rows = [None] * n
                     for old, row in enumerate(old_rows):
                         new_rows[new_id[old]] = row
@@ -165,7 +166,6 @@ def main(argv):
                         new_vals[new_id[old]] = v
                     payload = struct.pack("<%df" % n, *new_vals)
                     header["shape"] = (1, n) if len(shape) == 2 else (n,)
-                del elem
             elif item == "special:model.yml" and langs:
                 text = payload.decode("latin1")
                 text = text.replace("\n  - %d\n  - %d\n" % (len(pieces), len(pieces)),

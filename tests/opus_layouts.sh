@@ -1,0 +1,166 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The model folders people have (issue 24, docs/opus-mt.md), made from the real Marian model
+# ../shared/fixtures/init-transformer-aren by tools that keep its computation: an OPUS-MT release
+# (tools/opus_release.py: Marian vocab.yml with shuffled ids, embedding rows and output bias
+# permuted to match, source.spm/target.spm, decoder.yml) and a Hugging Face MarianMT folder
+# (tools/marian_to_hf.py: config.json, model.safetensors with transposed weights and the <pad>
+# row, vocab.json). Both must give marian-decoder's reference on the first 20 TICO lines (greedy;
+# the outputs run to the length limit, so 20 lines keep the test short). Also: import as a zip
+# and verify, decoder.yml defaults, target-language tokens, F16 tensors, int8 at load.
+set -u
+BIN=${TJ_BIN:-build/tarjama}
+SHARED=${TJ_SHARED:-../shared}
+FXD="$SHARED/fixtures/init-transformer-aren"
+SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -f "$FXD/float/model.aren.npz" ]; then
+    echo "skipped: $FXD not found (needs ../shared)"
+    exit 77
+fi
+if ! command -v python3 >/dev/null; then
+    echo "skipped: python3 not found"
+    exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+ok() { echo "ok   $1"; }
+bad() {
+    echo "FAIL $1"
+    fail=$((fail + 1))
+}
+N=20
+head -n $N "$FXD/src/tico19-test-500.ar" >"$tmp/src"
+head -n $N "$FXD/ref/tico19-test-500.float-greedy.en" >"$tmp/ref"
+# The references' settings (README of the fixture): greedy, length factor 2, line by line.
+REF_OPTS=(--split line --beam 1 --max-length-factor 2 --threads 2)
+
+same() { # same NAME MODEL_DIR [OPTIONS...]: the first N references exactly
+    local name=$1 dir=$2
+    shift 2
+    if "$BIN" translate -m "$dir" "${REF_OPTS[@]}" "$@" "$tmp/src" >"$tmp/out" 2>"$tmp/err" &&
+        cmp -s "$tmp/out" "$tmp/ref"; then
+        ok "$name: $N/$N lines identical to marian-decoder"
+    else
+        bad "$name: output differs from the reference (or failed):"
+        head -3 "$tmp/err"
+        diff "$tmp/out" "$tmp/ref" | head -4
+    fi
+}
+
+python3 "$SRC_DIR/tools/opus_release.py" "$FXD/float" "$tmp/opus" --zip "$tmp/opus.zip" || exit 1
+# The ids really are Marian's own: </s> 0, <unk> 1, the rest shuffled away from the spm ids.
+if head -n 2 "$tmp/opus/"*.vocab.yml | tr '\n' ' ' | grep -q '^</s>: 0 <unk>: 1 '; then
+    ok "vocab.yml has </s> 0, <unk> 1"
+else
+    bad "vocab.yml layout"
+fi
+same "OPUS-MT release (permuted vocab.yml)" "$tmp/opus"
+
+# decoder.yml's beam-size 6, normalize 0.6 (and Marian's max-length-factor 3) are the defaults.
+head -n 2 "$tmp/src" >"$tmp/src2"
+"$BIN" translate -m "$tmp/opus" --split line "$tmp/src2" >"$tmp/d1" 2>&1
+"$BIN" translate -m "$tmp/opus" --split line --beam 6 --normalize 0.6 --max-length-factor 3 \
+    "$tmp/src2" >"$tmp/d2" 2>&1
+"$BIN" translate -m "$tmp/opus" --split line --beam 1 "$tmp/src2" >"$tmp/d3" 2>&1
+if cmp -s "$tmp/d1" "$tmp/d2" && ! cmp -s "$tmp/d1" "$tmp/d3"; then
+    ok "decoder.yml settings are translate's defaults"
+else
+    bad "decoder.yml defaults"
+fi
+if "$BIN" info "$tmp/opus" | grep -q 'decoder.yml:    beam-size 6, normalize 0.6'; then
+    ok "info shows decoder.yml"
+else
+    bad "info on the OPUS-MT release"
+fi
+
+# models import from the zip (entries in a sub-folder, as release zips may have), then verify.
+export XDG_DATA_HOME="$tmp/xdg" TARJAMA_MODELS="$tmp/none"
+(cd "$tmp/opus" && python3 -c '
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    for f in sorted(os.listdir(".")):
+        z.write(f, "opus-2020-01-01/" + f)' "$tmp/opus-sub.zip")
+if "$BIN" models import "$tmp/opus-sub.zip" --name ar-en.opus | grep -q 'OPUS-MT release'; then
+    ok "models import of a release zip"
+else
+    bad "models import of a release zip"
+fi
+same "imported OPUS-MT release" "$tmp/xdg/tarjama/models/ar-en.opus"
+if "$BIN" models verify ar-en.opus >"$tmp/v" 2>&1; then ok "models verify"; else bad "verify"; fi
+printf 'x' >>"$tmp/xdg/tarjama/models/ar-en.opus/decoder.yml"
+if ! "$BIN" models verify ar-en.opus >"$tmp/v" 2>&1 && grep -q 'decoder.yml' "$tmp/v"; then
+    ok "models verify notices a changed file"
+else
+    bad "verify of a changed file"
+fi
+if ! "$BIN" models import "$tmp/opus.zip" --name ar-en.opus 2>"$tmp/e" &&
+    grep -q 'already installed' "$tmp/e"; then
+    ok "import refuses to replace without --force"
+else
+    bad "import over an installed model"
+fi
+
+python3 "$SRC_DIR/tools/marian_to_hf.py" "$tmp/opus" "$tmp/hf" || exit 1
+same "Hugging Face MarianMT folder (F32 safetensors)" "$tmp/hf"
+if "$BIN" models import "$tmp/hf" --name hf-test | grep -q 'Hugging Face MarianMT'; then
+    ok "models import of a Hugging Face folder"
+else
+    bad "models import of a Hugging Face folder"
+fi
+python3 "$SRC_DIR/tools/marian_to_hf.py" "$tmp/opus" "$tmp/hf16" --f16 || exit 1
+if "$BIN" translate -m "$tmp/hf16" "${REF_OPTS[@]}" "$tmp/src" >"$tmp/out16" 2>"$tmp/err" &&
+    [ "$(wc -l <"$tmp/out16")" -eq $N ]; then
+    ok "F16 safetensors load and translate"
+else
+    bad "F16 safetensors"
+    head -3 "$tmp/err"
+fi
+
+# Multi-target models: >>xxx<< tokens in the vocabulary and the README's requirement.
+python3 "$SRC_DIR/tools/opus_release.py" "$FXD/float" "$tmp/multi" \
+    --lang-tokens '>>ara<<,>>eng<<' || exit 1
+if ! "$BIN" translate -m "$tmp/multi" "$tmp/src2" >/dev/null 2>"$tmp/e" &&
+    [ "$(wc -l <"$tmp/e")" -eq 1 ] && grep -q 'needs a target-language token' "$tmp/e"; then
+    ok "a required target token is asked for"
+else
+    bad "missing target token"
+    cat "$tmp/e"
+fi
+if "$BIN" translate -m "$tmp/multi" --to en --split line "$tmp/src2" >"$tmp/m1" 2>&1 &&
+    "$BIN" translate -m "$tmp/multi" --target-token '>>eng<<' --split line "$tmp/src2" \
+        >"$tmp/m2" 2>&1 && cmp -s "$tmp/m1" "$tmp/m2" &&
+    "$BIN" translate -m "$tmp/multi" --target-token '>>ara<<' --split line "$tmp/src2" \
+        >"$tmp/m3" 2>&1 && ! cmp -s "$tmp/m1" "$tmp/m3"; then
+    ok "--to en picks >>eng<<, and the token reaches the encoder"
+else
+    bad "target tokens"
+fi
+if ! "$BIN" translate -m "$tmp/multi" --target-token '>>fra<<' "$tmp/src2" >/dev/null \
+    2>"$tmp/e" && grep -q "target token '>>fra<<' is not in" "$tmp/e"; then
+    ok "an unknown target token is refused"
+else
+    bad "unknown target token"
+fi
+
+# int8 at load: runs, every line translated, and close to float (chrF of the int8 output
+# against the float reference; the random-init model's outputs are repetitive, so chrF is high
+# only when the int8 model follows the float one).
+if "$BIN" translate -m "$tmp/opus" "${REF_OPTS[@]}" --int8 "$tmp/src" >"$tmp/q8" 2>"$tmp/err" &&
+    [ "$(wc -l <"$tmp/q8")" -eq $N ]; then
+    chrf=$("$BIN" eval --ref "$tmp/ref" -m chrf -b "$tmp/q8" 2>/dev/null)
+    if [ -n "$chrf" ] && awk -v c="$chrf" 'BEGIN { exit !(c >= 30) }'; then
+        ok "--int8: chrF $chrf against float on $N lines"
+    else
+        bad "--int8 chrF '$chrf' against float"
+    fi
+else
+    bad "--int8 failed"
+    head -3 "$tmp/err"
+fi
+
+[ "$fail" -eq 0 ] || {
+    echo "$fail OPUS-MT / Hugging Face layout checks failed"
+    exit 1
+}
+echo "OPUS-MT and Hugging Face layouts: all checks passed"

@@ -82,6 +82,116 @@ cp "$FX/model.aren.npz" "$tmp/vocab/model.npz"
 cp "$SHARED/corpus/vocab.aren.32k.spm" "$tmp/vocab/vocab.aren.spm"
 expect "vocabulary of the wrong size" "$tmp/vocab" "vocabulary size 32000 .* does not match the model's 16000"
 
+# OPUS-MT releases and Hugging Face folders (tools/opus_release.py, tools/marian_to_hf.py).
+python3 "$SRC_DIR/tools/opus_release.py" "$FX" "$tmp/opus" >/dev/null || exit 1
+python3 "$SRC_DIR/tools/marian_to_hf.py" "$tmp/opus" "$tmp/hf" >/dev/null || exit 1
+copy() { # copy SRC NAME: a copy of a good folder to break
+    rm -rf "${tmp:?}/$2"
+    cp -r "$tmp/$1" "$tmp/$2"
+    echo "$tmp/$2"
+}
+VY=opus.spm16k-spm16k.vocab.yml
+
+d=$(copy opus dupe)
+sed -i '5s/: [0-9]*$/: 7/' "$d/$VY"
+expect "vocab.yml: one id twice" "$d" "id 7 is given to both"
+
+d=$(copy opus dupepiece)
+sed -i '5s/^[^:]*:/"<unk>":/' "$d/$VY"
+expect "vocab.yml: one piece twice" "$d" "piece '<unk>' appears twice"
+
+d=$(copy opus noeos)
+sed -i 's/^<\/s>: 0$/<\/t>: 0/' "$d/$VY"
+expect "vocab.yml without </s>" "$d" "no end-of-sentence piece '</s>'"
+
+d=$(copy opus short)
+sed -i '$d' "$d/$VY"
+expect "vocab.yml one entry short" "$d" "has 15999 entries but the model's vocabulary has 16000 rows"
+
+d=$(copy opus garbage)
+sed -i '9s/.*/this is not yaml/' "$d/$VY"
+expect "vocab.yml: a line without an id" "$d" "$VY:9: expected 'piece: id'"
+
+d=$(copy opus nodecmodel)
+sed -i 's/^  - opus.*npz$/  - missing.npz/' "$d/decoder.yml"
+expect "decoder.yml names a missing model" "$d" "decoder.yml names 'missing.npz', which is not in"
+
+d=$(copy opus ensemble)
+sed -i 's/^models:$/models:\n  - a.npz/' "$d/decoder.yml"
+expect "decoder.yml: an ensemble" "$d" "an ensemble of several models"
+
+d=$(copy opus nospm)
+rm "$d/target.spm"
+expect "OPUS-MT release without target.spm" "$d" "no target.spm"
+
+# st_edit DIR PYTHON: rewrites DIR/model.safetensors; h is its header (a dict), data its bytes,
+# and the code may set raw_len to write a bogus header length.
+st_edit() {
+    python3 - "$1/model.safetensors" "$2" <<'PY'
+import json, struct, sys
+path, code = sys.argv[1], sys.argv[2]
+b = open(path, "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h, data, raw_len = json.loads(b[8:8 + n]), b[8 + n:], None
+exec(code)
+t = json.dumps(h).encode()
+open(path, "wb").write(struct.pack("<Q", raw_len if raw_len is not None else len(t)) + t + data)
+PY
+}
+W=model.encoder.layers.0.fc1.weight
+
+d=$(copy hf offsets)
+st_edit "$d" "h['$W']['data_offsets'][1] = len(data) + 4096"
+expect "safetensors: offsets past the end" "$d" "'$W': data_offsets .* run past the end"
+
+d=$(copy hf hugeheader)
+st_edit "$d" "raw_len = 1 << 62"
+expect "safetensors: huge header length" "$d" "safetensors header length 4611686018427387904 is larger"
+
+d=$(copy hf dtype)
+st_edit "$d" "h['$W']['dtype'] = 'F8_E4M3'"
+expect "safetensors: unknown dtype" "$d" "'$W' has dtype 'F8_E4M3' (supported: F32, F16, BF16)"
+
+d=$(copy hf size)
+st_edit "$d" "h['$W']['shape'] = [512, 64]"
+expect "safetensors: shape and bytes disagree" "$d" "'$W': .* bytes of data, its dtype and shape need"
+
+d=$(copy hf badjson)
+python3 -c 'import struct,sys; t=b"{\"a\": [1, 2,, 3]}"; open(sys.argv[1], "wb").write(struct.pack("<Q", len(t)) + t)' "$d/model.safetensors"
+expect "safetensors: header is not JSON" "$d" "safetensors header: JSON: unexpected character at byte"
+
+d=$(copy hf trunc)
+head -c 3000000 "$tmp/hf/model.safetensors" >"$d/model.safetensors"
+expect "safetensors: truncated" "$d" "run past the end of the data"
+
+d=$(copy hf missing)
+st_edit "$d" "del h['model.decoder.layers.1.encoder_attn.v_proj.bias']"
+expect "safetensors: a tensor missing" "$d" "missing tensor 'model.decoder.layers.1.encoder_attn.v_proj.bias'"
+
+d=$(copy hf nodmodel)
+sed -i '/"d_model"/d' "$d/config.json"
+expect "config.json without d_model" "$d" "config.json: missing 'd_model'"
+
+d=$(copy hf noact)
+sed -i '/"activation_function"/d' "$d/config.json"
+expect "config.json without activation_function" "$d" "config.json: missing 'activation_function'"
+
+d=$(copy hf gelu)
+sed -i 's/"activation_function": "swish"/"activation_function": "gelu_new"/' "$d/config.json"
+expect "config.json: unsupported activation" "$d" "activation_function 'gelu_new' is not supported"
+
+d=$(copy hf heads)
+sed -i 's/"encoder_attention_heads": 8/"encoder_attention_heads": 16/' "$d/config.json"
+expect "config.json: encoder/decoder heads differ" "$d" "encoder and decoder differ in heads"
+
+d=$(copy hf vocabjson)
+python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); v["</t>"]=v.pop("</s>"); json.dump(v, open(sys.argv[1], "w"))' "$d/vocab.json"
+expect "vocab.json without </s>" "$d" "vocab.json: no end-of-sentence piece '</s>'"
+
+d=$(copy hf pickle)
+mv "$d/model.safetensors" "$d/pytorch_model.bin"
+expect "Hugging Face folder with only pytorch_model.bin" "$d" "only pytorch_model.bin"
+
 [ "$fail" -eq 0 ] || {
     echo "$fail bad-input cases failed"
     exit 1

@@ -50,7 +50,7 @@ _tarjama()
         --metrics) COMPREPLY=($(compgen -W 'bleu chrf chrf++ bleu,chrf bleu,chrf,chrf++' -- "$cur")); return ;;
         --vocab | -r | --ref | -o | --output | --glossary) _tarjama_files; return ;;
         --beam | --threads | --normalize | --max-length-factor | -w | --width | --max-line | \
-            --mirror | --port | --host | --listen) return ;;
+            --mirror | --port | --host | --listen | --target-token | --name) return ;;
     esac
     "$split" && return
 
@@ -72,7 +72,9 @@ _tarjama()
     fi
     if [ "$cmd" = models ]; then
         if [ -z "$sub" ]; then
-            COMPREPLY=($(compgen -W 'list fetch verify path remove' -- "$cur"))
+            COMPREPLY=($(compgen -W 'list fetch verify path remove import' -- "$cur"))
+        elif [ "$sub" = import ]; then
+            _tarjama_files
         elif [ "$sub" != list ]; then
             COMPREPLY=($(compgen -W "$(_tarjama_models "$bin")" -- "$cur"))
             declare -F __ltrim_colon_completions > /dev/null && __ltrim_colon_completions "$cur"

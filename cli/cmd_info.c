@@ -140,10 +140,10 @@ int cmd_info(int argc, char **argv)
     }
 
     printf("model directory: %s\n", dir);
-    static const char *const layouts[] = {"Firefox/Bergamot (SentencePiece ids are the model's)",
-                                          "OPUS-MT release (Marian .npz, vocab.yml, decoder.yml)",
-                                          "Hugging Face MarianMT (config.json, model.safetensors, "
-                                          "vocab.json)"};
+    static const char *const layouts[] = {
+        "Firefox/Bergamot (SentencePiece ids are the model's)",
+        "OPUS-MT release (Marian .npz, vocab.yml, decoder.yml)",
+        ("Hugging Face MarianMT (config.json, model.safetensors, vocab.json)")};
     printf("layout:          %s\n", layouts[md.layout]);
     printf("files:\n");
     printf("  model:        %s\n", in.model_path);

@@ -199,7 +199,11 @@ static tj_status check_config(tj_model *m, tj_error *err)
         (!tj_yaml_get(y, "dec-cell", buf, sizeof buf) || strcmp(buf, "ssru") != 0))
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
                        "%s: decoder cell '%s' is not supported (need ssru)", path, buf);
-    if (!tj_yaml_get_bool(y, "tied-embeddings-all", 0))
+    /* Untied embeddings (separate encoder and decoder tables) are read for float self-attention
+     * models (load_untied); the students always tie all three. */
+    m->untied = !tj_yaml_get_bool(y, "tied-embeddings-all", 0);
+    m->out_tied = tj_yaml_get_bool(y, "tied-embeddings", 0);
+    if (m->untied && !m->dec_self_att)
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
                        "%s: only models with tied-embeddings-all are supported", path);
     if (tj_yaml_get(y, "transformer-preprocess", buf, sizeof buf) && buf[0])
@@ -250,8 +254,66 @@ static tj_status check_config(tj_model *m, tj_error *err)
     return TJ_OK;
 }
 
+/* A float [rows, d] table copied out of the file (rows from the item when *rows is 0). */
+static tj_status float_table(tj_model *m, const char *name, int *rows, float **out, tj_error *err)
+{
+    const tj_item *it = find_item(m, name, err);
+    if (!it) return err ? err->code : TJ_ERR_FORMAT;
+    if (it->type != TJ_TYPE_FLOAT32 || it->ndim != 2 || it->shape[1] != m->d || it->shape[0] <= 0 ||
+        (*rows && it->shape[0] != *rows))
+        return tj_fail(err, TJ_ERR_FORMAT, "%s: %s must be a float32 [vocab, %d] matrix",
+                       m->files.model, name, m->d);
+    *rows = it->shape[0];
+    size_t n = (size_t)*rows * m->d;
+    if (!(*out = malloc(n * sizeof **out))) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    memcpy(*out, it->data, n * sizeof **out);
+    m->n_params += n;
+    return TJ_OK;
+}
+
+/* encoder_Wemb, decoder_Wemb and the output layer: decoder_Wemb transposed (tied-embeddings) or
+ * decoder_ff_logit_out_W [d, vocab]. */
+static tj_status load_untied(tj_model *m, tj_error *err)
+{
+    const tj_item *it = find_item(m, "decoder_Wemb", err);
+    if (!it) return err ? err->code : TJ_ERR_FORMAT;
+    m->is_float = it->type == TJ_TYPE_FLOAT32;
+    if (!m->is_float)
+        return tj_fail(err, TJ_ERR_UNSUPPORTED,
+                       "%s: untied embeddings are supported in float32 models only",
+                       m->files.model);
+    tj_status st;
+    m->src_rows = 0;
+    if ((st = float_table(m, "encoder_Wemb", &m->src_rows, &m->src_emb, err))) return st;
+    m->vocab = 0;
+    if ((st = float_table(m, "decoder_Wemb", &m->vocab, &m->emb, err))) return st;
+    size_t n = (size_t)m->vocab * m->d;
+    if (!(m->emb_t = malloc(n * sizeof *m->emb_t)))
+        return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    if (m->out_tied) {
+        for (size_t v = 0; v < (size_t)m->vocab; v++)
+            for (size_t i = 0; i < (size_t)m->d; i++)
+                m->emb_t[i * (size_t)m->vocab + v] = m->emb[v * (size_t)m->d + i];
+    } else {
+        const tj_item *w = find_item(m, "decoder_ff_logit_out_W", err);
+        if (!w) return err ? err->code : TJ_ERR_FORMAT;
+        if (w->type != TJ_TYPE_FLOAT32 || w->ndim != 2 || w->shape[0] != m->d ||
+            w->shape[1] != m->vocab)
+            return tj_fail(err, TJ_ERR_FORMAT,
+                           "%s: decoder_ff_logit_out_W must be a float32 [%d, %d] matrix",
+                           m->files.model, m->d, m->vocab);
+        memcpy(m->emb_t, w->data, n * sizeof *m->emb_t);
+        m->n_params += n;
+    }
+    m->out_bias = float_param(m, "decoder_ff_logit_out_b", (size_t)m->vocab, err);
+    if (!m->out_bias) return err ? err->code : TJ_ERR_FORMAT;
+    m->n_params += (size_t)m->vocab;
+    return TJ_OK;
+}
+
 static tj_status load_embeddings(tj_model *m, tj_error *err)
 {
+    if (m->untied) return load_untied(m, err);
     const tj_item *it = find_item(m, "Wemb", err);
     if (!it) return err ? err->code : TJ_ERR_FORMAT;
     m->is_float = it->type == TJ_TYPE_FLOAT32;
@@ -399,6 +461,7 @@ void tj_model_close(tj_model *m)
     free(m->out_w);
     free(m->out_pbias);
     free(m->start_emb);
+    free(m->src_emb);
     free(m->src_map);
     free(m->trg_map);
     tj_vocab_free(&m->src_voc);
@@ -413,16 +476,16 @@ void tj_model_close(tj_model *m)
 
 /* A Marian vocabulary whose size matches the model: n == vocab, or (Hugging Face) n == vocab + 1
  * with <pad> as the last id, the row the loader dropped (model/hf.c). */
-static tj_status load_ids(tj_model *m, const char *path, tj_vocab *v, tj_error *err)
+static tj_status load_ids(tj_model *m, const char *path, int rows, tj_vocab *v, tj_error *err)
 {
     tj_status st = tj_vocab_load(path, v, err);
     if (st) return st;
-    int pad_last = m->files.layout == TJ_LAYOUT_HF && v->n == m->vocab + 1 &&
-                   !strcmp(v->piece[v->n - 1], "<pad>");
-    if (v->n != m->vocab && !pad_last)
+    int pad_last =
+        m->files.layout == TJ_LAYOUT_HF && v->n == rows + 1 && !strcmp(v->piece[v->n - 1], "<pad>");
+    if (v->n != rows && !pad_last)
         return tj_fail(err, TJ_ERR_FORMAT,
                        "%s has %d entries but the model's vocabulary has %d rows (%s)", path, v->n,
-                       m->vocab, m->files.model);
+                       rows, m->files.model);
     if (pad_last) v->n--; /* ids past the model's rows are never looked up again */
     if (m->files.layout == TJ_LAYOUT_OPUS && tj_vocab_find(v, "<unk>") < 0)
         return tj_fail(err, TJ_ERR_FORMAT, "%s: no unknown-word piece '<unk>'", path);
@@ -432,11 +495,11 @@ static tj_status load_ids(tj_model *m, const char *path, tj_vocab *v, tj_error *
 static tj_status load_id_maps(tj_model *m, tj_error *err)
 {
     tj_status st;
-    if ((st = load_ids(m, m->files.src_ids, &m->src_voc, err))) return st;
+    if ((st = load_ids(m, m->files.src_ids, m->src_rows, &m->src_voc, err))) return st;
     if (!strcmp(m->files.src_ids, m->files.trg_ids)) {
         /* One joint file: read it once more rather than share ownership. */
-        if ((st = load_ids(m, m->files.trg_ids, &m->trg_voc, err))) return st;
-    } else if ((st = load_ids(m, m->files.trg_ids, &m->trg_voc, err))) {
+        if ((st = load_ids(m, m->files.trg_ids, m->vocab, &m->trg_voc, err))) return st;
+    } else if ((st = load_ids(m, m->files.trg_ids, m->vocab, &m->trg_voc, err))) {
         return st;
     }
     m->eos_id = tj_vocab_find(&m->trg_voc, "</s>");
@@ -452,7 +515,7 @@ static tj_status load_id_maps(tj_model *m, tj_error *err)
      * know is <unk>, as is the SentencePiece model's own unknown. */
     for (int i = 0; i < ns; i++) {
         int id = tj_vocab_find(&m->src_voc, tj_spm_piece_str(m->src_spm, i));
-        m->src_map[i] = id >= 0 && id < m->vocab ? id : src_unk;
+        m->src_map[i] = id >= 0 && id < m->src_rows ? id : src_unk;
         if (m->src_map[i] < 0)
             return tj_fail(err, TJ_ERR_FORMAT,
                            "%s: the piece '%s' of %s is missing and there is no '<unk>'",
@@ -539,7 +602,7 @@ tj_status tj_model_set_target_token(tj_model *m, const char *token, tj_error *er
                        "vocab.json) with such tokens",
                        token);
     int id = tj_vocab_find(&m->src_voc, token);
-    if (id < 0 || id >= m->vocab)
+    if (id < 0 || id >= m->src_rows)
         return tj_fail(err, TJ_ERR_ARG, "target token '%s' is not in %s (%d >>xxx<< tokens there)",
                        token, m->files.src_ids, m->n_lang_toks);
     m->lang_tok = id;
@@ -602,6 +665,7 @@ tj_status tj_model_open(const char *dir, tj_model **out, tj_error *err)
     if (st) goto fail;
     if ((st = check_config(m, err))) goto fail;
     if ((st = load_embeddings(m, err))) goto fail;
+    if (!m->untied) m->src_rows = m->vocab;
     if ((st = load_layers(m, err))) goto fail;
     const tj_item *start = tj_marian_find(&m->bin, "tarjama:decoder_start");
     if (start) {
@@ -621,12 +685,15 @@ tj_status tj_model_open(const char *dir, tj_model **out, tj_error *err)
     if (m->files.src_ids) {
         if ((st = load_id_maps(m, err))) goto fail;
     } else {
-        if (tj_spm_size(m->trg_spm) != m->vocab || tj_spm_size(m->src_spm) != m->vocab) {
+        int src_bad = tj_spm_size(m->src_spm) != m->src_rows;
+        if (tj_spm_size(m->trg_spm) != m->vocab || src_bad) {
             st = tj_fail(err, TJ_ERR_FORMAT,
                          "vocabulary size %d (%s) does not match the model's %d (%s)",
-                         tj_spm_size(m->trg_spm),
-                         m->files.trg_vocab ? m->files.trg_vocab : m->files.src_vocab, m->vocab,
-                         m->files.model);
+                         src_bad ? tj_spm_size(m->src_spm) : tj_spm_size(m->trg_spm),
+                         src_bad              ? m->files.src_vocab
+                         : m->files.trg_vocab ? m->files.trg_vocab
+                                              : m->files.src_vocab,
+                         src_bad ? m->src_rows : m->vocab, m->files.model);
             goto fail;
         }
         m->eos_id = tj_spm_eos_id(m->trg_spm);

@@ -100,6 +100,12 @@ struct tj_model {
     int needs_lang_tok; /* the README says a target-language token is required */
     int n_lang_toks;    /* >>xxx<< pieces in the source vocabulary */
     float *start_emb;   /* HF: a non-zero <pad> row, the decoder's start embedding (owned) */
+    /* Untied embeddings (tied-embeddings-all false): the encoder's own table (owned) of
+     * src_rows rows; emb is then decoder_Wemb and emb_t the output layer (decoder_Wemb
+     * transposed with tied-embeddings, else decoder_ff_logit_out_W). NULL when tied. */
+    float *src_emb;
+    int src_rows;         /* the encoder's vocabulary size (vocab when tied) */
+    int untied, out_tied; /* tied-embeddings-all false; tied-embeddings (decoder and output) */
     /* decoder.yml's settings (has_dec_opts 0: none) */
     int has_dec_opts, dec_beam;
     float dec_normalize, dec_mlf;

@@ -177,7 +177,18 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
         tj_sentence_end(c);
         return tj_fail(err, TJ_ERR_NOMEM, "out of memory (sentence of %d tokens)", L);
     }
-    for (int i = 0; i < L; i++) embed(m, src[i], i, x + (size_t)i * d);
+    for (int i = 0; i < L; i++) {
+        float *xi = x + (size_t)i * d;
+        if (!m->src_emb) {
+            embed(m, src[i], i, xi);
+            continue;
+        }
+        /* Untied embeddings: the encoder's own table, the same arithmetic as embed(). */
+        float sq = sqrtf((float)d);
+        const float *e = m->src_emb + (size_t)src[i] * d;
+        tj_position_signal(i, d, xi);
+        for (int j = 0; j < d; j++) xi[j] = sq * e[j] + xi[j];
+    }
     for (int l = 0; l < m->enc_depth; l++) {
         const tj_attention *a = &m->enc[l].self;
         affine(&a->q, x, L, q, c->qbuf);

@@ -120,6 +120,10 @@ d=$(copy opus ensemble)
 sed -i 's/^models:$/models:\n  - a.npz/' "$d/decoder.yml"
 expect "decoder.yml: an ensemble" "$d" "an ensemble of several models"
 
+d=$(copy opus nodecoder)
+rm "$d/decoder.yml"
+expect "OPUS-MT release without decoder.yml" "$d" "OPUS-MT release (opus.spm16k-spm16k.vocab.yml) without its decoder.yml"
+
 d=$(copy opus nospm)
 rm "$d/target.spm"
 expect "OPUS-MT release without target.spm" "$d" "no target.spm"

@@ -197,51 +197,52 @@ static tj_status scan_hf(const char *dir, pick *pk, tj_modeldir *md, tj_error *e
 }
 
 /* OPUS-MT / Tatoeba-MT release: *.npz, decoder.yml (models and vocabs lists), *.vocab.yml,
- * source.spm, target.spm, README.md. Without decoder.yml, the one *.vocab.yml and the one .npz. */
+ * source.spm, target.spm, README.md. decoder.yml is required: it says which .npz and vocabularies
+ * go together and the search the release was evaluated with (beam-size, normalize); guessing them
+ * would translate silently with other settings (issue 24: a missing decoder.yml is an error). */
 static tj_status scan_opus(const char *dir, pick *pk, tj_modeldir *md, tj_error *err)
 {
     md->layout = TJ_LAYOUT_OPUS;
-    tj_status st = TJ_OK;
-    if (!pk[R_DECODER].first) {
-        if ((st = need(dir, pk, R_NPZ, "model file (*.npz)", &md->model, err))) return st;
-        if ((st = need(dir, pk, R_VOCABYML, "*.vocab.yml", &md->src_ids, err))) return st;
-        if (!(md->trg_ids = strdup(md->src_ids))) return tj_fail(err, TJ_ERR_NOMEM, "no memory");
-    } else {
-        if ((st = take(dir, &pk[R_DECODER], R_DECODER, &md->decoder, err))) return st;
-        tj_blob b;
-        if ((st = tj_blob_load_max(md->decoder, (size_t)1 << 20, &b, err))) return st;
-        char *y = malloc(b.size + 1);
-        if (!y) {
-            tj_blob_free(&b);
-            return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-        }
-        memcpy(y, b.data, b.size);
-        y[b.size] = '\0';
+    tj_status st;
+    if (!pk[R_DECODER].first)
+        return tj_fail(err, TJ_ERR_NOTFOUND,
+                       "%s: OPUS-MT release (%s) without its decoder.yml, which names the model, "
+                       "the vocabularies and the search settings; restore it from the release zip",
+                       dir, pk[R_VOCABYML].first);
+    if ((st = take(dir, &pk[R_DECODER], R_DECODER, &md->decoder, err))) return st;
+    tj_blob b;
+    if ((st = tj_blob_load_max(md->decoder, (size_t)1 << 20, &b, err))) return st;
+    char *y = malloc(b.size + 1);
+    if (!y) {
         tj_blob_free(&b);
-        char m0[1024], m1[1024], v0[1024], v1[1024];
-        if (!tj_yaml_get_seq(y, "models", 0, m0, sizeof m0))
-            st = tj_fail(err, TJ_ERR_FORMAT, "%s: no 'models' list", md->decoder);
-        else if (tj_yaml_get_seq(y, "models", 1, m1, sizeof m1))
-            st = tj_fail(err, TJ_ERR_UNSUPPORTED,
-                         "%s: an ensemble of several models (%s, %s, ...); tarjama runs one "
-                         "model: list only one",
-                         md->decoder, m0, m1);
-        else if (!tj_yaml_get_seq(y, "vocabs", 0, v0, sizeof v0) ||
-                 !tj_yaml_get_seq(y, "vocabs", 1, v1, sizeof v1))
-            st = tj_fail(err, TJ_ERR_FORMAT,
-                         "%s: 'vocabs' must list a source and a target vocabulary", md->decoder);
-        free(y);
-        if (st) return st;
-        if ((st = listed(dir, m0, &md->model, err))) return st;
-        if (ends_with_spm(v0) && ends_with_spm(v1)) {
-            /* SentencePiece vocabularies: their ids are the model's, as for Firefox models. */
-            md->layout = TJ_LAYOUT_BERGAMOT;
-            if ((st = listed(dir, v0, &md->src_vocab, err))) return st;
-            return listed(dir, v1, &md->trg_vocab, err);
-        }
-        if ((st = listed(dir, v0, &md->src_ids, err))) return st;
-        if ((st = listed(dir, v1, &md->trg_ids, err))) return st;
+        return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
     }
+    memcpy(y, b.data, b.size);
+    y[b.size] = '\0';
+    tj_blob_free(&b);
+    char m0[1024], m1[1024], v0[1024], v1[1024];
+    if (!tj_yaml_get_seq(y, "models", 0, m0, sizeof m0))
+        st = tj_fail(err, TJ_ERR_FORMAT, "%s: no 'models' list", md->decoder);
+    else if (tj_yaml_get_seq(y, "models", 1, m1, sizeof m1))
+        st = tj_fail(err, TJ_ERR_UNSUPPORTED,
+                     "%s: an ensemble of several models (%s, %s, ...); tarjama runs one "
+                     "model: list only one",
+                     md->decoder, m0, m1);
+    else if (!tj_yaml_get_seq(y, "vocabs", 0, v0, sizeof v0) ||
+             !tj_yaml_get_seq(y, "vocabs", 1, v1, sizeof v1))
+        st = tj_fail(err, TJ_ERR_FORMAT, "%s: 'vocabs' must list a source and a target vocabulary",
+                     md->decoder);
+    free(y);
+    if (st) return st;
+    if ((st = listed(dir, m0, &md->model, err))) return st;
+    if (ends_with_spm(v0) && ends_with_spm(v1)) {
+        /* SentencePiece vocabularies: their ids are the model's, as for Firefox models. */
+        md->layout = TJ_LAYOUT_BERGAMOT;
+        if ((st = listed(dir, v0, &md->src_vocab, err))) return st;
+        return listed(dir, v1, &md->trg_vocab, err);
+    }
+    if ((st = listed(dir, v0, &md->src_ids, err))) return st;
+    if ((st = listed(dir, v1, &md->trg_ids, err))) return st;
     if (pk[R_VOCAB].first && !pk[R_SRCVOCAB].first) {
         /* One joint SentencePiece model (vocab.*.spm) for both sides. */
         if ((st = take(dir, &pk[R_VOCAB], R_VOCAB, &md->src_vocab, err))) return st;

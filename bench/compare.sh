@@ -85,8 +85,8 @@ run() {
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 
-# Target tokens: the output re-encoded with the model's vocabulary (tarjama tokenize), the same
-# for A and B when their outputs agree; B's command must be a tarjama for this.
+# Target tokens: the output re-encoded with the model's vocabulary (tarjama tokenize), counted on
+# each engine's own output; B's command must be a tarjama for this.
 tokens() {
     local model=$1 file=$2 vocab
     vocab=$(find "$model" -maxdepth 1 -name 'vocab*.spm' | sort | tail -1)
@@ -127,10 +127,11 @@ for model in $models; do
         done
         same=identical
         cmp -s "$work/a.out" "$work/b.out" || same="**differs**"
-        ntok=$(tokens "$model" "$work/b.out")
         declare -A W
         for e in a b; do
             name=$name_a && [ $e = b ] && name=$name_b
+            # Each engine's own output: they differ when B changes the arithmetic (bench/int8.sh).
+            ntok=$(tokens "$model" "$work/$e.out")
             wall=$(median <"$work/$e.wall") cpu=$(median <"$work/$e.cpu")
             rss=$(median <"$work/$e.rss") load=$(median <"$work/$e.load")
             W[$e]=$wall

@@ -51,7 +51,8 @@ else
 fi
 
 # 2. Each shape: tarjama against the reimplementation.
-for v in heads16 relu untied untied-out sepvocab random; do
+# TJ_OPUS_SHAPES="base big" runs the OPUS-MT base and tc-big shapes instead (minutes: by hand).
+for v in ${TJ_OPUS_SHAPES:-heads16 relu untied untied-out sepvocab random}; do
     d="$tmp/$v"
     mkdir -p "$d"
     "$PY" "$SRC_DIR/tools/marian_variant.py" "$FXD/float/model.aren.npz" "$d/model.npz" "$v" ||

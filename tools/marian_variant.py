@@ -10,6 +10,9 @@ tests/opus_shapes.sh (tarjama against tools/marian_torch.py). Needs python3-nump
   untied-out  as untied, plus an output matrix of its own (decoder_ff_logit_out_W)
   sepvocab  untied with a 32 000-row target table for a separate target vocabulary
   random    a fresh random model: d 256, 16 heads, FFN 1024 relu, 3+3 layers, untied
+  base      a fresh random model of OPUS-MT base's shape: d 512, 8 heads, FFN 2048 swish, 6+6
+            layers, tied joint embeddings (slow: run by hand, see docs/opus-mt.md)
+  big       the same in tc-big's shape: d 1024, 16 heads, FFN 4096 swish, 6+6 layers (slower)
 
 usage: marian_variant.py FIXTURE.npz OUT.npz VARIANT
 """
@@ -59,15 +62,21 @@ def main(argv):
     elif v == "sepvocab":
         yml = untie(32000)
         yml = set_yaml(yml, "dim-vocabs", "[16000, 32000]")
-    elif v == "random":
-        D, F, L, V = 256, 1024, 3, p["Wemb"].shape[0]
+    elif v in ("random", "base", "big"):
+        D, F, L, H, act, tied = {"random": (256, 1024, 3, 16, "relu", False),
+                                 "base": (512, 2048, 6, 8, "swish", True),
+                                 "big": (1024, 4096, 6, 16, "swish", True)}[v]
+        V = p["Wemb"].shape[0]
         q = {}
 
         def u(*shape, s=None):
             s = s if s is not None else np.sqrt(6.0 / sum(shape))
             return rng.uniform(-s, s, shape).astype(np.float32)
 
-        q["encoder_Wemb"], q["decoder_Wemb"] = u(V, D), u(V, D)
+        if tied:
+            q["Wemb"] = u(V, D)
+        else:
+            q["encoder_Wemb"], q["decoder_Wemb"] = u(V, D), u(V, D)
         q["decoder_ff_logit_out_b"] = u(1, V, s=0.1)
         for side, blocks in (("encoder", ["self"]), ("decoder", ["self", "context"])):
             for l in range(1, L + 1):
@@ -84,11 +93,12 @@ def main(argv):
                 q[pre + "_ffn_ln_scale"] = 1 + u(1, D, s=0.1)
                 q[pre + "_ffn_ln_bias"] = u(1, D, s=0.1)
         p = q
-        for key, val in (("dim-emb", D), ("transformer-dim-ffn", F), ("transformer-heads", 16),
+        for key, val in (("dim-emb", D), ("transformer-dim-ffn", F), ("transformer-heads", H),
                          ("enc-depth", L), ("dec-depth", L),
-                         ("transformer-ffn-activation", "relu")):
+                         ("transformer-ffn-activation", act)):
             yml = set_yaml(yml, key, val)
-        yml = set_yaml(set_yaml(yml, "tied-embeddings-all", "false"), "tied-embeddings", "true")
+        if not tied:
+            yml = set_yaml(set_yaml(yml, "tied-embeddings-all", "false"), "tied-embeddings", "true")
     else:
         print("unknown variant %s" % v, file=sys.stderr)
         return 2

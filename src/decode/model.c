@@ -645,6 +645,24 @@ tj_status tj_model_decode(const tj_model *m, const int *ids, size_t n, char **te
     return st;
 }
 
+tj_status tj_model_encode_target(const tj_model *m, const char *text, size_t len, tj_piece **pieces,
+                                 size_t *n, tj_error *err)
+{
+    tj_status st = tj_spm_encode(m->trg_spm, text, len, pieces, n, err);
+    if (st || !m->trg_map) return st;
+    for (size_t i = 0; i < *n; i++) {
+        int id = tj_vocab_find(&m->trg_voc, tj_spm_piece_str(m->trg_spm, (*pieces)[i].id));
+        (*pieces)[i].id = id >= 0 ? id : m->unk_id;
+    }
+    return TJ_OK;
+}
+
+const char *tj_model_piece(const tj_model *m, int id)
+{
+    if (!m->trg_map) return tj_spm_piece_str(m->trg_spm, id);
+    return id >= 0 && id < m->vocab ? tj_spm_piece_str(m->trg_spm, m->trg_map[id]) : NULL;
+}
+
 tj_status tj_model_open(const char *dir, tj_model **out, tj_error *err)
 {
     tj_error local;

@@ -124,5 +124,11 @@ tj_status tj_model_encode(const tj_model *m, const char *text, size_t len, tj_pi
                           size_t *n, tj_error *err);
 /* Model ids -> target text. */
 tj_status tj_model_decode(const tj_model *m, const int *ids, size_t n, char **text, tj_error *err);
+/* Target text -> model ids (glossary constraints): target SentencePiece pieces, looked up by
+ * string in the model's own vocabulary when it has one (a piece it lacks becomes <unk>). */
+tj_status tj_model_encode_target(const tj_model *m, const char *text, size_t len, tj_piece **pieces,
+                                 size_t *n, tj_error *err);
+/* The target piece of model id id (NULL when it has none). */
+const char *tj_model_piece(const tj_model *m, int id);
 
 #endif

@@ -62,7 +62,7 @@ static tj_status greedy(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, i
  * and starts with a letter or digit (any non-ASCII byte counts: Arabic letters). */
 static int glues(const tj_model *m, int id)
 {
-    const unsigned char *p = (const unsigned char *)tj_spm_piece_str(m->trg_spm, id);
+    const unsigned char *p = (const unsigned char *)tj_model_piece(m, id);
     if (!p || !*p) return 0;
     if (p[0] == 0xE2 && p[1] == 0x96 && p[2] == 0x81) return 0;
     if (p[0] == '<') return 0; /* control pieces: </s> */
@@ -100,7 +100,7 @@ static tj_status greedy_cons(tj_sentence_ctx *c, const tj_search_opts *o, int *i
      * spaces, so it is not taken while a term is owed */
     int mark_col = -1;
     for (int j = 0; j < c->n_cols && mark_col < 0; j++) {
-        const char *p = tj_spm_piece_str(m->trg_spm, c->cols ? c->cols[j] : j);
+        const char *p = tj_model_piece(m, c->cols ? c->cols[j] : j);
         if (p && !strcmp(p, "\xE2\x96\x81")) mark_col = j;
     }
     int active = -1, pos = 0, n = 0, prev = -1, after = 0;

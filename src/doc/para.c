@@ -374,7 +374,7 @@ static tj_status plan_terms(const tj_model *m, const tj_doc_gloss *gl, units *u,
             const char *trg = tj_glossary_target(gl->g, t[j].term);
             tj_piece *pc = NULL;
             size_t np = 0;
-            if ((st = tj_spm_encode(m->trg_spm, trg, strlen(trg), &pc, &np, err))) break;
+            if ((st = tj_model_encode_target(m, trg, strlen(trg), &pc, &np, err))) break;
             ids[c] = malloc((np + 1) * sizeof **ids);
             if (!ids[c]) {
                 free(pc);

@@ -180,8 +180,8 @@ static void batch_worker(worker_ctx *w)
         tj_status st = tj_search_batch(w->m, &w->so, src, len, n, ids, n_ids, &err);
         for (size_t k = 0; k < n; k++) {
             if (!st)
-                st = tj_spm_decode(w->m->trg_spm, ids[k], (size_t)n_ids[k],
-                                   &w->jl->v[w->order[b + k]].out, &err);
+                st = tj_model_decode(w->m, ids[k], (size_t)n_ids[k], &w->jl->v[w->order[b + k]].out,
+                                     &err);
             free(ids[k]);
         }
         if (st) {

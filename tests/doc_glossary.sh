@@ -58,6 +58,15 @@ inserted=$(grep -o '[0-9]* inserted' "$tmp/err" | cut -d' ' -f1)
 "$bin" translate -m $m --glossary "$tmp/g.tsv" "$tmp/in.ar" 2>&1 >/dev/null |
     grep -q '6 forced by the constrained search, 0 missing' && ok || bad "constrain summary"
 
+# a target term the target vocabulary cannot write (CJK here): forcing its pieces would print
+# <unk> ("⁇") and lose the term, so constrained mode places it by alignment, verbatim
+printf 'القاهرة\tCairo 開羅\n' >"$tmp/cjk.tsv"
+out=$(sed -n 7p "$tmp/in.ar" | "$bin" translate -m $m --glossary "$tmp/cjk.tsv" 2>"$tmp/err")
+case "$out" in *"Cairo 開羅"*) ok ;; *) bad "unwritable term lost: $out" ;; esac
+case "$out" in *"⁇"*) bad "unwritable term printed <unk>: $out" ;; *) ok ;; esac
+grep -q 'glossary: 1 terms found: 1 placed by alignment, 0 inserted$' "$tmp/err" && ok ||
+    bad "unwritable term summary: $(cat "$tmp/err")"
+
 # constrained search: every target term of a real-world glossary in every sentence, both
 # directions (the models know none of these words)
 python3 - "$bin" tests/data/docs <<'PY' && ok || bad "constrained search lost a term"

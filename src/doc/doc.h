@@ -141,6 +141,9 @@ tj_status tj_jsonl_run(const tj_jsonl_backend *b, float doubt_logprob, const cha
 typedef struct tj_doc_term {
     size_t begin, end;
     int term;
+    /* constrained mode: the target term holds characters the target vocabulary cannot write
+     * (forcing its pieces would print <unk>), so it is placed by alignment instead */
+    int no_cons;
 } tj_doc_term;
 /* The occurrences in text[0..len) (valid UTF-8): at each word start (anywhere for "part" terms)
  * the longest term, never overlapping, in text order. *out is malloc'd (NULL when none). */

@@ -354,7 +354,7 @@ tj_status tj_glossary_find(const tj_glossary *g, const char *text, size_t len, t
             }
             v = nt;
         }
-        v[nv++] = (tj_doc_term){off[w + bpre], off[w + bpre + best], bt};
+        v[nv++] = (tj_doc_term){off[w + bpre], off[w + bpre + best], bt, 0};
         w += bpre + best - 1;
     }
     free(f), free(x), free(off);

@@ -356,7 +356,7 @@ static tj_status plan_terms(const tj_model *m, const tj_doc_gloss *gl, units *u,
         const tj_doc_term *t = terms[x->para];
         size_t nt = nterms[x->para], nin = 0;
         for (size_t j = 0; j < nt; j++) {
-            int inside = x->src && t[j].begin >= x->begin && t[j].end <= x->end;
+            int inside = x->src && !t[j].no_cons && t[j].begin >= x->begin && t[j].end <= x->end;
             /* alignments place terms; a constrained term needs none */
             if (t[j].begin < x->end && t[j].end > x->begin &&
                 (gl->mode != TJ_GLOSSARY_CONSTRAIN || !inside))
@@ -370,7 +370,7 @@ static tj_status plan_terms(const tj_model *m, const tj_doc_gloss *gl, units *u,
         int *nid = calloc(nin, sizeof *nid);
         tj_status st = x->cons && ids && nid ? TJ_OK : tj_fail(err, TJ_ERR_NOMEM, "out of memory");
         for (size_t j = 0, c = 0; j < nt && !st; j++) {
-            if (!(t[j].begin >= x->begin && t[j].end <= x->end)) continue;
+            if (t[j].no_cons || !(t[j].begin >= x->begin && t[j].end <= x->end)) continue;
             const char *trg = tj_glossary_target(gl->g, t[j].term);
             tj_piece *pc = NULL;
             size_t np = 0;
@@ -409,6 +409,37 @@ static tj_status plan_terms(const tj_model *m, const tj_doc_gloss *gl, units *u,
     return TJ_OK;
 }
 
+/* Constrained mode: marks the occurrences whose target term the target vocabulary cannot write
+ * (a piece of it is <unk>: forced, it would come out as "⁇" and the term would be lost); those
+ * are placed by alignment, which pastes the term's own text. */
+static tj_status mark_unwritable(const tj_model *m, const tj_glossary *g, tj_doc_term *const *terms,
+                                 const size_t *nterms, size_t n, tj_error *err)
+{
+    size_t ng = tj_glossary_size(g);
+    unsigned char *known = calloc(ng ? ng : 1, 1); /* per term: 0 not seen, 1 writable, 2 not */
+    if (!known) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    int unk = tj_spm_unk_id(m->trg_spm);
+    tj_status st = TJ_OK;
+    for (size_t i = 0; i < n && !st; i++)
+        for (size_t j = 0; j < nterms[i] && !st; j++) {
+            tj_doc_term *t = &terms[i][j];
+            if (t->term < 0 || (size_t)t->term >= ng) continue;
+            if (!known[t->term]) {
+                const char *trg = tj_glossary_target(g, t->term);
+                tj_piece *pc = NULL;
+                size_t np = 0;
+                if ((st = tj_spm_encode(m->trg_spm, trg, strlen(trg), &pc, &np, err))) break;
+                known[t->term] = 1;
+                for (size_t q = 0; q < np; q++)
+                    if (pc[q].id == unk) known[t->term] = 2;
+                free(pc);
+            }
+            t->no_cons = known[t->term] == 2;
+        }
+    free(known);
+    return st;
+}
+
 /* Whether ids[0..n) holds c's pieces in a row. */
 static int holds(const int *ids, int n, const tj_constraint *c)
 {
@@ -433,6 +464,8 @@ tj_status tj_doc_translate_paras_g(const tj_model *m, const tj_options *o, const
     for (size_t i = 0; i < n && !st; i++) st = plan(m, o->split, i, texts[i], lens[i], &u, err);
     for (size_t i = 0; gl && i < n && !st; i++)
         st = tj_glossary_find(gl->g, texts[i], lens[i], &terms[i], &nterms[i], err);
+    if (gl && gl->mode == TJ_GLOSSARY_CONSTRAIN && !st)
+        st = mark_unwritable(m, gl->g, terms, nterms, n, err);
     if (gl && !st) st = plan_terms(m, gl, &u, terms, nterms, err);
     if (!st) st = run(m, o, want, &u, err);
     size_t k = 0;
@@ -455,7 +488,8 @@ tj_status tj_doc_translate_paras_g(const tj_model *m, const tj_options *o, const
                 const tj_doc_term *t = &terms[i][j];
                 int taken = 0;
                 for (size_t q = k0; q < k && !taken; q++)
-                    taken = u.v[q].src && t->begin >= u.v[q].begin && t->end <= u.v[q].end;
+                    taken = !t->no_cons && u.v[q].src && t->begin >= u.v[q].begin &&
+                            t->end <= u.v[q].end;
                 if (!taken) left[nleft++] = *t;
             }
             for (size_t q = k0; q < k && gl->counts; q++)

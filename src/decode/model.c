@@ -119,7 +119,9 @@ static tj_status load_linear(tj_model *m, const char *wname, const char *bname, 
         return tj_fail(err, TJ_ERR_FORMAT, "%s: parameter '%s' has an invalid multiplier",
                        m->files.model, wname);
     char aname[256];
-    snprintf(aname, sizeof aname, "%s_QuantMultA", wname);
+    if ((size_t)snprintf(aname, sizeof aname, "%s_QuantMultA", wname) >= sizeof aname)
+        return tj_fail(err, TJ_ERR_FORMAT, "%s: parameter name '%s' is too long", m->files.model,
+                       wname);
     if (scalar_param(m, aname, &lin->alpha, err)) return err ? err->code : TJ_ERR_FORMAT;
     const float *bias = NULL;
     if (bname) {

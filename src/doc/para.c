@@ -418,7 +418,6 @@ static tj_status mark_unwritable(const tj_model *m, const tj_glossary *g, tj_doc
     size_t ng = tj_glossary_size(g);
     unsigned char *known = calloc(ng ? ng : 1, 1); /* per term: 0 not seen, 1 writable, 2 not */
     if (!known) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-    int unk = tj_spm_unk_id(m->trg_spm);
     tj_status st = TJ_OK;
     for (size_t i = 0; i < n && !st; i++)
         for (size_t j = 0; j < nterms[i] && !st; j++) {
@@ -428,10 +427,10 @@ static tj_status mark_unwritable(const tj_model *m, const tj_glossary *g, tj_doc
                 const char *trg = tj_glossary_target(g, t->term);
                 tj_piece *pc = NULL;
                 size_t np = 0;
-                if ((st = tj_spm_encode(m->trg_spm, trg, strlen(trg), &pc, &np, err))) break;
+                if ((st = tj_model_encode_target(m, trg, strlen(trg), &pc, &np, err))) break;
                 known[t->term] = 1;
                 for (size_t q = 0; q < np; q++)
-                    if (pc[q].id == unk) known[t->term] = 2;
+                    if (pc[q].id == m->unk_id) known[t->term] = 2;
                 free(pc);
             }
             t->no_cons = known[t->term] == 2;

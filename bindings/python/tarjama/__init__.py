@@ -53,8 +53,13 @@ class _Options(ctypes.Structure):
 
 
 class _DocOptions(ctypes.Structure):
+    # tj_doc_options, field for field: the library reads the whole struct, so a field missing
+    # here makes it read past the end (glossary, glossary_mode and glossary_counts are the
+    # glossary's; this binding passes none, so they stay NULL / 0)
     _fields_ = [("format", ctypes.c_int), ("target_lang", ctypes.c_char_p),
-                ("mark_doubt", ctypes.c_int), ("doubt_logprob", ctypes.c_float)]
+                ("mark_doubt", ctypes.c_int), ("doubt_logprob", ctypes.c_float),
+                ("glossary", ctypes.c_void_p), ("glossary_mode", ctypes.c_int),
+                ("glossary_counts", ctypes.c_void_p)]
 
 
 class _Scored(ctypes.Structure):

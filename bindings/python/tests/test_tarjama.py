@@ -250,3 +250,35 @@ def test_translate_scored():
     assert [s["translation"] for s in got] == want
     assert got[1]["copied"] and got[1]["logprob"] == 0
     assert all(s["logprob"] < 0 for s in (got[0], got[2]))
+
+
+def test_structs_match_the_header(tmp_path):
+    # The ctypes structs mirror tarjama.h by hand; a field added to the header and not here
+    # makes the library read past the Python object (a crash, not an error). A C program built
+    # against the header prints each struct's size and field offsets; the binding must agree.
+    import ctypes
+    import shutil
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not cc:
+        pytest.skip("no C compiler")
+    structs = {"tj_error": tarjama._Error, "tj_options": tarjama._Options,
+               "tj_doc_options": tarjama._DocOptions, "tj_scored_sentence": tarjama._Scored,
+               "tj_model_info": tarjama._Info}
+    lines = ["#include <stddef.h>", "#include <stdio.h>", '#include "tarjama.h"',
+             "int main(void) {"]
+    for c, py in structs.items():
+        lines.append(f'printf("{c} size %zu\\n", sizeof({c}));')
+        for name, _ in py._fields_:
+            lines.append(f'printf("{c} {name} %zu\\n", offsetof({c}, {name}));')
+    lines += ["return 0;", "}"]
+    src = tmp_path / "structs.c"
+    src.write_text("\n".join(lines) + "\n")
+    exe = tmp_path / "structs"
+    subprocess.run([cc, "-std=c11", "-I", os.path.join(ROOT, "include"), str(src), "-o", str(exe)],
+                   check=True)
+    got = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split("\n")
+    for line in filter(None, got):
+        c, name, value = line.split()
+        py = structs[c]
+        want = ctypes.sizeof(py) if name == "size" else getattr(py, name).offset
+        assert int(value) == want, f"{c}.{name}: C {value}, binding {want}"

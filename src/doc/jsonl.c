@@ -33,7 +33,10 @@ static void ws(rd *r)
 
 static int fail(rd *r, const char *what)
 {
-    if (!r->msg[0]) snprintf(r->msg, sizeof r->msg, "%s at byte %zu", what, r->i + 1);
+    /* a reason too long for msg is cut short (the message stays one line); the result is
+     * checked so that gcc's format-truncation warning (sanitizer builds) knows it is meant */
+    if (!r->msg[0] && snprintf(r->msg, sizeof r->msg, "%s at byte %zu", what, r->i + 1) < 0)
+        r->msg[0] = '\0';
     return -1;
 }
 

@@ -20,7 +20,10 @@
 static inline __attribute__((always_inline)) float exp_cephes(float x)
 {
     /* Range reduction x = n*ln2 + r (ln2 split in two for accuracy), then a degree-5 polynomial
-     * for e^r: the Cephes single-precision constants, in the order of avx_mathfun's exp256_ps. */
+     * for e^r: the Cephes single-precision constants, in the order of avx_mathfun's exp256_ps.
+     * NaN (a corrupt model's weights; found by fuzz_model) passes both clamps and would reach
+     * the float-to-int conversion below, which is undefined for NaN: it comes out as NaN. */
+    if (x != x) return x;
     if (x > 88.3762626647949f) x = 88.3762626647949f;
     if (x < -88.3762626647949f) x = -88.3762626647949f;
     float n = floorf(fmaf(x, 1.44269504088896341f, 0.5f));

@@ -8,6 +8,16 @@
 #include <stddef.h>
 #include "tarjama.h"
 
+/* The lines of a text, pointing into it (src/doc/lines.c): cut at '\n', a '\r' before it dropped.
+ */
+typedef struct tj_doc_lines {
+    const char **text;
+    size_t *len;
+    size_t n;
+} tj_doc_lines;
+tj_status tj_doc_split_lines(const char *text, size_t len, tj_doc_lines *out, tj_error *err);
+void tj_doc_lines_free(tj_doc_lines *l);
+
 /* One translated unit of a paragraph: a sentence (or a chunk of a long one), or a segment with
  * nothing to translate (copied: n_src == 0 and the target bytes equal the source bytes). */
 typedef struct tj_doc_sent {

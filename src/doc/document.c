@@ -50,26 +50,14 @@ static tj_status text_glossary(const tj_doc_ctx *c, const char *text, size_t len
     size_t bad = tj_utf8_check(text, len);
     if (bad != len) return tj_fail(err, TJ_ERR_INPUT, "invalid UTF-8 at byte offset %zu", bad);
     if (memchr(text, '\0', len)) return tj_fail(err, TJ_ERR_INPUT, "NUL byte in the text input");
-    size_t nl = 1;
-    for (size_t i = 0; i < len; i++) nl += text[i] == '\n';
-    const char **lines = malloc(nl * sizeof *lines);
-    size_t *lens = malloc(nl * sizeof *lens);
-    tj_doc_para *paras = calloc(nl, sizeof *paras);
-    tj_status st = TJ_OK;
-    if (!lines || !lens || !paras) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-    size_t k = 0;
-    for (size_t p = 0; !st && k < nl; k++) {
-        const char *q = memchr(text + p, '\n', len - p);
-        size_t e = q ? (size_t)(q - text) : len;
-        lines[k] = text + p;
-        lens[k] = e - p - (e > p && text[e - 1] == '\r');
-        p = e + 1;
-        if (!q) {
-            k++;
-            break;
-        }
-    }
-    if (!st) st = tj_doc_ctx_paras(c, lines, lens, k, 0, paras, err);
+    tj_doc_lines ln;
+    tj_status st = tj_doc_split_lines(text, len, &ln, err);
+    if (st) return st;
+    const char **lines = ln.text;
+    size_t k = ln.n;
+    tj_doc_para *paras = calloc(k, sizeof *paras);
+    if (!paras) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    if (!st) st = tj_doc_ctx_paras(c, lines, ln.len, k, 0, paras, err);
     size_t cap = 1;
     for (size_t i = 0; !st && i < k; i++) cap += paras[i].out_len + 1;
     char *res = st ? NULL : malloc(cap);
@@ -81,7 +69,8 @@ static tj_status text_glossary(const tj_doc_ctx *c, const char *text, size_t len
         if (i + 1 < k) res[rn++] = '\n';
     }
     for (size_t i = 0; paras && i < k; i++) tj_doc_para_free(&paras[i]);
-    free(paras), free(lines), free(lens);
+    free(paras);
+    tj_doc_lines_free(&ln);
     if (st) {
         free(res);
         return st;

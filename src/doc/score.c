@@ -55,31 +55,18 @@ tj_status tj_translate_scored_doc(const tj_model *m, const tj_options *opt,
         !(o.max_length_factor > 0.0f && o.max_length_factor <= 100.0f) ||
         !(o.normalize >= 0.0f && o.normalize <= 10.0f))
         return tj_fail(err, TJ_ERR_ARG, "tj_translate_scored: option out of range");
-    /* lines (a '\r' before '\n' is dropped, as tj_translate's callers do) */
-    size_t nl = 1;
-    for (size_t i = 0; i < len; i++) nl += text[i] == '\n';
-    const char **lines = malloc(nl * sizeof *lines);
-    size_t *lens = malloc(nl * sizeof *lens);
-    tj_doc_para *paras = calloc(nl, sizeof *paras);
-    tj_status st = TJ_OK;
-    if (!lines || !lens || !paras) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-    size_t k = 0;
-    for (size_t p = 0; !st && k < nl; k++) {
-        const char *q = memchr(text + p, '\n', len - p);
-        size_t e = q ? (size_t)(q - text) : len;
-        lines[k] = text + p;
-        lens[k] = e - p - (e > p && text[e - 1] == '\r');
-        p = e + 1;
-        if (!q) {
-            k++;
-            break;
-        }
-    }
+    tj_doc_lines ln;
+    tj_status st = tj_doc_split_lines(text, len, &ln, err);
+    if (st) return st;
+    const char **lines = ln.text;
+    size_t k = ln.n;
+    tj_doc_para *paras = calloc(k, sizeof *paras);
+    if (!paras) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
     tj_doc_gloss gl = {dopt ? dopt->glossary : NULL, dopt ? dopt->glossary_mode : TJ_GLOSSARY_ALIGN,
                        dopt ? dopt->glossary_counts : NULL};
     if (!st)
-        st = tj_doc_translate_paras_g(m, &o, gl.g ? &gl : NULL, lines, lens, k, TJ_DOC_SCORE, paras,
-                                      err);
+        st = tj_doc_translate_paras_g(m, &o, gl.g ? &gl : NULL, lines, ln.len, k, TJ_DOC_SCORE,
+                                      paras, err);
     size_t total = 0;
     for (size_t i = 0; !st && i < k; i++) total += paras[i].ns;
     tj_scored_sentence *v = st ? NULL : calloc(total + 1, sizeof *v);
@@ -96,7 +83,8 @@ tj_status tj_translate_scored_doc(const tj_model *m, const tj_options *opt,
             if (!v[j].source || !v[j].translation) st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
         }
     for (size_t i = 0; paras && i < k; i++) tj_doc_para_free(&paras[i]);
-    free(paras), free(lines), free(lens);
+    free(paras);
+    tj_doc_lines_free(&ln);
     if (st) {
         tj_scored_free(v, total);
         return st;

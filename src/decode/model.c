@@ -551,17 +551,9 @@ static tj_status load_id_maps(tj_model *m, tj_error *err)
  * command line may override (tj_model_default_options). */
 static tj_status read_decoder_yml(tj_model *m, tj_error *err)
 {
-    tj_blob b;
-    tj_status st = tj_blob_load_max(m->files.decoder, (size_t)1 << 20, &b, err);
+    char *y;
+    tj_status st = tj_blob_load_text(m->files.decoder, (size_t)1 << 20, &y, err);
     if (st) return st;
-    char *y = malloc(b.size + 1);
-    if (!y) {
-        tj_blob_free(&b);
-        return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-    }
-    memcpy(y, b.data, b.size);
-    y[b.size] = '\0';
-    tj_blob_free(&b);
     m->has_dec_opts = 1;
     m->dec_beam = (int)tj_yaml_get_int(y, "beam-size", 1);
     m->dec_normalize = (float)tj_yaml_get_float(y, "normalize", 0.0);

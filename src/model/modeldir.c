@@ -210,16 +210,8 @@ static tj_status scan_opus(const char *dir, pick *pk, tj_modeldir *md, tj_error 
                        "the vocabularies and the search settings; restore it from the release zip",
                        dir, pk[R_VOCABYML].first);
     if ((st = take(dir, &pk[R_DECODER], R_DECODER, &md->decoder, err))) return st;
-    tj_blob b;
-    if ((st = tj_blob_load_max(md->decoder, (size_t)1 << 20, &b, err))) return st;
-    char *y = malloc(b.size + 1);
-    if (!y) {
-        tj_blob_free(&b);
-        return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-    }
-    memcpy(y, b.data, b.size);
-    y[b.size] = '\0';
-    tj_blob_free(&b);
+    char *y;
+    if ((st = tj_blob_load_text(md->decoder, (size_t)1 << 20, &y, err))) return st;
     char m0[1024], m1[1024], v0[1024], v1[1024];
     if (!tj_yaml_get_seq(y, "models", 0, m0, sizeof m0))
         st = tj_fail(err, TJ_ERR_FORMAT, "%s: no 'models' list", md->decoder);

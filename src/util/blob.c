@@ -369,6 +369,24 @@ tj_status tj_blob_load_max(const char *path, size_t max, tj_blob *out, tj_error 
     return TJ_OK;
 }
 
+tj_status tj_blob_load_text(const char *path, size_t max, char **out, tj_error *err)
+{
+    *out = NULL;
+    tj_blob b;
+    tj_status st = tj_blob_load_max(path, max, &b, err);
+    if (st) return st;
+    char *s = malloc(b.size + 1);
+    if (!s) {
+        tj_blob_free(&b);
+        return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    }
+    memcpy(s, b.data, b.size);
+    s[b.size] = '\0';
+    tj_blob_free(&b);
+    *out = s;
+    return TJ_OK;
+}
+
 void tj_blob_free(tj_blob *b)
 {
     if (!b) return;

@@ -20,6 +20,9 @@ tj_status tj_blob_load(const char *path, tj_blob *out, tj_error *err);
 /* The same with a size limit of max bytes (plain, read or decompressed) instead of the 4 GiB
  * one: a bomb is refused with memory bounded near max. Lets tests use a small limit. */
 tj_status tj_blob_load_max(const char *path, size_t max, tj_blob *out, tj_error *err);
+/* A small text file (a YAML config) as one NUL-terminated string for the line-based readers;
+ * *out is the caller's to free. */
+tj_status tj_blob_load_text(const char *path, size_t max, char **out, tj_error *err);
 void tj_blob_free(tj_blob *b);
 
 #endif

@@ -346,15 +346,74 @@ static tj_status assemble(const char *text, size_t len, unit *v, size_t nv, tj_d
     return TJ_OK;
 }
 
+/* Constrained mode: the target pieces of each glossary term found in this call, encoded once. */
+typedef struct term_ids {
+    int *ids;
+    int n;
+    int seen;
+} term_ids;
+
+static void term_ids_free(term_ids *e, size_t ng)
+{
+    for (size_t i = 0; e && i < ng; i++) free(e[i].ids);
+    free(e);
+}
+
+/* Encodes the target of every term occurrence's entry (once per entry) into enc[entry], and marks
+ * the occurrences whose target the target vocabulary cannot write (a piece of it is <unk>:
+ * forced, it would come out as "⁇" and the term would be lost): those are placed by alignment,
+ * which pastes the term's own text. */
+static tj_status encode_terms(const tj_model *m, const tj_glossary *g, tj_doc_term *const *terms,
+                              const size_t *nterms, size_t n, term_ids **out, tj_error *err)
+{
+    size_t ng = tj_glossary_size(g);
+    term_ids *enc = calloc(ng ? ng : 1, sizeof *enc);
+    if (!enc) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    tj_status st = TJ_OK;
+    for (size_t i = 0; i < n && !st; i++)
+        for (size_t j = 0; j < nterms[i] && !st; j++) {
+            tj_doc_term *t = &terms[i][j];
+            if (t->term < 0 || (size_t)t->term >= ng) {
+                t->no_cons = 1;
+                continue;
+            }
+            term_ids *e = &enc[t->term];
+            int unwritable = 0;
+            if (!e->seen) {
+                const char *trg = tj_glossary_target(g, t->term);
+                tj_piece *pc = NULL;
+                size_t np = 0;
+                if ((st = tj_model_encode_target(m, trg, strlen(trg), &pc, &np, err))) break;
+                if (!(e->ids = malloc((np + 1) * sizeof *e->ids))) {
+                    free(pc);
+                    st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                for (size_t q = 0; q < np; q++) e->ids[q] = pc[q].id;
+                e->n = (int)np, e->seen = 1;
+                free(pc);
+            }
+            for (int q = 0; q < e->n; q++) unwritable |= e->ids[q] == m->unk_id;
+            t->no_cons = unwritable;
+        }
+    if (st) {
+        term_ids_free(enc, ng);
+        return st;
+    }
+    *out = enc;
+    return TJ_OK;
+}
+
 /* The glossary terms of each paragraph (terms[i][0..nterms[i])): their units get alignments, and
- * in constrained mode each term lying inside one unit becomes a constraint of that unit. */
-static tj_status plan_terms(const tj_model *m, const tj_doc_gloss *gl, units *u,
+ * in constrained mode each term lying inside one unit becomes a constraint of that unit, with
+ * the pieces enc holds for it. */
+static tj_status plan_terms(const tj_doc_gloss *gl, const term_ids *enc, units *u,
                             tj_doc_term *const *terms, const size_t *nterms, tj_error *err)
 {
     for (size_t k = 0; k < u->n; k++) {
         unit *x = &u->v[k];
         const tj_doc_term *t = terms[x->para];
-        size_t nt = nterms[x->para], nin = 0;
+        size_t nt = nterms[x->para], nin = 0, tot = 0;
         for (size_t j = 0; j < nt; j++) {
             int inside = x->src && !t[j].no_cons && t[j].begin >= x->begin && t[j].end <= x->end;
             /* alignments place terms; a constrained term needs none */
@@ -362,81 +421,30 @@ static tj_status plan_terms(const tj_model *m, const tj_doc_gloss *gl, units *u,
                 (gl->mode != TJ_GLOSSARY_CONSTRAIN || !inside))
                 x->need_align = 1;
             nin += inside;
+            if (inside && gl->mode == TJ_GLOSSARY_CONSTRAIN) tot += (size_t)enc[t[j].term].n;
         }
         if (gl->mode != TJ_GLOSSARY_CONSTRAIN || !nin) continue;
         x->cons = calloc(nin, sizeof *x->cons);
-        size_t tot = 0;
-        int **ids = calloc(nin, sizeof *ids);
-        int *nid = calloc(nin, sizeof *nid);
-        tj_status st = x->cons && ids && nid ? TJ_OK : tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-        for (size_t j = 0, c = 0; j < nt && !st; j++) {
-            if (t[j].no_cons || !(t[j].begin >= x->begin && t[j].end <= x->end)) continue;
-            const char *trg = tj_glossary_target(gl->g, t[j].term);
-            tj_piece *pc = NULL;
-            size_t np = 0;
-            if ((st = tj_model_encode_target(m, trg, strlen(trg), &pc, &np, err))) break;
-            ids[c] = malloc((np + 1) * sizeof **ids);
-            if (!ids[c]) {
-                free(pc);
-                st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-                break;
-            }
-            for (size_t q = 0; q < np; q++) ids[c][q] = pc[q].id;
-            nid[c] = (int)np;
-            free(pc);
+        x->cons_ids = malloc((tot + 1) * sizeof *x->cons_ids);
+        if (!x->cons || !x->cons_ids) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+        for (size_t j = 0, c = 0, at = 0; j < nt; j++) {
+            if (!x->src || t[j].no_cons || !(t[j].begin >= x->begin && t[j].end <= x->end))
+                continue;
+            const term_ids *e = &enc[t[j].term];
+            if (e->n) memcpy(x->cons_ids + at, e->ids, (size_t)e->n * sizeof *e->ids);
             int sb = -1, se = -1; /* the source pieces overlapping the term */
             for (int q = 0; q < x->n; q++)
                 if (x->pieces[q].begin < t[j].end && x->pieces[q].end > t[j].begin) {
                     if (sb < 0) sb = q;
                     se = q + 1;
                 }
-            x->cons[c] = (tj_constraint){NULL, (int)np, sb < 0 ? 0 : sb, se < 0 ? 0 : se};
-            tot += np;
-            c++;
+            x->cons[c++] =
+                (tj_constraint){x->cons_ids + at, e->n, sb < 0 ? 0 : sb, se < 0 ? 0 : se};
+            at += (size_t)e->n;
         }
-        if (!st && !(x->cons_ids = malloc((tot + 1) * sizeof *x->cons_ids)))
-            st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-        for (size_t c = 0, at = 0; !st && c < nin; c++) {
-            if (nid[c]) memcpy(x->cons_ids + at, ids[c], (size_t)nid[c] * sizeof *ids[c]);
-            x->cons[c].ids = x->cons_ids + at;
-            at += (size_t)nid[c];
-        }
-        for (size_t c = 0; ids && c < nin; c++) free(ids[c]);
-        free(ids), free(nid);
-        if (st) return st;
         x->n_cons = (int)nin;
     }
     return TJ_OK;
-}
-
-/* Constrained mode: marks the occurrences whose target term the target vocabulary cannot write
- * (a piece of it is <unk>: forced, it would come out as "⁇" and the term would be lost); those
- * are placed by alignment, which pastes the term's own text. */
-static tj_status mark_unwritable(const tj_model *m, const tj_glossary *g, tj_doc_term *const *terms,
-                                 const size_t *nterms, size_t n, tj_error *err)
-{
-    size_t ng = tj_glossary_size(g);
-    unsigned char *known = calloc(ng ? ng : 1, 1); /* per term: 0 not seen, 1 writable, 2 not */
-    if (!known) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-    tj_status st = TJ_OK;
-    for (size_t i = 0; i < n && !st; i++)
-        for (size_t j = 0; j < nterms[i] && !st; j++) {
-            tj_doc_term *t = &terms[i][j];
-            if (t->term < 0 || (size_t)t->term >= ng) continue;
-            if (!known[t->term]) {
-                const char *trg = tj_glossary_target(g, t->term);
-                tj_piece *pc = NULL;
-                size_t np = 0;
-                if ((st = tj_model_encode_target(m, trg, strlen(trg), &pc, &np, err))) break;
-                known[t->term] = 1;
-                for (size_t q = 0; q < np; q++)
-                    if (pc[q].id == m->unk_id) known[t->term] = 2;
-                free(pc);
-            }
-            t->no_cons = known[t->term] == 2;
-        }
-    free(known);
-    return st;
 }
 
 /* Whether ids[0..n) holds c's pieces in a row. */
@@ -463,9 +471,11 @@ tj_status tj_doc_translate_paras_g(const tj_model *m, const tj_options *o, const
     for (size_t i = 0; i < n && !st; i++) st = plan(m, o->split, i, texts[i], lens[i], &u, err);
     for (size_t i = 0; gl && i < n && !st; i++)
         st = tj_glossary_find(gl->g, texts[i], lens[i], &terms[i], &nterms[i], err);
+    term_ids *enc = NULL;
     if (gl && gl->mode == TJ_GLOSSARY_CONSTRAIN && !st)
-        st = mark_unwritable(m, gl->g, terms, nterms, n, err);
-    if (gl && !st) st = plan_terms(m, gl, &u, terms, nterms, err);
+        st = encode_terms(m, gl->g, terms, nterms, n, &enc, err);
+    if (gl && !st) st = plan_terms(gl, enc, &u, terms, nterms, err);
+    if (enc) term_ids_free(enc, tj_glossary_size(gl->g));
     if (!st) st = run(m, o, want, &u, err);
     size_t k = 0;
     tj_doc_term *left = NULL;

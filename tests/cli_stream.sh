@@ -11,15 +11,8 @@
 # env: TJ_BIN (built tarjama). Exit 77 when TJ_BIN is missing.
 set -u
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root" || exit 1
-bin=${TJ_BIN:-$root/build/tarjama}
-if [ ! -x "$bin" ]; then
-    echo "skipped: tarjama binary not found at $bin (set TJ_BIN)"
-    exit 77
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tj_stream.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"; kill $(jobs -p) 2>/dev/null' EXIT
+. "$(dirname "$0")/tools/testlib.sh"
+tj_test_init cli_stream
 # Sanitizer builds run 5-20x slower: smaller inputs there (still more than one window).
 sanitized=0
 grep -q __asan_init "$bin" 2>/dev/null && sanitized=1
@@ -29,13 +22,6 @@ AR=$root/models/ar-en
 EN=$root/models/en-ar
 T=("$bin" translate)
 
-fails=0
-passes=0
-bad() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-ok() { passes=$((passes + 1)); }
 
 # ---------------------------------------------------------------- pass-through
 # Lines with no letters are copied unchanged and fast (50 000 dots took 23 s through the model).
@@ -285,5 +271,4 @@ head -c $((65 << 20)) /dev/zero | tr '\0' a | "$bin" detect >/dev/null 2>"$tmp/e
 [ $? -eq 1 ] && grep -q 'stdin: line 1 is longer than 64 MiB$' "$tmp/err" && ok ||
     bad "detect on a 65 MiB line: $(cat "$tmp/err")"
 
-echo "cli_stream: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+tj_test_done

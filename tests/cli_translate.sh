@@ -10,27 +10,13 @@
 # env: TJ_BIN (built tarjama), TJ_SHARED (default ../shared). Exit 77 when TJ_BIN is missing.
 set -u
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root" || exit 1
-bin=${TJ_BIN:-$root/build/tarjama}
-shared=${TJ_SHARED:-$root/../shared}
-if [ ! -x "$bin" ]; then
-    echo "skipped: tarjama binary not found at $bin (set TJ_BIN)"
-    exit 77
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tj_cli.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/tools/testlib.sh"
+tj_test_init cli_translate
 # Model lookup must not see the user's own installed models, nor the bundled starter models.
 export TARJAMA_MODELS=$tmp/models XDG_DATA_HOME=$tmp/xdg HOME=$tmp/home TARJAMA_BUNDLED_MODELS=
 unset TARJAMA_REGISTRY
 mkdir -p "$TARJAMA_MODELS" "$HOME"
 
-fails=0
-passes=0
-bad() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
 
 # run [IN=FILE] CMD...: stdin from $IN (default /dev/null); sets rc, out/err files.
 run() {
@@ -272,5 +258,4 @@ ln -s "$(cd "$M" && pwd)" "$TARJAMA_MODELS/en-ar"
 IN=$tmp/en.txt expect_ok "${T[@]}" --from auto
 [ "$(wc -l <"$tmp/out")" -eq 1 ] || bad "en-ar lookup: want one output line"
 
-echo "cli_translate: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+tj_test_done

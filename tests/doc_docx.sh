@@ -11,31 +11,10 @@
 # env: TJ_BIN (built tarjama). Exit 77 when TJ_BIN, python3 or the starter models are missing.
 set -u
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root" || exit 1
-bin=${TJ_BIN:-$root/build/tarjama}
-if [ ! -x "$bin" ]; then
-    echo "skipped: tarjama binary not found at $bin (set TJ_BIN)"
-    exit 77
-fi
-if ! command -v python3 >/dev/null; then
-    echo "skipped: python3 not installed (the documents and the checker need it)"
-    exit 77
-fi
-if [ ! -d models/ar-en ] || [ ! -d models/en-ar ]; then
-    echo "skipped: the starter models (models/ar-en, models/en-ar) are missing"
-    exit 77
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tj_doc_docx.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/tools/testlib.sh"
+tj_test_init doc_docx python3
+tj_need_starter_models
 check=tests/docx_check.py
-fails=0
-passes=0
-bad() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-ok() { passes=$((passes + 1)); }
 
 python3 tests/make_docx.py --bad "$tmp" || {
     echo "FAIL: tests/make_docx.py"
@@ -165,5 +144,4 @@ finally:
 PY
 fi
 
-echo "doc_docx: $passes passed, $fails failed"
-[ $fails = 0 ]
+tj_test_done

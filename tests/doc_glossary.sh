@@ -10,22 +10,8 @@
 # env: TJ_BIN (built tarjama). Exit 77 when TJ_BIN is missing.
 set -u
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root" || exit 1
-bin=${TJ_BIN:-$root/build/tarjama}
-if [ ! -x "$bin" ]; then
-    echo "skipped: tarjama binary not found at $bin (set TJ_BIN)"
-    exit 77
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tj_doc_gl.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-passes=0
-bad() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-ok() { passes=$((passes + 1)); }
+. "$(dirname "$0")/tools/testlib.sh"
+tj_test_init doc_glossary
 m=models/ar-en
 
 printf '# test glossary\nالذكاء الاصطناعي\tAI\nمنظمة العفو الدولية\tAmnesty International\nالأمم المتحدة\tUnited Nations\nالصحة\thealth\n' >"$tmp/g.tsv"
@@ -269,5 +255,4 @@ echo 'x' | "$bin" translate -m $m --glossary "$tmp/none.tsv" >/dev/null 2>"$tmp/
 echo 'x' | "$bin" translate -m $m --glossary "$tmp/g.tsv" --glossary-mode fast >/dev/null 2>"$tmp/err"
 [ $? = 2 ] && grep -q "glossary-mode needs 'align' or 'constrain'" "$tmp/err" && ok || bad "bad mode: $(cat "$tmp/err")"
 
-echo "doc_glossary: $passes passed, $fails failed"
-[ $fails = 0 ]
+tj_test_done

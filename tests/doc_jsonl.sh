@@ -10,26 +10,8 @@
 # env: TJ_BIN (built tarjama). Exit 77 when TJ_BIN or python3 is missing.
 set -u
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root" || exit 1
-bin=${TJ_BIN:-$root/build/tarjama}
-if [ ! -x "$bin" ]; then
-    echo "skipped: tarjama binary not found at $bin (set TJ_BIN)"
-    exit 77
-fi
-if ! command -v python3 >/dev/null; then
-    echo "skipped: python3 not installed"
-    exit 77
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tj_doc_jsonl.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-passes=0
-bad() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-ok() { passes=$((passes + 1)); }
+. "$(dirname "$0")/tools/testlib.sh"
+tj_test_init doc_jsonl python3
 m=models/en-ar
 
 {
@@ -100,5 +82,4 @@ else
     echo "note: GNU parallel not installed; its check skipped (apt-get install parallel)"
 fi
 
-echo "doc_jsonl: $passes passed, $fails failed"
-[ $fails = 0 ]
+tj_test_done

@@ -6,25 +6,14 @@
 # parallel requests). Skips (77) without python3, curl, the binary or a server-enabled build.
 # env: TJ_BIN (built tarjama).
 set -u
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root" || exit 1
-bin=${TJ_BIN:-$root/build/tarjama}
-if [ ! -x "$bin" ]; then
-    echo "skipped: tarjama binary not found at $bin (set TJ_BIN)"
-    exit 77
-fi
+. "$(dirname "$0")/tools/testlib.sh"
+tj_test_init server_api
 for tool in python3 curl; do
     if ! command -v "$tool" >/dev/null; then
         echo "skipped: $tool not installed"
         exit 77
     fi
 done
-if "$bin" serve --port -1 2>&1 | grep -q "built without"; then
-    echo "skipped: this tarjama was built without libmicrohttpd/jansson"
-    exit 77
-fi
-if [ ! -d models/ar-en ] || [ ! -d models/en-ar ]; then
-    echo "skipped: the starter models (models/ar-en, models/en-ar) are missing"
-    exit 77
-fi
-exec python3 "$root/tests/server_api.py" "$bin"
+tj_need_server
+tj_need_starter_models
+python3 "$root/tests/server_api.py" "$bin"

@@ -7,17 +7,9 @@
 # build folder ($TJ_BUILD). Skips (77) without chromium, chromedriver or python3-selenium.
 # env: TJ_BIN (built tarjama), TJ_BUILD (where the screenshots go).
 set -u
-root=$(cd "$(dirname "$0")/.." && pwd)
-cd "$root" || exit 1
-bin=${TJ_BIN:-$root/build/tarjama}
-if [ ! -x "$bin" ]; then
-    echo "skipped: tarjama binary not found at $bin (set TJ_BIN)"
-    exit 77
-fi
-if "$bin" serve --port -1 2>&1 | grep -q "built without"; then
-    echo "skipped: this tarjama was built without libmicrohttpd/jansson"
-    exit 77
-fi
+. "$(dirname "$0")/tools/testlib.sh"
+tj_test_init server_browser
+tj_need_server
 chrome=$(command -v chromium || true)
 driver=$(command -v chromedriver || true)
 # Debian's selenium lives in Debian's python, which may not be the first python3 on PATH.
@@ -32,4 +24,4 @@ if [ -z "$chrome" ] || [ -z "$driver" ] || [ -z "$py" ]; then
     echo "skipped: needs chromium, chromium-driver and python3-selenium (apt-get install them)"
     exit 77
 fi
-exec "$py" "$root/tests/server_browser.py" "$bin" "$chrome" "$driver" "${TJ_BUILD:-$root/build}"
+"$py" "$root/tests/server_browser.py" "$bin" "$chrome" "$driver" "${TJ_BUILD:-$root/build}"

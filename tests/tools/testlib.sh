@@ -5,6 +5,8 @@
 #                                 build/tarjama), shared (TJ_SHARED or ../shared) and tmp (a
 #                                 directory removed on exit); exits 77 (skip) when the binary,
 #                                 or python3 when named, is missing
+#   tj_need_starter_models        exits 77 unless models/ar-en and models/en-ar are there
+#   tj_need_server                exits 77 when tarjama was built without the server
 #   bad MESSAGE / ok              count a failed / passed check
 #   tj_test_done                  prints "NAME: P passed, F failed" and exits non-zero on failures
 tj_test_init() {
@@ -22,9 +24,24 @@ tj_test_init() {
         exit 77
     fi
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/tj_$tj_name.XXXXXX") || exit 1
-    trap 'rm -rf "$tmp"' EXIT
+    # background jobs (servers, streams) end with the test
+    trap 'rm -rf "$tmp"; kill $(jobs -p) 2>/dev/null' EXIT
     fails=0
     passes=0
+}
+
+tj_need_starter_models() {
+    if [ ! -d "$root/models/ar-en" ] || [ ! -d "$root/models/en-ar" ]; then
+        echo "skipped: the starter models (models/ar-en, models/en-ar) are missing"
+        exit 77
+    fi
+}
+
+tj_need_server() {
+    if "$bin" serve --port -1 2>&1 | grep -q "built without"; then
+        echo "skipped: this tarjama was built without libmicrohttpd/jansson"
+        exit 77
+    fi
 }
 
 bad() {

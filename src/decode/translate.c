@@ -9,6 +9,7 @@
 
 #include "decode/batch.h"
 #include "decode/model.h"
+#include "decode/options.h"
 #include "decode/search.h"
 #include "text/passthrough.h"
 #include "tok/ssplit.h"
@@ -20,23 +21,12 @@
  * in line mode (marian-decoder) lines are kept whole up to Marian's max-length of 1000. */
 #define TJ_PARAGRAPH_CHUNK 127
 #define TJ_LINE_CHUNK 1000
-#define TJ_MAX_THREADS 64
 /* Greedy jobs are decoded TJ_BATCH at a time (decode/batch.h): the decoder's products then run on
  * one row per sentence together, which reads each weight matrix once per step for the batch and
  * lets the int8 kernel use its 4-row blocks. A larger batch holds more sentences' encoder keys
  * and values at once (peak RSS) while the kernel gains nothing past a few rows;
  * docs/benchmarks.md. */
 #define TJ_BATCH 16
-
-void tj_options_default(tj_options *o)
-{
-    o->beam_size = 1;
-    o->normalize = 1.0f;
-    o->max_length_factor = 2.0f;
-    o->use_shortlist = 1;
-    o->split = TJ_SPLIT_PARAGRAPH;
-    o->threads = 0;
-}
 
 /* One unit of decoding work: a chunk of a sentence. */
 typedef struct job {
@@ -344,27 +334,13 @@ tj_status tj_translate(const tj_model *m, const tj_options *opt, const char *con
     if (!m || (n && (!texts || !out)))
         return tj_fail(err, TJ_ERR_ARG, "tj_translate: NULL argument");
     tj_options o;
-    if (opt)
-        o = *opt;
-    else
-        tj_options_default(&o);
-    if (o.beam_size < 1 || o.beam_size > 64)
-        return tj_fail(err, TJ_ERR_ARG, "beam size %d out of range (1..64)", o.beam_size);
-    if (!(o.normalize >= 0.0f && o.normalize <= 10.0f))
-        return tj_fail(err, TJ_ERR_ARG, "length normalisation exponent must be in [0, 10]");
-    if (o.threads < 0 || o.threads > TJ_MAX_THREADS)
-        return tj_fail(err, TJ_ERR_ARG, "thread count %d out of range (0..%d, 0 = one per CPU)",
-                       o.threads, TJ_MAX_THREADS);
-    if (!(o.max_length_factor > 0.0f) || o.max_length_factor > 100.0f)
-        return tj_fail(err, TJ_ERR_ARG, "max length factor must be in (0, 100]");
-    if (o.split != TJ_SPLIT_PARAGRAPH && o.split != TJ_SPLIT_LINE)
-        return tj_fail(err, TJ_ERR_ARG, "unknown split mode %d", (int)o.split);
+    tj_status st = tj_options_take(opt, &o, err);
+    if (st) return st;
     for (size_t i = 0; i < n; i++) out[i] = NULL;
     for (size_t i = 0; i < n; i++)
         if (!texts[i]) return tj_fail(err, TJ_ERR_ARG, "text %zu is NULL", i + 1);
 
     job_list jl = {0};
-    tj_status st = TJ_OK;
     for (size_t i = 0; i < n && !st; i++) st = plan_text(m, &o, i, texts[i], &jl, err);
     if (!st) st = run_jobs(m, &o, &jl, err);
     size_t k = 0;

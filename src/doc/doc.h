@@ -113,6 +113,8 @@ tj_status tj_doc_ctx_paras(const tj_doc_ctx *c, const char *const *texts, const 
                            size_t n, int want, tj_doc_para *out, tj_error *err);
 /* The reader of c->d->format (not text, which needs the model: TJ_ERR_ARG), after the options
    were checked. */
+/* A document with nothing to translate, written back byte for byte (NUL-terminated copy). */
+tj_status tj_doc_copy(const char *data, size_t len, char **out, size_t *out_len, tj_error *err);
 tj_status tj_doc_dispatch(const tj_doc_ctx *c, const char *data, size_t len, char **out,
                           size_t *out_len, tj_error *err);
 tj_status tj_doc_html(const tj_doc_ctx *c, const char *data, size_t len, char **out,

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "decode/options.h"
 #include "doc/doc.h"
 #include "util/error.h"
 #include "util/utf8.h"
@@ -92,19 +93,8 @@ tj_status tj_translate_document(const tj_model *model, const tj_options *opt,
     *out = NULL;
     *out_len = 0;
     tj_options o;
-    if (opt)
-        o = *opt;
-    else
-        tj_options_default(&o);
-    /* the same checks as tj_translate, which also makes the text path report them */
-    if (o.beam_size < 1 || o.beam_size > 64)
-        return tj_fail(err, TJ_ERR_ARG, "beam size %d out of range (1..64)", o.beam_size);
-    if (!(o.normalize >= 0.0f && o.normalize <= 10.0f))
-        return tj_fail(err, TJ_ERR_ARG, "length normalisation exponent must be in [0, 10]");
-    if (o.threads < 0 || o.threads > 64)
-        return tj_fail(err, TJ_ERR_ARG, "thread count %d out of range (0..64)", o.threads);
-    if (!(o.max_length_factor > 0.0f) || o.max_length_factor > 100.0f)
-        return tj_fail(err, TJ_ERR_ARG, "max length factor must be in (0, 100]");
+    tj_status st = tj_options_take(opt, &o, err);
+    if (st) return st;
     if (dopt->glossary_mode != TJ_GLOSSARY_ALIGN && dopt->glossary_mode != TJ_GLOSSARY_CONSTRAIN)
         return tj_fail(err, TJ_ERR_ARG, "unknown glossary mode %d", (int)dopt->glossary_mode);
     tj_doc_ctx c = {model, &o, dopt, NULL, NULL};
@@ -120,12 +110,21 @@ tj_status tj_translate_document(const tj_model *model, const tj_options *opt,
             return tj_fail(err, TJ_ERR_INPUT, "NUL byte in the text input");
         }
         const char *t = s;
-        tj_status st = tj_translate(model, &o, &t, 1, out, err);
+        st = tj_translate(model, &o, &t, 1, out, err);
         free(s);
         if (!st) *out_len = strlen(*out);
         return st;
     }
     return tj_doc_dispatch(&c, data, len, out, out_len, err);
+}
+
+tj_status tj_doc_copy(const char *data, size_t len, char **out, size_t *out_len, tj_error *err)
+{
+    if (!(*out = malloc(len + 1))) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    if (len) memcpy(*out, data, len);
+    (*out)[len] = '\0';
+    *out_len = len;
+    return TJ_OK;
 }
 
 tj_status tj_doc_ctx_paras(const tj_doc_ctx *c, const char *const *texts, const size_t *lens,

@@ -1145,13 +1145,7 @@ tj_status tj_doc_docx_with(tj_doc_xlate_fn fn, void *ctx, const char *target_lan
         za = NULL; /* closed or discarded by write_zip, with src */
     } else if (!st) {
         /* nothing to translate: the package as it came */
-        if (!(*out = malloc(len + 1))) {
-            st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-        } else {
-            memcpy(*out, data, len);
-            (*out)[len] = '\0';
-            *out_len = len;
-        }
+        st = tj_doc_copy(data, len, out, out_len, err);
     }
     if (za) zip_discard(za); /* frees src too */
     for (size_t i = 0; paras && i < x.np; i++) tj_doc_para_free(&paras[i]);

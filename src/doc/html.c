@@ -440,12 +440,7 @@ tj_status tj_doc_html(const tj_doc_ctx *c, const char *data, size_t len, char **
         blank++;
     if (blank == len) {
         /* nothing at all (libxml2 makes no document of it): written back as it is */
-        *out = malloc(len + 1);
-        if (!*out) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-        memcpy(*out, data, len);
-        (*out)[len] = '\0';
-        *out_len = len;
-        return TJ_OK;
+        return tj_doc_copy(data, len, out, out_len, err);
     }
     if (fragment) {
         /* Text before any element would get an implied <p> from libxml2; inside an explicit

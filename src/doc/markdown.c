@@ -255,12 +255,7 @@ tj_status tj_doc_markdown(const tj_doc_ctx *c, const char *data, size_t len, cha
         blank++;
     if (blank == len) {
         /* nothing to translate: written back as it is (cmark would write a lone newline) */
-        *out = malloc(len + 1);
-        if (!*out) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-        memcpy(*out, data, len);
-        (*out)[len] = '\0';
-        *out_len = len;
-        return TJ_OK;
+        return tj_doc_copy(data, len, out, out_len, err);
     }
     cmark_node *doc = parse_gfm(data, len);
     if (!doc) return tj_fail(err, TJ_ERR_FORMAT, "Markdown input could not be parsed");

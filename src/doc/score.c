@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/options.h"
 #include "doc/doc.h"
 #include "util/error.h"
 #include "util/utf8.h"
@@ -47,16 +48,10 @@ tj_status tj_translate_scored_doc(const tj_model *m, const tj_options *opt,
     if (bad != len) return tj_fail(err, TJ_ERR_INPUT, "invalid UTF-8 at byte offset %zu", bad);
     if (len && memchr(text, '\0', len)) return tj_fail(err, TJ_ERR_INPUT, "NUL byte in the text");
     tj_options o;
-    if (opt)
-        o = *opt;
-    else
-        tj_options_default(&o);
-    if (o.beam_size < 1 || o.beam_size > 64 || o.threads < 0 || o.threads > 64 ||
-        !(o.max_length_factor > 0.0f && o.max_length_factor <= 100.0f) ||
-        !(o.normalize >= 0.0f && o.normalize <= 10.0f))
-        return tj_fail(err, TJ_ERR_ARG, "tj_translate_scored: option out of range");
+    tj_status st = tj_options_take(opt, &o, err);
+    if (st) return st;
     tj_doc_lines ln;
-    tj_status st = tj_doc_split_lines(text, len, &ln, err);
+    st = tj_doc_split_lines(text, len, &ln, err);
     if (st) return st;
     const char **lines = ln.text;
     size_t k = ln.n;

@@ -24,22 +24,10 @@ OUT=${OUT:-models}
 MINUTES=${MINUTES:-95}
 MAX_STEPS=${MAX_STEPS:-1000000000}
 MORE_MINUTES=${MORE_MINUTES:-0}
-SEED=${SEED:-1}
 SEED2=${SEED2:-2}
 LATER_STEPS=${LATER_STEPS:-}
-LEX_BEST=${LEX_BEST:-200}
-THREADS=${THREADS:-$(nproc)}
-TJ=${TJ:-build/tarjama}
-PY=${PYTHON:-python3}
 HERE=$(dirname "$0")
-VOCAB=$SHARED/corpus/vocab.aren.spm
-if [ -z "${BF16:-}" ]; then
-    BF16=0
-    grep -q avx512_bf16 /proc/cpuinfo 2>/dev/null && BF16=1
-fi
-BF16_FLAG=
-[ "$BF16" = 1 ] && BF16_FLAG=--bf16
-mkdir -p "$WORK"
+. "$HERE/common.sh"
 # The recipe both training stages share (one thread each: the two directions train at once).
 RECIPE="--lr 3e-4 --warmup 800 --batch-tokens 1500 --valid-every 200 --patience 100 --average 4
     --names-per-epoch 15000 --threads 1 $BF16_FLAG"
@@ -92,19 +80,5 @@ if [ "$MORE_MINUTES" != 0 ]; then
     done
 fi
 # 3. Shortlists, export (alphas from decoding the dev set in that direction), model folders.
-for dir in ar-en en-ar; do
-    s=${dir%-*}; pair=$(echo $dir | tr -d -)
-    lex=$WORK/lex.50.$LEX_BEST.$pair.s2t.bin
-    [ -f "$lex" ] || $PY "$HERE/shortlist.py" --data "$WORK/data.pt" --direction $dir \
-        --best "$LEX_BEST" --out "$lex"
-    $PY "$HERE/export.py" --ckpt "$WORK/$dir/final.pt" --vocab "$VOCAB" --tarjama "$TJ" \
-        --calib "$SHARED/corpus/dev.$s" --shortlist "$lex" \
-        --out "$WORK/model.$pair.bin" --alphas-json "$WORK/alphas.$pair.json" --threads "$THREADS"
-    mkdir -p "$OUT/$dir"
-    cp "$WORK/model.$pair.bin" "$OUT/$dir/model.$pair.intgemm.alphas.bin"
-    rm -f "$OUT/$dir"/lex.*.s2t.bin
-    cp "$lex" "$OUT/$dir/"
-    cp "$VOCAB" "$OUT/$dir/vocab.$pair.spm"
-    $TJ info -m "$OUT/$dir" > /dev/null
-done
+package_models "$WORK/data.pt" "$SHARED/corpus/dev"
 "$HERE/evaluate.sh" "$WORK"

@@ -22,20 +22,8 @@ SHARED=${SHARED:-../shared}
 OUT=${OUT:-$WORK/models}
 MINUTES=${MINUTES:-600}
 INIT=${INIT:-v1}
-SEED=${SEED:-1}
-LEX_BEST=${LEX_BEST:-200}
-THREADS=${THREADS:-$(nproc)}
-TJ=${TJ:-build/tarjama}
-PY=${PYTHON:-python3}
 HERE=$(dirname "$0")
-VOCAB=$SHARED/corpus/vocab.aren.spm
-if [ -z "${BF16:-}" ]; then
-    BF16=0
-    grep -q avx512_bf16 /proc/cpuinfo 2>/dev/null && BF16=1
-fi
-BF16_FLAG=
-[ "$BF16" = 1 ] && BF16_FLAG=--bf16
-mkdir -p "$WORK"
+. "$HERE/common.sh"
 [ -f "$WORK/data.pt" ] || $PY "$HERE/prep_v2.py" --shared "$SHARED" --tarjama "$TJ" \
     --vocab "$VOCAB" --out "$WORK" | tee "$WORK/prep.txt"
 # The CPU recipe is v1's (run.sh): small batches give more updates for the compute, peak 3e-4;
@@ -62,20 +50,6 @@ for dir in ar-en en-ar; do
 done
 # Shortlists from the v2 training pairs; calibration of the alphas on the news dev set (held out
 # from PUD and XQuAD by prep_v2.py) in the direction of the model.
-for dir in ar-en en-ar; do
-    s=${dir%-*}; pair=$(echo $dir | tr -d -)
-    lex=$WORK/lex.50.$LEX_BEST.$pair.s2t.bin
-    [ -f "$lex" ] || $PY "$HERE/shortlist.py" --data "$WORK/data.pt" --direction $dir \
-        --best "$LEX_BEST" --out "$lex"
-    [ -f "$WORK/model.$pair.bin" ] || $PY "$HERE/export.py" --ckpt "$WORK/$dir/final.pt" \
-        --vocab "$VOCAB" --tarjama "$TJ" --calib "$WORK/dev.$s" --shortlist "$lex" \
-        --out "$WORK/model.$pair.bin" --alphas-json "$WORK/alphas.$pair.json" --threads "$THREADS"
-    mkdir -p "$OUT/$dir"
-    cp "$WORK/model.$pair.bin" "$OUT/$dir/model.$pair.intgemm.alphas.bin"
-    rm -f "$OUT/$dir"/lex.*.s2t.bin
-    cp "$lex" "$OUT/$dir/"
-    cp "$VOCAB" "$OUT/$dir/vocab.$pair.spm"
-    $TJ info -m "$OUT/$dir" >/dev/null
-done
+package_models "$WORK/data.pt" "$WORK/dev"
 OUT=$OUT "$HERE/evaluate.sh" "$WORK"
 "$HERE/compare.sh" models "$OUT" "$WORK"

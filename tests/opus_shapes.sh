@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: MIT
 # Transformer shapes the real-Marian fixture does not cover (issue 24): 16 heads, relu, untied
 # embeddings (tied or separate output layer), separate source/target vocabularies of different
-# sizes, and a fresh random model (d 256, 16 heads, FFN 1024, 3+3 layers). tarjama's greedy
+# sizes, a fresh random model (d 256, 16 heads, FFN 1024, 3+3 layers), and small random models
+# with the other block variants: pre-norm with and without final layer norms, gelu,
+# postprocess-emb/-top, feed-forward depths 3 and 1, a decoder FFN width of its own, sigmoid and
+# linear activations (tools/marian_variant.py lists them). tarjama's greedy
 # output on 5 TICO lines is compared with tools/marian_torch.py, a PyTorch reimplementation of
 # Marian's transformer. That reimplementation is NOT an independent oracle (same authors, same
 # reading of Marian); it is first checked against ../shared/fixtures/init-transformer-aren's
@@ -52,7 +55,8 @@ fi
 
 # 2. Each shape: tarjama against the reimplementation.
 # TJ_OPUS_SHAPES="base big" runs the OPUS-MT base and tc-big shapes instead (minutes: by hand).
-for v in ${TJ_OPUS_SHAPES:-heads16 relu untied untied-out sepvocab random}; do
+for v in ${TJ_OPUS_SHAPES:-heads16 relu untied untied-out sepvocab random prenorm prenorm-notop \
+    embtop ffndepth decffn}; do
     d="$tmp/$v"
     mkdir -p "$d"
     "$PY" "$SRC_DIR/tools/marian_variant.py" "$FXD/float/model.aren.npz" "$d/model.npz" "$v" ||
@@ -66,8 +70,10 @@ for v in ${TJ_OPUS_SHAPES:-heads16 relu untied untied-out sepvocab random}; do
         cp "$S16" "$d/vocab.aren.spm"
     fi
     torch_run "$d/model.npz" "$trg" >"$tmp/$v.torch"
+    # Both must have produced text: two failures would otherwise compare equal.
     if "$BIN" translate -m "$d" --split line --beam 1 --max-length-factor 2 "$tmp/src" \
-        >"$tmp/$v.tj" 2>"$tmp/$v.err" && cmp -s "$tmp/$v.tj" "$tmp/$v.torch"; then
+        >"$tmp/$v.tj" 2>"$tmp/$v.err" && [ "$(tr -d ' \n' <"$tmp/$v.torch" | wc -c)" -gt 0 ] &&
+        cmp -s "$tmp/$v.tj" "$tmp/$v.torch"; then
         echo "ok   $v: $N/$N lines as the PyTorch reimplementation"
     else
         echo "FAIL $v: tarjama and the PyTorch reimplementation differ"

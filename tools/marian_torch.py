@@ -3,12 +3,22 @@
 """A small PyTorch reimplementation of Marian's transformer (self-attention decoder, greedy
 search), written from Marian's documented semantics (src/models/transformer.h: embeddings scaled
 by sqrt(d) plus sinusoidal positions, sin in the first half and cos in the second with
-frequencies 10000^(-i/(d/2-1)); post-norm "dan" blocks; layer norm with eps 1e-6; swish, relu or
-Marian's gelu x*sigmoid(1.702x); output layer on the tied or untied embeddings plus bias; greedy
-search that never picks <unk> and stops at </s> or after ceil(2 x source ids incl. </s>) steps).
+frequencies 10000^(-i/(d/2-1)); blocks built by preProcess/postProcess from
+transformer-preprocess / -postprocess ('d' dropout: nothing; 'n' layer norm PREFIX_ln_scale_pre /
+PREFIX_ln_scale; 'a' skip connection), transformer-postprocess-emb (a preProcess named
+{encoder,decoder}_emb) and transformer-postprocess-top (a postProcess named {encoder,decoder}_top
+whose skip input is the embeddings); layer norm with eps 1e-6; LayerAttention as in the
+reference marian-decoder 1.9 (browsermt): the preprocess applies to the query only, keys and
+values are the plain inputs (newer marian-nmt also normalises keys and values that are the
+query's own input: not modelled); transformer-ffn-depth /
+-decoder-ffn-depth / -decoder-dim-ffn with the activation on every layer but the last; swish,
+relu, sigmoid, Marian's gelu x*sigmoid(1.702x) or none; output layer on the tied or untied
+embeddings plus bias; greedy search that never picks <unk> and stops at </s> or after
+ceil(2 x source ids incl. </s>) steps).
 
 It exists to test shapes the real-Marian fixture does not cover (16 heads, relu, untied
-embeddings, separate vocabularies of different sizes). It is NOT an independent oracle: it was
+embeddings, separate vocabularies of different sizes, pre-norm and the other block variants,
+gelu, feed-forward depths). It is NOT an independent oracle: it was
 written by the same people as tarjama, from the same reading of Marian. It is first checked
 against ../shared/fixtures/init-transformer-aren (greedy, a few TICO lines), which is.
 
@@ -58,8 +68,19 @@ class Marian:
         self.heads = int(c["transformer-heads"])
         self.enc, self.dec = int(c["enc-depth"]), int(c["dec-depth"])
         self.act = c.get("transformer-ffn-activation", "swish")
-        if c.get("transformer-postprocess", "dan") != "dan" or c.get("transformer-preprocess", ""):
-            raise SystemExit("only post-norm (postprocess dan, no preprocess) is implemented")
+        drop = lambda ops: ops.replace("d", "")  # noqa: E731 (dropout: nothing at inference)
+        self.pre = drop(c.get("transformer-preprocess", ""))
+        self.post = drop(c.get("transformer-postprocess", "dan"))
+        self.emb_ops = drop(c.get("transformer-postprocess-emb", "d"))
+        self.top_ops = drop(c.get("transformer-postprocess-top", ""))
+        for ops in (self.pre, self.emb_ops):
+            if set(ops) - {"n"}:
+                raise SystemExit("preprocess %r not implemented" % ops)
+        for ops in (self.post, self.top_ops):
+            if set(ops) - {"n", "a"}:
+                raise SystemExit("postprocess %r not implemented" % ops)
+        self.depth = int(c.get("transformer-ffn-depth", 2))
+        self.dec_depth = int(c.get("transformer-decoder-ffn-depth", 0)) or self.depth
         if "Wemb" in self.p:
             self.src_emb = self.trg_emb = self.p["Wemb"]
         else:
@@ -71,56 +92,81 @@ class Marian:
     def w(self, name):
         return self.p[name]
 
-    def ln(self, x, prefix):
-        g, b = self.w(prefix + "_ln_scale").reshape(-1), self.w(prefix + "_ln_bias").reshape(-1)
+    def ln(self, x, prefix, suffix=""):
+        g = self.w(prefix + "_ln_scale" + suffix).reshape(-1)
+        b = self.w(prefix + "_ln_bias" + suffix).reshape(-1)
         mu = x.mean(-1, keepdim=True)
         var = ((x - mu) ** 2).mean(-1, keepdim=True)
         return (x - mu) / torch.sqrt(var + 1e-6) * g + b
 
+    def preprocess(self, x, prefix, ops):
+        for op in ops:
+            x = self.ln(x, prefix, "_pre")
+        return x
+
+    def postprocess(self, x, prev, prefix, ops):
+        for op in ops:
+            x = x + prev if op == "a" else self.ln(x, prefix)
+        return x
+
     def lin(self, x, wname, bname):
         return x @ self.w(wname) + self.w(bname).reshape(-1)
 
-    def mha(self, q_in, kv_in, prefix):
+    def mha(self, q_in, kv, prefix):
         d, h = self.d, self.heads
         dh = d // h
-        q = self.lin(q_in, prefix + "_Wq", prefix + "_bq").reshape(-1, h, dh).transpose(0, 1)
-        k = self.lin(kv_in, prefix + "_Wk", prefix + "_bk").reshape(-1, h, dh).transpose(0, 1)
-        v = self.lin(kv_in, prefix + "_Wv", prefix + "_bv").reshape(-1, h, dh).transpose(0, 1)
+        x = self.preprocess(q_in, prefix + "_Wo", self.pre)
+        q = self.lin(x, prefix + "_Wq", prefix + "_bq").reshape(-1, h, dh).transpose(0, 1)
+        k = self.lin(kv, prefix + "_Wk", prefix + "_bk").reshape(-1, h, dh).transpose(0, 1)
+        v = self.lin(kv, prefix + "_Wv", prefix + "_bv").reshape(-1, h, dh).transpose(0, 1)
         a = torch.softmax(q @ k.transpose(1, 2) / math.sqrt(dh), dim=-1) @ v
         o = self.lin(a.transpose(0, 1).reshape(-1, d), prefix + "_Wo", prefix + "_bo")
-        return self.ln(o + q_in, prefix + "_Wo")
+        return self.postprocess(o, q_in, prefix + "_Wo", self.post)
 
-    def ffn(self, x, prefix):
-        h = self.lin(x, prefix + "_W1", prefix + "_b1")
+    def activation(self, h):
         if self.act == "swish":
-            h = h * torch.sigmoid(h)
-        elif self.act == "relu":
-            h = torch.relu(h)
-        elif self.act == "gelu":
-            h = h * torch.sigmoid(1.702 * h)
-        else:
-            raise SystemExit("activation %s" % self.act)
-        return self.ln(self.lin(h, prefix + "_W2", prefix + "_b2") + x, prefix + "_ffn")
+            return h * torch.sigmoid(h)
+        if self.act == "relu":
+            return torch.relu(h)
+        if self.act == "gelu":
+            return h * torch.sigmoid(1.702 * h)
+        if self.act == "sigmoid":
+            return torch.sigmoid(h)
+        if self.act == "":
+            return h
+        raise SystemExit("activation %s" % self.act)
+
+    def ffn(self, x, prefix, depth):
+        h = self.preprocess(x, prefix + "_ffn", self.pre)
+        for i in range(1, depth + 1):
+            h = self.lin(h, prefix + "_W%d" % i, prefix + "_b%d" % i)
+            if i < depth:
+                h = self.activation(h)
+        return self.postprocess(h, x, prefix + "_ffn", self.post)
 
     def greedy(self, src, eos, unk):
         d = self.d
         n = len(src)
-        x = self.src_emb[src] * math.sqrt(d) + positions(n, d)
+        emb = self.src_emb[src] * math.sqrt(d) + positions(n, d)
+        x = self.preprocess(emb, "encoder_emb", self.emb_ops)
         for l in range(1, self.enc + 1):
             x = self.mha(x, x, "encoder_l%d_self" % l)
-            x = self.ffn(x, "encoder_l%d_ffn" % l)
+            x = self.ffn(x, "encoder_l%d_ffn" % l, self.depth)
+        x = self.postprocess(x, emb, "encoder_top", self.top_ops)
         limit = math.ceil(2.0 * n)
         out, hist = [], [[] for _ in range(self.dec)]  # each layer's inputs so far
         prev = None
         for t in range(limit):
             pos = positions(t + 1, d)[t]
-            y = (pos if prev is None else self.trg_emb[prev] * math.sqrt(d) + pos)[None, :]
+            emb = (pos if prev is None else self.trg_emb[prev] * math.sqrt(d) + pos)[None, :]
+            y = self.preprocess(emb, "decoder_emb", self.emb_ops)
             for l in range(1, self.dec + 1):
                 hist[l - 1].append(y)
                 keys = torch.cat(hist[l - 1], dim=0)
                 y = self.mha(y, keys, "decoder_l%d_self" % l)
                 y = self.mha(y, x, "decoder_l%d_context" % l)
-                y = self.ffn(y, "decoder_l%d_ffn" % l)
+                y = self.ffn(y, "decoder_l%d_ffn" % l, self.dec_depth)
+            y = self.postprocess(y, emb, "decoder_top", self.top_ops)
             logits = (y @ self.out_w).reshape(-1) + self.out_b
             if unk is not None:
                 logits[unk] = -math.inf

@@ -13,6 +13,15 @@ tests/opus_shapes.sh (tarjama against tools/marian_torch.py). Needs python3-nump
   base      a fresh random model of OPUS-MT base's shape: d 512, 8 heads, FFN 2048 swish, 6+6
             layers, tied joint embeddings (slow: run by hand, see docs/opus-mt.md)
   big       the same in tc-big's shape: d 1024, 16 heads, FFN 4096 swish, 6+6 layers (slower)
+Block and feed-forward variants, fresh random models of d 128, 4 heads, FFN 256, 2+2 layers, tied:
+  prenorm   transformer-preprocess n, postprocess da, postprocess-top n (Marian's pre-norm
+            recipe: final layer norms encoder_top_ln_* / decoder_top_ln_*), gelu
+  prenorm-notop  preprocess n, postprocess da and no final layer norm, relu
+  embtop    post-norm dan plus postprocess-emb n (encoder_emb_ln_*_pre) and postprocess-top an
+            (a skip connection from the embeddings, then a layer norm), swish
+  ffndepth  transformer-ffn-depth 3 (encoder), transformer-decoder-ffn-depth 1, sigmoid
+  decffn    transformer-decoder-dim-ffn 384 (encoder FFN 256), pre-norm "nd"/"dan" mixed:
+            preprocess n and postprocess dan (both norms), linear activation ("")
 
 usage: marian_variant.py FIXTURE.npz OUT.npz VARIANT
 """
@@ -49,6 +58,8 @@ def main(argv):
             p["decoder_ff_logit_out_b"] = rng.uniform(-0.1, 0.1, (1, trg_rows)).astype(np.float32)
         return set_yaml(set_yaml(yml, "tied-embeddings-all", "false"), "tied-embeddings", "true")
 
+    if not yml.endswith("\n"):
+        yml += "\n"  # keys set_yaml appends must start a line of their own
     if v == "heads16":
         yml = set_yaml(yml, "transformer-heads", "16")
     elif v == "relu":
@@ -62,16 +73,34 @@ def main(argv):
     elif v == "sepvocab":
         yml = untie(32000)
         yml = set_yaml(yml, "dim-vocabs", "[16000, 32000]")
-    elif v in ("random", "base", "big"):
+    elif v in ("random", "base", "big", "prenorm", "prenorm-notop", "embtop", "ffndepth",
+               "decffn"):
+        small = (128, 256, 2, 4, "swish", True)
         D, F, L, H, act, tied = {"random": (256, 1024, 3, 16, "relu", False),
                                  "base": (512, 2048, 6, 8, "swish", True),
-                                 "big": (1024, 4096, 6, 16, "swish", True)}[v]
+                                 "big": (1024, 4096, 6, 16, "swish", True)}.get(v, small)
+        # (preprocess, postprocess, postprocess-emb, postprocess-top, ffn depths, decoder FFN)
+        pre, post, emb, top, edep, ddep, DF = "", "dan", "d", "", 2, 2, F
+        if v == "prenorm":
+            pre, post, top, act = "n", "da", "n", "gelu"
+        elif v == "prenorm-notop":
+            pre, post, act = "n", "da", "relu"
+        elif v == "embtop":
+            emb, top = "dn", "an"
+        elif v == "ffndepth":
+            edep, ddep, act = 3, 1, "sigmoid"
+        elif v == "decffn":
+            pre, DF, act = "n", 384, ""
         V = p["Wemb"].shape[0]
         q = {}
 
         def u(*shape, s=None):
             s = s if s is not None else np.sqrt(6.0 / sum(shape))
             return rng.uniform(-s, s, shape).astype(np.float32)
+
+        def norm(name):
+            q[name.replace("@", "_ln_scale")] = 1 + u(1, D, s=0.1)
+            q[name.replace("@", "_ln_bias")] = u(1, D, s=0.1)
 
         if tied:
             q["Wemb"] = u(V, D)
@@ -81,22 +110,42 @@ def main(argv):
         for side, blocks in (("encoder", ["self"]), ("decoder", ["self", "context"])):
             for l in range(1, L + 1):
                 for b in blocks:
-                    pre = "%s_l%d_%s" % (side, l, b)
+                    pn = "%s_l%d_%s" % (side, l, b)
                     for w in "qkvo":
-                        q["%s_W%s" % (pre, w)] = u(D, D)
-                        q["%s_b%s" % (pre, w)] = u(1, D, s=0.1)
-                    q[pre + "_Wo_ln_scale"] = 1 + u(1, D, s=0.1)
-                    q[pre + "_Wo_ln_bias"] = u(1, D, s=0.1)
-                pre = "%s_l%d_ffn" % (side, l)
-                q[pre + "_W1"], q[pre + "_b1"] = u(D, F), u(1, F, s=0.1)
-                q[pre + "_W2"], q[pre + "_b2"] = u(F, D), u(1, D, s=0.1)
-                q[pre + "_ffn_ln_scale"] = 1 + u(1, D, s=0.1)
-                q[pre + "_ffn_ln_bias"] = u(1, D, s=0.1)
+                        q["%s_W%s" % (pn, w)] = u(D, D)
+                        q["%s_b%s" % (pn, w)] = u(1, D, s=0.1)
+                    if "n" in pre:
+                        norm(pn + "_Wo@_pre")
+                    if "n" in post:
+                        norm(pn + "_Wo@")
+                pn = "%s_l%d_ffn" % (side, l)
+                depth, width = (edep, F) if side == "encoder" else (ddep, DF)
+                for i in range(1, depth + 1):
+                    n_in = D if i == 1 else width
+                    n_out = D if i == depth else width
+                    q["%s_W%d" % (pn, i)] = u(n_in, n_out)
+                    q["%s_b%d" % (pn, i)] = u(1, n_out, s=0.1)
+                if "n" in pre:
+                    norm(pn + "_ffn@_pre")
+                if "n" in post:
+                    norm(pn + "_ffn@")
+            if "n" in emb:
+                norm(side + "_emb@_pre")
+            if "n" in top:
+                norm(side + "_top@")
         p = q
         for key, val in (("dim-emb", D), ("transformer-dim-ffn", F), ("transformer-heads", H),
                          ("enc-depth", L), ("dec-depth", L),
-                         ("transformer-ffn-activation", act)):
+                         ("transformer-ffn-activation", '""' if act == "" else act),
+                         ("transformer-preprocess", '"%s"' % pre),
+                         ("transformer-postprocess", post),
+                         ("transformer-postprocess-emb", emb),
+                         ("transformer-postprocess-top", '"%s"' % top),
+                         ("transformer-ffn-depth", edep),
+                         ("transformer-decoder-ffn-depth", ddep)):
             yml = set_yaml(yml, key, val)
+        if DF != F:
+            yml = set_yaml(yml, "transformer-decoder-dim-ffn", DF)
         if not tied:
             yml = set_yaml(set_yaml(yml, "tied-embeddings-all", "false"), "tied-embeddings", "true")
     else:

@@ -134,17 +134,31 @@ static tj_status load_linear(tj_model *m, const char *wname, const char *bname, 
     return prepare_bias(lin->w, in, out, lin->alpha, lin->beta, bias, &lin->pbias, err);
 }
 
-static tj_status load_norm(tj_model *m, const char *prefix, tj_norm *n, tj_error *err)
+/* PREFIX_ln_scale SUFFIX and PREFIX_ln_bias SUFFIX (Marian's layerNorm parameters). */
+static tj_status load_norm_sfx(tj_model *m, const char *prefix, const char *sfx, tj_norm *n,
+                               tj_error *err)
 {
     char name[256];
-    snprintf(name, sizeof name, "%s_ln_scale", prefix);
+    snprintf(name, sizeof name, "%s_ln_scale%s", prefix, sfx);
     n->gamma = float_param(m, name, (size_t)m->d, err);
     if (!n->gamma) return err ? err->code : TJ_ERR_FORMAT;
-    snprintf(name, sizeof name, "%s_ln_bias", prefix);
+    snprintf(name, sizeof name, "%s_ln_bias%s", prefix, sfx);
     n->beta = float_param(m, name, (size_t)m->d, err);
     if (!n->beta) return err ? err->code : TJ_ERR_FORMAT;
     m->n_params += 2 * (size_t)m->d;
     return TJ_OK;
+}
+
+/* The block's layer norms: "_pre" for a preprocess n, the plain one for a postprocess n (Marian
+ * names both after the block, PREFIX_Wo or PREFIX_ffn). */
+static tj_status load_norm(tj_model *m, const char *prefix, tj_norm *n, tj_error *err)
+{
+    return strchr(m->post_ops, 'n') ? load_norm_sfx(m, prefix, "", n, err) : TJ_OK;
+}
+
+static tj_status load_pre_norm(tj_model *m, const char *prefix, tj_norm *n, tj_error *err)
+{
+    return strchr(m->pre_ops, 'n') ? load_norm_sfx(m, prefix, "_pre", n, err) : TJ_OK;
 }
 
 static tj_status load_attention(tj_model *m, const char *prefix, tj_attention *a, tj_error *err)
@@ -159,22 +173,26 @@ static tj_status load_attention(tj_model *m, const char *prefix, tj_attention *a
         if (st) return st;
     }
     snprintf(w, sizeof w, "%s_Wo", prefix);
-    return load_norm(m, w, &a->norm, err);
+    tj_status st = load_pre_norm(m, w, &a->pre, err);
+    return st ? st : load_norm(m, w, &a->norm, err);
 }
 
-static tj_status load_ffn(tj_model *m, const char *prefix, tj_ffn *f, tj_error *err)
+/* PREFIX_W1/_b1 .. PREFIX_Wdepth/_bdepth: d -> dim_ffn (-> dim_ffn ...) -> d. */
+static tj_status load_ffn(tj_model *m, const char *prefix, int depth, int dim_ffn, tj_ffn *f,
+                          tj_error *err)
 {
     char w[256], b[256];
-    snprintf(w, sizeof w, "%s_W1", prefix);
-    snprintf(b, sizeof b, "%s_b1", prefix);
-    tj_status st = load_linear(m, w, b, m->d, m->d_ffn, &f->w1, err);
-    if (st) return st;
-    snprintf(w, sizeof w, "%s_W2", prefix);
-    snprintf(b, sizeof b, "%s_b2", prefix);
-    st = load_linear(m, w, b, m->d_ffn, m->d, &f->w2, err);
-    if (st) return st;
+    f->depth = depth;
+    for (int i = 0; i < depth; i++) {
+        snprintf(w, sizeof w, "%s_W%d", prefix, i + 1);
+        snprintf(b, sizeof b, "%s_b%d", prefix, i + 1);
+        tj_status st =
+            load_linear(m, w, b, i ? dim_ffn : m->d, i + 1 < depth ? dim_ffn : m->d, &f->w[i], err);
+        if (st) return st;
+    }
     snprintf(w, sizeof w, "%s_ffn", prefix);
-    return load_norm(m, w, &f->norm, err);
+    tj_status st = load_pre_norm(m, w, &f->pre, err);
+    return st ? st : load_norm(m, w, &f->norm, err);
 }
 
 /* Checks that the embedded config describes the architecture this runtime implements. */
@@ -208,33 +226,82 @@ static tj_status check_config(tj_model *m, tj_error *err)
     if (m->untied && !m->dec_self_att)
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
                        "%s: only models with tied-embeddings-all are supported", path);
-    if (tj_yaml_get(y, "transformer-preprocess", buf, sizeof buf) && buf[0])
-        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-preprocess '%s' is not supported",
-                       path, buf);
-    if (tj_yaml_get(y, "transformer-postprocess", buf, sizeof buf) && strcmp(buf, "dan") != 0)
-        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-postprocess '%s' is not supported",
-                       path, buf);
-    /* Layer norm or other steps on the embeddings, and attention without its output projection,
-     * change the computation; only the dropout-only forms are implemented. */
-    if (tj_yaml_get(y, "transformer-postprocess-emb", buf, sizeof buf) && strcmp(buf, "d") != 0 &&
-        buf[0])
+    /* Marian's block operations (transformer.h preProcess/postProcess): 'd' dropout (nothing at
+     * inference), 'n' layer norm, 'a' skip connection (postprocess only), 'r' RMS norm and 'h'
+     * highway (not implemented here). Marian aborts on any other letter. */
+    static const struct {
+        const char *key, *def, *allowed, *marian;
+        size_t off;
+    } ops[] = {
+        {"transformer-preprocess", "", "n", "dnr", offsetof(tj_model, pre_ops)},
+        {"transformer-postprocess", "dan", "an", "danhr", offsetof(tj_model, post_ops)},
+        {"transformer-postprocess-emb", "d", "n", "dnr", offsetof(tj_model, emb_ops)},
+        {"transformer-postprocess-top", "", "an", "danhr", offsetof(tj_model, top_ops)},
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        if (!tj_yaml_get(y, ops[i].key, buf, sizeof buf)) strcpy(buf, ops[i].def);
+        char *out = (char *)m + ops[i].off;
+        size_t n = 0;
+        for (const char *c = buf; *c; c++) {
+            if (!strchr(ops[i].marian, *c))
+                return tj_fail(err, TJ_ERR_FORMAT,
+                               "%s: %s '%s': Marian has no operation '%c' there (it allows %s)",
+                               path, ops[i].key, buf, *c, ops[i].marian);
+            if (*c == 'd') continue;
+            if (!strchr(ops[i].allowed, *c) || n + 1 >= sizeof m->pre_ops)
+                return tj_fail(err, TJ_ERR_UNSUPPORTED,
+                               "%s: %s '%s' is not supported (operations d, %s%s only)", path,
+                               ops[i].key, buf, ops[i].allowed[1] ? "a, " : "", "n");
+            out[n++] = *c;
+        }
+        out[n] = 0;
+    }
+    if (!m->dec_self_att &&
+        (m->pre_ops[0] || strcmp(m->post_ops, "an") != 0 || m->emb_ops[0] || m->top_ops[0]))
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
-                       "%s: transformer-postprocess-emb '%s' is not supported (need d)", path, buf);
+                       "%s: SSRU decoders are supported with the default post-norm blocks only "
+                       "(transformer-postprocess dan, no preprocess)",
+                       path);
     if (tj_yaml_get_bool(y, "transformer-no-projection", 0))
         return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-no-projection is not supported",
                        path);
-    if (tj_yaml_get(y, "transformer-postprocess-top", buf, sizeof buf) && buf[0])
+    if (tj_yaml_get_bool(y, "transformer-train-positions", 0) ||
+        tj_yaml_get_bool(y, "transformer-train-position-embeddings", 0))
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
-                       "%s: transformer-postprocess-top '%s' is not supported", path, buf);
+                       "%s: transformer-train-positions (learned positions) is not supported",
+                       path);
+    if (tj_yaml_get(y, "transformer-tied-layers", buf, sizeof buf) && buf[0] &&
+        strcmp(buf, "[]") != 0)
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-tied-layers is not supported",
+                       path);
+    if (tj_yaml_get_bool(y, "transformer-pool", 0))
+        return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: transformer-pool is not supported", path);
     if (!tj_yaml_get(y, "transformer-ffn-activation", buf, sizeof buf)) strcpy(buf, "swish");
-    m->ffn_swish = strcmp(buf, "swish") == 0;
-    if (!m->ffn_swish && strcmp(buf, "relu") != 0)
+    static const char *acts[] = {"swish", "relu", "gelu", "sigmoid", ""};
+    m->ffn_act = -1;
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(buf, acts[i])) m->ffn_act = i;
+    if (m->ffn_act < 0)
+        return tj_fail(err, TJ_ERR_FORMAT,
+                       "%s: transformer-ffn-activation '%s' is not one of Marian's (relu, swish, "
+                       "gelu, sigmoid or empty)",
+                       path, buf);
+    m->enc_ffn_depth = (int)tj_yaml_get_int(y, "transformer-ffn-depth", 2);
+    m->dec_ffn_depth = (int)tj_yaml_get_int(y, "transformer-decoder-ffn-depth", 0);
+    if (m->dec_ffn_depth == 0) m->dec_ffn_depth = m->enc_ffn_depth;
+    if (m->enc_ffn_depth < 1 || m->dec_ffn_depth < 1)
+        return tj_fail(err, TJ_ERR_FORMAT, "%s: feed-forward depth %d/%d is smaller than 1", path,
+                       m->enc_ffn_depth, m->dec_ffn_depth);
+    if (m->enc_ffn_depth > TJ_FFN_MAX_DEPTH || m->dec_ffn_depth > TJ_FFN_MAX_DEPTH)
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
-                       "%s: ffn activation '%s' is not supported (need relu or swish)", path, buf);
-    if (tj_yaml_get_int(y, "transformer-ffn-depth", 2) != 2 ||
-        tj_yaml_get_int(y, "transformer-decoder-ffn-depth", 0) > 2)
+                       "%s: feed-forward depth %d/%d is not supported (at most %d)", path,
+                       m->enc_ffn_depth, m->dec_ffn_depth, TJ_FFN_MAX_DEPTH);
+    if (!m->dec_self_att &&
+        (m->enc_ffn_depth != 2 || m->dec_ffn_depth != 2 || m->ffn_act > TJ_ACT_RELU))
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
-                       "%s: only 2-layer feed-forward blocks are supported", path);
+                       "%s: SSRU decoders are supported with 2-layer relu or swish feed-forward "
+                       "blocks only",
+                       path);
     if (tj_yaml_get_bool(y, "layer-normalization", 0))
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
                        "%s: layer-normalization inside the SSRU is not supported", path);
@@ -242,17 +309,24 @@ static tj_status check_config(tj_model *m, tj_error *err)
         return tj_fail(err, TJ_ERR_UNSUPPORTED, "%s: output-omit-bias is not supported", path);
     m->d = (int)tj_yaml_get_int(y, "dim-emb", 0);
     m->d_ffn = (int)tj_yaml_get_int(y, "transformer-dim-ffn", 0);
+    m->dec_d_ffn = (int)tj_yaml_get_int(y, "transformer-decoder-dim-ffn", 0);
+    if (m->dec_d_ffn == 0) m->dec_d_ffn = m->d_ffn;
+    /* With one feed-forward layer (d -> d) the FFN width is unused. */
+    if (m->enc_ffn_depth == 1) m->d_ffn = m->d;
+    if (m->dec_ffn_depth == 1) m->dec_d_ffn = m->d;
     m->heads = (int)tj_yaml_get_int(y, "transformer-heads", 0);
     m->enc_depth = (int)tj_yaml_get_int(y, "enc-depth", 0);
     m->dec_depth = (int)tj_yaml_get_int(y, "dec-depth", 0);
     if (m->d <= 0 || m->d > 8192 || m->d % 32 || m->d_ffn <= 0 || m->d_ffn > 65536 ||
-        m->d_ffn % 32 || m->heads <= 0 || m->d % m->heads || m->enc_depth <= 0 ||
-        m->enc_depth > 64 || m->dec_depth <= 0 || m->dec_depth > 64)
+        m->d_ffn % 32 || m->dec_d_ffn <= 0 || m->dec_d_ffn > 65536 || m->dec_d_ffn % 32 ||
+        m->heads <= 0 || m->d % m->heads || m->enc_depth <= 0 || m->enc_depth > 64 ||
+        m->dec_depth <= 0 || m->dec_depth > 64)
         return tj_fail(
             err, TJ_ERR_FORMAT,
             "%s: invalid dimensions in the embedded config (dim-emb %d, ffn %d, heads %d, "
             "depth %d/%d)",
             path, m->d, m->d_ffn, m->heads, m->enc_depth, m->dec_depth);
+    m->d_ffn_max = m->d_ffn > m->dec_d_ffn ? m->d_ffn : m->dec_d_ffn;
     return TJ_OK;
 }
 
@@ -404,7 +478,7 @@ static tj_status load_layers(tj_model *m, tj_error *err)
         snprintf(p, sizeof p, "encoder_l%d_self", l + 1);
         if ((st = load_attention(m, p, &m->enc[l].self, err))) return st;
         snprintf(p, sizeof p, "encoder_l%d_ffn", l + 1);
-        if ((st = load_ffn(m, p, &m->enc[l].ffn, err))) return st;
+        if ((st = load_ffn(m, p, m->enc_ffn_depth, m->d_ffn, &m->enc[l].ffn, err))) return st;
     }
     for (int l = 0; l < m->dec_depth; l++) {
         tj_dec_layer *L = &m->dec[l];
@@ -421,13 +495,22 @@ static tj_status load_layers(tj_model *m, tj_error *err)
         snprintf(b, sizeof b, "%s_bf", p);
         if ((st = load_linear(m, w, b, m->d, m->d, &L->rnn_wf, err))) return st;
         snprintf(w, sizeof w, "%s_ffn", p);
-        if ((st = load_norm(m, w, &L->rnn_norm, err))) return st;
+        if ((st = load_norm_sfx(m, w, "", &L->rnn_norm, err))) return st;
     context:
         snprintf(p, sizeof p, "decoder_l%d_context", l + 1);
         if ((st = load_attention(m, p, &L->ctx, err))) return st;
         snprintf(p, sizeof p, "decoder_l%d_ffn", l + 1);
-        if ((st = load_ffn(m, p, &L->ffn, err))) return st;
+        if ((st = load_ffn(m, p, m->dec_ffn_depth, m->dec_d_ffn, &L->ffn, err))) return st;
     }
+    /* postprocess-emb (a preProcess, hence "_pre") and postprocess-top layer norms. */
+    if (strchr(m->emb_ops, 'n') &&
+        ((st = load_norm_sfx(m, "encoder_emb", "_pre", &m->enc_emb_norm, err)) ||
+         (st = load_norm_sfx(m, "decoder_emb", "_pre", &m->dec_emb_norm, err))))
+        return st;
+    if (strchr(m->top_ops, 'n') &&
+        ((st = load_norm_sfx(m, "encoder_top", "", &m->enc_top_norm, err)) ||
+         (st = load_norm_sfx(m, "decoder_top", "", &m->dec_top_norm, err))))
+        return st;
     return TJ_OK;
 }
 
@@ -444,7 +527,7 @@ void tj_model_close(tj_model *m)
         for (int l = 0; l < m->enc_depth; l++) {
             tj_attention *a = &m->enc[l].self;
             free_linear(&a->q), free_linear(&a->k), free_linear(&a->v), free_linear(&a->o);
-            free_linear(&m->enc[l].ffn.w1), free_linear(&m->enc[l].ffn.w2);
+            for (int i = 0; i < m->enc[l].ffn.depth; i++) free_linear(&m->enc[l].ffn.w[i]);
         }
     if (m->dec)
         for (int l = 0; l < m->dec_depth; l++) {
@@ -454,7 +537,7 @@ void tj_model_close(tj_model *m)
                 free_linear(&L->self.o);
             free_linear(&L->ctx.q), free_linear(&L->ctx.k), free_linear(&L->ctx.v),
                 free_linear(&L->ctx.o);
-            free_linear(&L->ffn.w1), free_linear(&L->ffn.w2);
+            for (int i = 0; i < L->ffn.depth; i++) free_linear(&L->ffn.w[i]);
         }
     free(m->enc);
     free(m->dec);
@@ -724,9 +807,11 @@ tj_status tj_model_open(const char *dir, tj_model **out, tj_error *err)
             goto fail;
         m->has_shortlist = 1;
     }
-    snprintf(m->arch, sizeof m->arch, "transformer encoder (%d layers), %s decoder (%d layers)%s",
+    static const char *act_names[] = {", swish",      "",          ", gelu", ", sigmoid",
+                                      ", linear FFN", ", erf gelu"};
+    snprintf(m->arch, sizeof m->arch, "transformer encoder (%d layers), %s decoder (%d layers)%s%s",
              m->enc_depth, m->dec_self_att ? "self-attention" : "SSRU", m->dec_depth,
-             m->ffn_swish ? ", swish" : "");
+             act_names[m->ffn_act], m->pre_ops[0] ? ", pre-norm" : "");
     *out = m;
     return TJ_OK;
 fail:

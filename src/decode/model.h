@@ -42,13 +42,21 @@ typedef struct tj_norm {
 typedef struct tj_attention {
     tj_linear q, k, v, o;
     const float *bq_raw; /* unused after preparation; kept for info */
-    tj_norm norm;
+    tj_norm norm;        /* transformer-postprocess n (PREFIX_Wo_ln_*) */
+    tj_norm pre;         /* transformer-preprocess n (PREFIX_Wo_ln_*_pre) */
 } tj_attention;
 
+/* Marian allows any transformer-ffn-depth >= 1; deeper than this is refused at load. */
+#define TJ_FFN_MAX_DEPTH 8
+
 typedef struct tj_ffn {
-    tj_linear w1, w2;
-    tj_norm norm;
+    tj_linear w[TJ_FFN_MAX_DEPTH]; /* W1..Wdepth: d -> ffn -> ... -> ffn -> d */
+    int depth;
+    tj_norm norm, pre;
 } tj_ffn;
+
+/* transformer-ffn-activation (Marian's activationByName); HF's erf gelu for HF folders. */
+enum { TJ_ACT_SWISH, TJ_ACT_RELU, TJ_ACT_GELU, TJ_ACT_SIGMOID, TJ_ACT_LINEAR, TJ_ACT_GELU_ERF };
 
 typedef struct tj_enc_layer {
     tj_attention self;
@@ -74,9 +82,17 @@ struct tj_model {
     int eos_id, unk_id;
 
     int d, d_ffn, heads, enc_depth, dec_depth, vocab;
-    int is_float;         /* float32 weights (no quantisation anywhere) */
-    int dec_self_att;     /* decoder layers are self-attention (decode/sa_decoder.h), not SSRU */
-    int ffn_swish;        /* feed-forward activation swish instead of relu */
+    int is_float;     /* float32 weights (no quantisation anywhere) */
+    int dec_self_att; /* decoder layers are self-attention (decode/sa_decoder.h), not SSRU */
+    int ffn_act;      /* TJ_ACT_*: the feed-forward activation */
+    /* Marian's transformer-preprocess / -postprocess / -postprocess-emb / -postprocess-top,
+     * dropout ('d') removed: the operations that change inference ("n" layer norm, "a" skip
+     * connection; emb and pre allow only "n"). Default post-norm is pre "", post "an". */
+    char pre_ops[8], post_ops[8], emb_ops[8], top_ops[8];
+    tj_norm enc_emb_norm, dec_emb_norm;          /* encoder_emb_ln_*_pre, decoder_emb_ln_*_pre */
+    tj_norm enc_top_norm, dec_top_norm;          /* encoder_top_ln_*, decoder_top_ln_* */
+    int enc_ffn_depth, dec_ffn_depth, dec_d_ffn; /* d_ffn: the encoder's (and max) */
+    int d_ffn_max;                               /* the widest feed-forward layer */
     float *emb;           /* Wemb [vocab][d] as float (owned): float models and self-attention
                            * decoders; NULL for int8 SSRU models, which read emb_q8 */
     const int8_t *emb_q8; /* int8 models: Wemb as stored [vocab][d]; a value is q * emb_inv */

@@ -127,14 +127,15 @@ void tj_model_free_quant(tj_model *m)
         for (int l = 0; l < m->enc_depth; l++) {
             tj_attention *a = &m->enc[l].self;
             free_dyn(&a->q), free_dyn(&a->k), free_dyn(&a->v), free_dyn(&a->o);
-            free_dyn(&m->enc[l].ffn.w1), free_dyn(&m->enc[l].ffn.w2);
+            for (int i = 0; i < m->enc[l].ffn.depth; i++) free_dyn(&m->enc[l].ffn.w[i]);
         }
     if (m->dec)
         for (int l = 0; l < m->dec_depth; l++) {
             tj_dec_layer *L = &m->dec[l];
-            tj_linear *ls[] = {&L->self.q, &L->self.k, &L->self.v, &L->self.o, &L->ctx.q,
-                               &L->ctx.k,  &L->ctx.v,  &L->ctx.o,  &L->ffn.w1, &L->ffn.w2};
+            tj_linear *ls[] = {&L->self.q, &L->self.k, &L->self.v, &L->self.o,
+                               &L->ctx.q,  &L->ctx.k,  &L->ctx.v,  &L->ctx.o};
             for (size_t i = 0; i < sizeof ls / sizeof ls[0]; i++) free_dyn(ls[i]);
+            for (int i = 0; i < L->ffn.depth; i++) free_dyn(&L->ffn.w[i]);
         }
     free(m->out_csum);
     m->out_csum = NULL;
@@ -152,14 +153,16 @@ tj_status tj_model_quantize(tj_model *m, tj_error *err)
     for (int l = 0; l < m->enc_depth && !bad; l++) {
         tj_attention *a = &m->enc[l].self;
         bad = quantize_linear(&a->q) || quantize_linear(&a->k) || quantize_linear(&a->v) ||
-              quantize_linear(&a->o) || quantize_linear(&m->enc[l].ffn.w1) ||
-              quantize_linear(&m->enc[l].ffn.w2);
+              quantize_linear(&a->o);
+        for (int i = 0; i < m->enc[l].ffn.depth && !bad; i++)
+            bad = quantize_linear(&m->enc[l].ffn.w[i]);
     }
     for (int l = 0; l < m->dec_depth && !bad; l++) {
         tj_dec_layer *L = &m->dec[l];
-        tj_linear *ls[] = {&L->self.q, &L->self.k, &L->self.v, &L->self.o, &L->ctx.q,
-                           &L->ctx.k,  &L->ctx.v,  &L->ctx.o,  &L->ffn.w1, &L->ffn.w2};
+        tj_linear *ls[] = {&L->self.q, &L->self.k, &L->self.v, &L->self.o,
+                           &L->ctx.q,  &L->ctx.k,  &L->ctx.v,  &L->ctx.o};
         for (size_t i = 0; i < sizeof ls / sizeof ls[0] && !bad; i++) bad = quantize_linear(ls[i]);
+        for (int i = 0; i < L->ffn.depth && !bad; i++) bad = quantize_linear(&L->ffn.w[i]);
     }
     /* The output layer: the tied embeddings as [vocab][d] rows, one beta for the matrix. */
     if (!bad) {

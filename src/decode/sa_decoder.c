@@ -195,17 +195,45 @@ void tj_swish_rows(float *x, size_t rows, size_t n)
         for (size_t i = 0; i < all; i++) x[i] = x[i] * sigmoid_scalar(x[i]);
 }
 
-static void ffn_block(const tj_model *m, const tj_ffn *f, float *x, int M, float *hid, float *tmp,
-                      uint8_t *qbuf)
+/* x·sigmoid(b·x) (Marian's SwishNodeOp with b, which its gelu uses with b = 1.702), with the
+ * sigmoid chosen as tj_swish_rows chooses it. */
+static void swish_b_rows(float *x, size_t rows, size_t n, float b)
 {
-    affine(&f->w1, x, M, hid, qbuf);
-    if (m->ffn_swish)
-        tj_swish_rows(hid, (size_t)M, (size_t)m->d_ffn);
+    size_t all = rows * n;
+    if (n % 4 == 0)
+        for (size_t i = 0; i < all; i++) x[i] = x[i] * tj_sigmoid_vec(b * x[i]);
     else
-        tj_relu(hid, (size_t)M * m->d_ffn);
-    affine(&f->w2, hid, M, tmp, qbuf);
-    tj_add(tmp, x, (size_t)M * m->d);
-    tj_layernorm(tmp, x, (size_t)M, (size_t)m->d, f->norm.gamma, f->norm.beta, 1e-6f);
+        for (size_t i = 0; i < all; i++) x[i] = x[i] * sigmoid_scalar(b * x[i]);
+}
+
+void tj_activation_rows(int act, float *x, size_t rows, size_t n)
+{
+    size_t all = rows * n;
+    switch (act) {
+    case TJ_ACT_SWISH:
+        tj_swish_rows(x, rows, n);
+        break;
+    case TJ_ACT_RELU:
+        tj_relu(x, all);
+        break;
+    case TJ_ACT_GELU:
+        swish_b_rows(x, rows, n, 1.702f);
+        break;
+    case TJ_ACT_SIGMOID:
+        /* Marian's SigmoidNodeOp: the same vector/scalar choice as swish */
+        if (n % 4 == 0)
+            for (size_t i = 0; i < all; i++) x[i] = tj_sigmoid_vec(x[i]);
+        else
+            for (size_t i = 0; i < all; i++) x[i] = sigmoid_scalar(x[i]);
+        break;
+    case TJ_ACT_GELU_ERF:
+        /* Hugging Face's "gelu" (torch.nn.functional.gelu): x/2 · (1 + erf(x/√2)) */
+        for (size_t i = 0; i < all; i++)
+            x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
+        break;
+    default:
+        break; /* TJ_ACT_LINEAR */
+    }
 }
 
 /* One query row against Tk keys (transposed, rows ldk apart) and values (rows d apart), per head,
@@ -242,12 +270,18 @@ void tj_sa_decoder_step(tj_sentence_ctx *c, const int *prev, int t, int rows, fl
         return;
     }
     assign_slots(s, t, rows, state, sdim);
-    float *y = c->x, *y1 = c->y1, *tmp = c->tmp, *att = c->att;
+    float *y = c->x, *y1 = c->y1, *tmp = c->tmp, *att = c->att, *pre = c->pre;
+    float *emb0 = pre + (size_t)c->max_rows * d; /* the embeddings, for postprocess-top 'a' */
     for (int r = 0; r < rows; r++) embed(m, prev[r], t, y + (size_t)r * d);
+    if (strchr(m->top_ops, 'a')) memcpy(emb0, y, (size_t)rows * d * sizeof(float));
+    if (m->emb_ops[0]) tj_block_ops(m, m->emb_ops, &m->dec_emb_norm, y, NULL, rows);
     for (int l = 0; l < m->dec_depth; l++) {
         const tj_dec_layer *D = &m->dec[l];
         /* Self-attention over this step and the earlier ones (DecoderLayerSelfAttention): the
-         * new row's key and value join the row's slot, then its query attends over t+1 steps. */
+         * new row's key and value join the row's slot, then its query attends over t+1 steps.
+         * Keys and values are projected from the layer's plain inputs; a preprocess layer norm
+         * (pre-norm) applies to the query only, as in the reference marian-decoder 1.9
+         * (docs/opus-mt.md: newer marian-nmt differs). */
         affine(&D->self.k, y, rows, tmp, c->qbuf);
         affine(&D->self.v, y, rows, att, c->qbuf);
         for (int r = 0; r < rows; r++) {
@@ -256,24 +290,26 @@ void tj_sa_decoder_step(tj_sentence_ctx *c, const int *prev, int t, int rows, fl
             for (int i = 0; i < d; i++) kt[(size_t)i * s->cap + t] = kr[i];
             memcpy(vv + (size_t)t * d, att + (size_t)r * d, (size_t)d * sizeof(float));
         }
-        affine(&D->self.q, y, rows, tmp, c->qbuf);
+        const float *in = tj_block_pre(m, &D->self.pre, y, rows, pre);
+        affine(&D->self.q, in, rows, y1, c->qbuf);
+        float *o = att;
         for (int r = 0; r < rows; r++)
-            attend_row(m, tmp + (size_t)r * d, keys_t(s, s->slot[r], l), (size_t)s->cap,
-                       vals(s, s->slot[r], l), t + 1, s->sc, att + (size_t)r * d);
-        affine(&D->self.o, att, rows, y1, c->qbuf);
-        tj_add(y1, y, (size_t)rows * d);
-        tj_layernorm(y1, y1, (size_t)rows, (size_t)d, D->self.norm.gamma, D->self.norm.beta, 1e-6f);
+            attend_row(m, y1 + (size_t)r * d, keys_t(s, s->slot[r], l), (size_t)s->cap,
+                       vals(s, s->slot[r], l), t + 1, s->sc, o + (size_t)r * d);
+        affine(&D->self.o, o, rows, y1, c->qbuf);
+        tj_block_post(m, &D->self.norm, y1, y, rows);
         /* Context attention against the encoder keys/values cached per sentence. */
-        affine(&D->ctx.q, y1, rows, tmp, c->qbuf);
+        in = tj_block_pre(m, &D->ctx.pre, y, rows, pre);
+        affine(&D->ctx.q, in, rows, tmp, c->qbuf);
         const float *ck = c->ctx_k + (size_t)l * ld, *cv = c->ctx_v + (size_t)l * ld;
         for (int r = 0; r < rows; r++)
             attend_row(m, tmp + (size_t)r * d, ck, (size_t)L, cv, L, c->scores,
                        att + (size_t)r * d);
-        affine(&D->ctx.o, att, rows, tmp, c->qbuf);
-        tj_add(tmp, y1, (size_t)rows * d);
-        tj_layernorm(tmp, y, (size_t)rows, (size_t)d, D->ctx.norm.gamma, D->ctx.norm.beta, 1e-6f);
-        ffn_block(m, &D->ffn, y, rows, c->ffn, tmp, c->qbuf);
+        affine(&D->ctx.o, att, rows, y1, c->qbuf);
+        tj_block_post(m, &D->ctx.norm, y1, y, rows);
+        tj_ffn_block(m, &D->ffn, y, rows, c->ffn, tmp, pre, c->qbuf);
     }
+    if (m->top_ops[0]) tj_block_ops(m, m->top_ops, &m->dec_top_norm, y, emb0, rows);
     /* Output layer over the selected columns (spec §5.9). */
     if (m->int8_at_load) {
         tj_output_dyn(m, y, rows, c->cols, c->n_cols, c->col_pbias, logits, c->qbuf);

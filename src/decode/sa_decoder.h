@@ -35,5 +35,7 @@ void tj_sa_decoder_step(tj_sentence_ctx *c, const int *prev, int t, int rows, fl
  * element.h: the vector sigmoid e/(1+e) with Cephes exp when n is a multiple of 4, the scalar
  * one otherwise). */
 void tj_swish_rows(float *x, size_t rows, size_t n);
+/* The feed-forward activation act (TJ_ACT_*) in place on `rows` rows of n. */
+void tj_activation_rows(int act, float *x, size_t rows, size_t n);
 
 #endif

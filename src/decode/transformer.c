@@ -66,17 +66,58 @@ static void transpose(const float *src, int rows, int d, float *dst)
         for (int j = 0; j < d; j++) dst[(size_t)j * rows + i] = src[(size_t)i * d + j];
 }
 
-static void ffn_block(const tj_model *m, const tj_ffn *f, float *x, int M, float *hid, float *tmp,
-                      uint8_t *qbuf)
+const float *tj_block_pre(const tj_model *m, const tj_norm *n, const float *x, int M, float *buf)
 {
-    affine(&f->w1, x, M, hid, qbuf);
-    if (m->ffn_swish)
-        tj_swish_rows(hid, (size_t)M, (size_t)m->d_ffn);
-    else
-        tj_relu(hid, (size_t)M * m->d_ffn);
-    affine(&f->w2, hid, M, tmp, qbuf);
-    tj_add(tmp, x, (size_t)M * m->d);
-    tj_layernorm(tmp, x, (size_t)M, (size_t)m->d, f->norm.gamma, f->norm.beta, 1e-6f);
+    const float *in = x;
+    for (const char *op = m->pre_ops; *op; op++) { /* only 'n' survives check_config */
+        tj_layernorm(in, buf, (size_t)M, (size_t)m->d, n->gamma, n->beta, 1e-6f);
+        in = buf;
+    }
+    return in;
+}
+
+void tj_block_ops(const tj_model *m, const char *ops, const tj_norm *n, float *out,
+                  const float *skip, int M)
+{
+    size_t nd = (size_t)M * m->d;
+    for (; *ops; ops++)
+        if (*ops == 'a')
+            tj_add(out, skip, nd);
+        else
+            tj_layernorm(out, out, (size_t)M, (size_t)m->d, n->gamma, n->beta, 1e-6f);
+}
+
+void tj_block_post(const tj_model *m, const tj_norm *n, float *out, float *x, int M)
+{
+    size_t nd = (size_t)M * m->d;
+    if (!strcmp(m->post_ops, "an")) { /* post-norm, the usual case: no copy */
+        tj_add(out, x, nd);
+        tj_layernorm(out, x, (size_t)M, (size_t)m->d, n->gamma, n->beta, 1e-6f);
+        return;
+    }
+    tj_block_ops(m, m->post_ops, n, out, x, M);
+    memcpy(x, out, nd * sizeof *x);
+}
+
+size_t tj_ffn_scratch(const tj_model *m, int rows)
+{
+    int deep = m->enc_ffn_depth > 2 || m->dec_ffn_depth > 2;
+    return (size_t)rows * (size_t)m->d_ffn_max * (deep ? 2 : 1);
+}
+
+void tj_ffn_block(const tj_model *m, const tj_ffn *f, float *x, int M, float *hid, float *tmp,
+                  float *prebuf, uint8_t *qbuf)
+{
+    const float *in = tj_block_pre(m, &f->pre, x, M, prebuf);
+    /* Hidden layers alternate between the two halves of hid (LayerFFN's denseInline stack). */
+    float *half[2] = {hid, hid + (size_t)M * m->d_ffn_max};
+    for (int i = 0; i < f->depth; i++) {
+        float *o = i + 1 == f->depth ? tmp : half[i % 2];
+        affine(&f->w[i], in, M, o, qbuf);
+        if (i + 1 < f->depth) tj_activation_rows(m->ffn_act, o, (size_t)M, (size_t)f->w[i].out);
+        in = o;
+    }
+    tj_block_post(m, &f->norm, tmp, x, M);
 }
 
 static void embed(const tj_model *m, int tok, int pos, float *out)
@@ -99,8 +140,8 @@ static void embed(const tj_model *m, int tok, int pos, float *out)
 void tj_sentence_drop_scratch(tj_sentence_ctx *c)
 {
     free(c->x), free(c->y1), free(c->tmp), free(c->att), free(c->scores), free(c->ffn);
-    free(c->qbuf);
-    c->x = c->y1 = c->tmp = c->att = c->scores = c->ffn = NULL;
+    free(c->qbuf), free(c->pre);
+    c->x = c->y1 = c->tmp = c->att = c->scores = c->ffn = c->pre = NULL;
     c->qbuf = NULL;
 }
 
@@ -118,6 +159,7 @@ void tj_sentence_end(tj_sentence_ctx *c)
     free(c->scores);
     free(c->ffn);
     free(c->qbuf);
+    free(c->pre);
     memset(c, 0, sizeof *c);
 }
 
@@ -144,10 +186,11 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
     size_t sc = (size_t)rows * L;
     size_t lg = (size_t)max_rows * c->n_cols;
     c->scores = malloc((sc > lg ? sc : lg) * sizeof(float));
-    c->ffn = malloc((size_t)rows * m->d_ffn * sizeof(float));
-    c->qbuf = malloc((size_t)rows * (m->d_ffn > d ? m->d_ffn : d));
+    c->ffn = malloc(tj_ffn_scratch(m, rows) * sizeof(float));
+    c->qbuf = malloc((size_t)rows * (m->d_ffn_max > d ? m->d_ffn_max : d));
+    c->pre = malloc(2 * rd * sizeof(float));
     if (!c->ctx_k || !c->ctx_v || !c->col_pbias || !c->x || !c->y1 || !c->tmp || !c->att ||
-        !c->scores || !c->ffn || !c->qbuf) {
+        !c->scores || !c->ffn || !c->qbuf || !c->pre) {
         tj_sentence_end(c);
         return tj_fail(err, TJ_ERR_NOMEM, "out of memory (sentence of %d tokens)", L);
     }
@@ -189,18 +232,25 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
         tj_position_signal(i, d, xi);
         for (int j = 0; j < d; j++) xi[j] = sq * e[j] + xi[j];
     }
+    /* postprocess-emb, and the embeddings kept for a postprocess-top skip connection. */
+    if (strchr(m->top_ops, 'a')) memcpy(c->pre + rd, x, ld * sizeof(float));
+    if (m->emb_ops[0]) tj_block_ops(m, m->emb_ops, &m->enc_emb_norm, x, NULL, L);
     for (int l = 0; l < m->enc_depth; l++) {
         const tj_attention *a = &m->enc[l].self;
-        affine(&a->q, x, L, q, c->qbuf);
+        /* A preprocess layer norm (pre-norm) applies to the queries; keys and values come from
+         * the plain input, as in the reference marian-decoder 1.9 (docs/opus-mt.md). o holds the
+         * normalised input until the attention writes there. */
+        const float *in = tj_block_pre(m, &a->pre, x, L, o);
+        affine(&a->q, in, L, q, c->qbuf);
         affine(&a->k, x, L, k, c->qbuf);
         affine(&a->v, x, L, v, c->qbuf);
         transpose(k, L, d, kt);
         attention(m, q, L, kt, v, L, c->scores, o, 0);
         affine(&a->o, o, L, q, c->qbuf);
-        tj_add(q, x, ld);
-        tj_layernorm(q, x, (size_t)L, (size_t)d, a->norm.gamma, a->norm.beta, 1e-6f);
-        ffn_block(m, &m->enc[l].ffn, x, L, c->ffn, k, c->qbuf);
+        tj_block_post(m, &a->norm, q, x, L);
+        tj_ffn_block(m, &m->enc[l].ffn, x, L, c->ffn, k, o, c->qbuf);
     }
+    if (m->top_ops[0]) tj_block_ops(m, m->top_ops, &m->enc_top_norm, x, c->pre + rd, L);
     /* Context keys/values for every decoder layer, computed once per sentence. */
     for (int l = 0; l < m->dec_depth; l++) {
         affine(&m->dec[l].ctx.k, x, L, k, c->qbuf);
@@ -239,8 +289,8 @@ tj_status tj_step_ws_init(tj_step_ws *ws, const tj_model *m, int rows, int max_s
     ws->tmp = malloc(rd * sizeof(float));
     ws->att = malloc(rd * sizeof(float));
     ws->scores = malloc((size_t)rows * (size_t)max_src_len * sizeof(float));
-    ws->ffn = malloc((size_t)rows * m->d_ffn * sizeof(float));
-    ws->qbuf = malloc((size_t)rows * (m->d_ffn > m->d ? m->d_ffn : m->d));
+    ws->ffn = malloc(tj_ffn_scratch(m, rows) * sizeof(float));
+    ws->qbuf = malloc((size_t)rows * (m->d_ffn_max > m->d ? m->d_ffn_max : m->d));
     if (!ws->x || !ws->y1 || !ws->tmp || !ws->att || !ws->scores || !ws->ffn || !ws->qbuf) {
         tj_step_ws_free(ws);
         return tj_fail(err, TJ_ERR_NOMEM, "out of memory (decoder batch of %d rows)", rows);
@@ -301,7 +351,7 @@ void tj_decoder_step_groups(tj_sentence_ctx *const *ctxs, const int *grows, int 
         affine(&D->ctx.o, att, rows, tmp, ws->qbuf);
         tj_add(tmp, y1, (size_t)rows * d);
         tj_layernorm(tmp, y, (size_t)rows, (size_t)d, D->ctx.norm.gamma, D->ctx.norm.beta, 1e-6f);
-        ffn_block(m, &D->ffn, y, rows, ws->ffn, tmp, ws->qbuf);
+        tj_ffn_block(m, &D->ffn, y, rows, ws->ffn, tmp, att, ws->qbuf);
     }
     /* Output layer over each group's selected columns (spec §5.9). */
     if (!m->is_float) tj_quantize_shifted(y, (size_t)rows * d, m->out_alpha, ws->qbuf);

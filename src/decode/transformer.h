@@ -21,6 +21,7 @@ typedef struct tj_sentence_ctx {
     float *col_wt;    /* float models with a shortlist: those columns of Wembᵀ, [d][n_cols] */
     int max_rows;     /* rows the scratch below can hold */
     float *x, *y1, *tmp, *att, *scores, *ffn; /* scratch */
+    float *pre; /* scratch: preprocessed block inputs, then the embeddings (2 x max rows x d) */
     uint8_t *qbuf;
     struct tj_sa_cache *sa; /* self-attention decoders: keys/values of earlier steps (owned) */
 } tj_sentence_ctx;
@@ -59,5 +60,20 @@ void tj_step_ws_free(tj_step_ws *ws);
  * share the step index t and the model. */
 void tj_decoder_step_groups(tj_sentence_ctx *const *ctxs, const int *grows, int ng, const int *prev,
                             int t, float *state, float *const *logits, tj_step_ws *ws);
+
+/* Marian's transformer blocks (transformer.h preProcess / postProcess) with the model's
+ * transformer-preprocess and -postprocess operations, over M rows of d. */
+/* The block's input as its sublayer sees it: x itself, or x layer-normalised into buf. */
+const float *tj_block_pre(const tj_model *m, const tj_norm *n, const float *x, int M, float *buf);
+/* x <- postprocess(out, skip x) (out is clobbered). */
+void tj_block_post(const tj_model *m, const tj_norm *n, float *out, float *x, int M);
+/* ops ('a' add skip, 'n' layer norm) in place on out. */
+void tj_block_ops(const tj_model *m, const char *ops, const tj_norm *n, float *out,
+                  const float *skip, int M);
+/* Floats of feed-forward scratch for rows rows. */
+size_t tj_ffn_scratch(const tj_model *m, int rows);
+/* x <- the feed-forward block of x (hid: tj_ffn_scratch floats; tmp: M*d; prebuf: M*d). */
+void tj_ffn_block(const tj_model *m, const tj_ffn *f, float *x, int M, float *hid, float *tmp,
+                  float *prebuf, uint8_t *qbuf);
 
 #endif

@@ -5,22 +5,16 @@
 # an unsupported activation. The broken models are made from
 # ../shared/fixtures/init-transformer-aren (a real Marian transformer) by tools/npz_edit.py.
 set -u
-BIN=${TJ_BIN:-build/tarjama}
-SHARED=${TJ_SHARED:-../shared}
+# shellcheck source-path=SCRIPTDIR source=tools/testlib.sh
+. "$(dirname "$0")/tools/testlib.sh"
+tj_test_init opus_bad_input python3
+BIN=$bin SHARED=$shared SRC_DIR=$root
 FX="$SHARED/fixtures/init-transformer-aren/float"
-SRC_DIR=$(cd "$(dirname "$0")/.." && pwd)
 if [ ! -f "$FX/model.aren.npz" ]; then
     echo "skipped: $FX not found (needs ../shared)"
     exit 77
 fi
-if ! command -v python3 >/dev/null; then
-    echo "skipped: python3 not found"
-    exit 77
-fi
 EDIT="python3 $SRC_DIR/tools/npz_edit.py"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
 
 # expect NAME DIR PATTERN: translating one line with DIR fails (exit 1), with one line on stderr
 # matching PATTERN.
@@ -30,11 +24,11 @@ expect() {
     local rc=$? lines
     lines=$(wc -l <"$tmp/err")
     if [ "$rc" -ne 1 ] || [ "$lines" -ne 1 ] || ! grep -q -- "$pat" "$tmp/err"; then
-        echo "FAIL $name: rc $rc, $lines stderr lines:"
+        bad "$name: rc $rc, $lines stderr lines:"
         sed 's/^/    /' "$tmp/err"
-        fail=$((fail + 1))
     else
         echo "ok   $name: $(cat "$tmp/err")"
+        ok
     fi
 }
 
@@ -60,18 +54,30 @@ d=$(mk truncated)
 head -c 5000000 "$FX/model.aren.npz" >"$d/model.npz"
 expect "truncated npz" "$d" "model.npz"
 
-d=$(mk activation)
-$EDIT "$FX/model.aren.npz" "$d/model.npz" --yaml transformer-ffn-activation gelu || exit 1
-expect "unsupported activation" "$d" "ffn activation 'gelu' is not supported"
+# yaml_case NAME KEY VALUE DESCRIPTION PATTERN: the fixture with one config entry changed.
+yaml_case() {
+    local d
+    d=$(mk "$1")
+    $EDIT "$FX/model.aren.npz" "$d/model.npz" --yaml "$2" "$3" || exit 1
+    expect "$4" "$d" "$5"
+}
+yaml_case activation transformer-ffn-activation tanh "activation Marian does not have" \
+    "transformer-ffn-activation 'tanh' is not one of Marian's"
+yaml_case highway transformer-postprocess dhn "highway postprocess (not implemented)" \
+    "transformer-postprocess 'dhn' is not supported"
+yaml_case badop transformer-preprocess x "an operation Marian does not have" \
+    "transformer-preprocess 'x': Marian has no operation 'x'"
+yaml_case rmsnorm transformer-postprocess-emb r "RMS norm on embeddings (not implemented)" \
+    "transformer-postprocess-emb 'r' is not supported"
+yaml_case ffn0 transformer-ffn-depth 0 "feed-forward depth 0" "depth 0/0 is smaller than 1"
+yaml_case ffn9 transformer-ffn-depth 9 "feed-forward depth 9" "depth 9/9 is not supported"
+yaml_case prenorm transformer-preprocess n "pre-norm without its _pre layer norms" \
+    "missing parameter 'encoder_l1_self_Wo_ln_scale_pre'"
 
 d=$(mk decoder)
 $EDIT "$FX/model.aren.npz" "$d/model.npz" --yaml transformer-decoder-autoreg average-attention ||
     exit 1
 expect "unsupported decoder" "$d" "decoder 'average-attention' is not supported"
-
-d=$(mk emb)
-$EDIT "$FX/model.aren.npz" "$d/model.npz" --yaml transformer-postprocess-emb n || exit 1
-expect "layer norm on embeddings" "$d" "transformer-postprocess-emb 'n' is not supported"
 
 d=$(mk proj)
 $EDIT "$FX/model.aren.npz" "$d/model.npz" --yaml transformer-no-projection true || exit 1
@@ -142,23 +148,29 @@ t = json.dumps(h).encode()
 open(path, "wb").write(struct.pack("<Q", raw_len if raw_len is not None else len(t)) + t + data)
 PY
 }
+# st_case NAME PYTHON DESCRIPTION PATTERN: a copy of the HF folder with its safetensors edited.
+st_case() {
+    local d
+    d=$(copy hf "$1")
+    st_edit "$d" "$2"
+    expect "$3" "$d" "$4"
+}
+# cfg_case NAME SED DESCRIPTION PATTERN: a copy of the HF folder with config.json edited.
+cfg_case() {
+    local d
+    d=$(copy hf "$1")
+    sed -i "$2" "$d/config.json"
+    expect "$3" "$d" "$4"
+}
 W=model.encoder.layers.0.fc1.weight
-
-d=$(copy hf offsets)
-st_edit "$d" "h['$W']['data_offsets'][1] = len(data) + 4096"
-expect "safetensors: offsets past the end" "$d" "'$W': data_offsets .* run past the end"
-
-d=$(copy hf hugeheader)
-st_edit "$d" "raw_len = 1 << 62"
-expect "safetensors: huge header length" "$d" "safetensors header length 4611686018427387904 is larger"
-
-d=$(copy hf dtype)
-st_edit "$d" "h['$W']['dtype'] = 'F8_E4M3'"
-expect "safetensors: unknown dtype" "$d" "'$W' has dtype 'F8_E4M3' (supported: F32, F16, BF16)"
-
-d=$(copy hf size)
-st_edit "$d" "h['$W']['shape'] = [512, 64]"
-expect "safetensors: shape and bytes disagree" "$d" "'$W': .* bytes of data, its dtype and shape need"
+st_case offsets "h['$W']['data_offsets'][1] = len(data) + 4096" \
+    "safetensors: offsets past the end" "'$W': data_offsets .* run past the end"
+st_case hugeheader "raw_len = 1 << 62" \
+    "safetensors: huge header length" "safetensors header length 4611686018427387904 is larger"
+st_case dtype "h['$W']['dtype'] = 'F8_E4M3'" \
+    "safetensors: unknown dtype" "'$W' has dtype 'F8_E4M3' (supported: F32, F16, BF16)"
+st_case size "h['$W']['shape'] = [512, 64]" \
+    "safetensors: shape and bytes disagree" "'$W': .* bytes of data, its dtype and shape need"
 
 d=$(copy hf badjson)
 python3 -c 'import struct,sys; t=b"{\"a\": [1, 2,, 3]}"; open(sys.argv[1], "wb").write(struct.pack("<Q", len(t)) + t)' "$d/model.safetensors"
@@ -168,25 +180,17 @@ d=$(copy hf trunc)
 head -c 3000000 "$tmp/hf/model.safetensors" >"$d/model.safetensors"
 expect "safetensors: truncated" "$d" "run past the end of the data"
 
-d=$(copy hf missing)
-st_edit "$d" "del h['model.decoder.layers.1.encoder_attn.v_proj.bias']"
-expect "safetensors: a tensor missing" "$d" "missing tensor 'model.decoder.layers.1.encoder_attn.v_proj.bias'"
-
-d=$(copy hf nodmodel)
-sed -i '/"d_model"/d' "$d/config.json"
-expect "config.json without d_model" "$d" "config.json: missing 'd_model'"
-
-d=$(copy hf noact)
-sed -i '/"activation_function"/d' "$d/config.json"
-expect "config.json without activation_function" "$d" "config.json: missing 'activation_function'"
-
-d=$(copy hf gelu)
-sed -i 's/"activation_function": "swish"/"activation_function": "gelu_new"/' "$d/config.json"
-expect "config.json: unsupported activation" "$d" "activation_function 'gelu_new' is not supported"
-
-d=$(copy hf heads)
-sed -i 's/"encoder_attention_heads": 8/"encoder_attention_heads": 16/' "$d/config.json"
-expect "config.json: encoder/decoder heads differ" "$d" "encoder and decoder differ in heads"
+st_case missing "del h['model.decoder.layers.1.encoder_attn.v_proj.bias']" \
+    "safetensors: a tensor missing" "missing tensor 'model.decoder.layers.1.encoder_attn.v_proj.bias'"
+cfg_case nodmodel '/"d_model"/d' "config.json without d_model" "config.json: missing 'd_model'"
+cfg_case noact '/"activation_function"/d' \
+    "config.json without activation_function" "config.json: missing 'activation_function'"
+cfg_case gelu 's/"activation_function": "swish"/"activation_function": "gelu"/' \
+    "config.json: erf gelu (not Marian's)" "activation_function 'gelu' is not supported"
+cfg_case heads 's/"encoder_attention_heads": 8/"encoder_attention_heads": 16/' \
+    "config.json: encoder/decoder heads differ" "encoder and decoder differ in heads"
+cfg_case prenorm 's/"d_model"/"normalize_before": true, "d_model"/' \
+    "config.json: pre-norm" "normalize_before"
 
 d=$(copy hf vocabjson)
 python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); v["</t>"]=v.pop("</s>"); json.dump(v, open(sys.argv[1], "w"))' "$d/vocab.json"
@@ -196,8 +200,4 @@ d=$(copy hf pickle)
 mv "$d/model.safetensors" "$d/pytorch_model.bin"
 expect "Hugging Face folder with only pytorch_model.bin" "$d" "only pytorch_model.bin"
 
-[ "$fail" -eq 0 ] || {
-    echo "$fail bad-input cases failed"
-    exit 1
-}
-echo "opus bad input: all cases give one-line errors"
+tj_test_done

@@ -55,8 +55,8 @@ typedef struct tj_ffn {
     tj_norm norm, pre;
 } tj_ffn;
 
-/* transformer-ffn-activation (Marian's activationByName); HF's erf gelu for HF folders. */
-enum { TJ_ACT_SWISH, TJ_ACT_RELU, TJ_ACT_GELU, TJ_ACT_SIGMOID, TJ_ACT_LINEAR, TJ_ACT_GELU_ERF };
+/* transformer-ffn-activation (Marian's activationByName; gelu is its x·sigmoid(1.702x)). */
+enum { TJ_ACT_SWISH, TJ_ACT_RELU, TJ_ACT_GELU, TJ_ACT_SIGMOID, TJ_ACT_LINEAR };
 
 typedef struct tj_enc_layer {
     tj_attention self;

@@ -226,11 +226,6 @@ void tj_activation_rows(int act, float *x, size_t rows, size_t n)
         else
             for (size_t i = 0; i < all; i++) x[i] = sigmoid_scalar(x[i]);
         break;
-    case TJ_ACT_GELU_ERF:
-        /* Hugging Face's "gelu" (torch.nn.functional.gelu): x/2 · (1 + erf(x/√2)) */
-        for (size_t i = 0; i < all; i++)
-            x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
-        break;
     default:
         break; /* TJ_ACT_LINEAR */
     }

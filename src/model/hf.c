@@ -337,11 +337,11 @@ static tj_status read_config(const char *path, hf_cfg *h, tj_error *err)
     h->share = cfg_bool(c, "share_encoder_decoder_embeddings", 1);
     h->tie = cfg_bool(c, "tie_word_embeddings", 1);
     if (st) {
-    } else if (h->eheads != h->dheads || h->effn != h->dffn)
+    } else if (h->eheads != h->dheads)
         st = tj_fail(err, TJ_ERR_UNSUPPORTED,
-                     "%s: encoder and decoder differ in heads (%lld/%lld) or ffn width "
-                     "(%lld/%lld); tarjama needs them equal, as Marian has them",
-                     path, h->eheads, h->dheads, h->effn, h->dffn);
+                     "%s: encoder and decoder differ in heads (%lld/%lld); tarjama needs them "
+                     "equal, as Marian has them",
+                     path, h->eheads, h->dheads);
     else if (!h->scale)
         st = tj_fail(err, TJ_ERR_UNSUPPORTED,
                      "%s: scale_embedding is not true (Marian scales embeddings by sqrt(d_model))",
@@ -380,10 +380,19 @@ tj_status tj_hf_open(const char *path, const char *config, tj_marian_file *f, tj
     hf_cfg h;
     tj_status st = read_config(config, &h, err);
     if (st) return st;
-    const char *act = !strcmp(h.act, "silu") ? "swish" : h.act;
-    if (strcmp(act, "swish") != 0 && strcmp(act, "relu") != 0)
+    /* Hugging Face's names (ACT2FN) for the activations Marian has: its "quick_gelu",
+     * x·sigmoid(1.702x), is Marian's gelu; its "gelu" is the exact erf form, which Marian's
+     * gelu only approximates, so it is refused rather than run with different numbers. */
+    static const char *acts[][2] = {{"silu", "swish"},      {"swish", "swish"},
+                                    {"relu", "relu"},       {"quick_gelu", "gelu"},
+                                    {"sigmoid", "sigmoid"}, {"linear", "\"\""}};
+    const char *act = NULL;
+    for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++)
+        if (!strcmp(h.act, acts[i][0])) act = acts[i][1];
+    if (!act)
         return tj_fail(err, TJ_ERR_UNSUPPORTED,
-                       "%s: activation_function '%s' is not supported (need swish, silu or relu)",
+                       "%s: activation_function '%s' is not supported (need swish, silu, relu, "
+                       "quick_gelu, sigmoid or linear; Hugging Face's erf 'gelu' is not Marian's)",
                        config, h.act);
     if ((st = tj_blob_load(path, &f->blob, err))) return st;
     f->file_bytes = f->blob.size;
@@ -394,7 +403,7 @@ tj_status tj_hf_open(const char *path, const char *config, tj_marian_file *f, tj
         return st;
     }
     builder B = {NULL, 0, 0, &sf, path, err};
-    long long d = h.d, V = h.vocab, F = h.effn;
+    long long d = h.d, V = h.vocab, F;
     /* The embeddings are saved once under whichever name the tied group kept. */
     const char *emb = NULL;
     const char *cand[] = {"model.shared.weight", "model.encoder.embed_tokens.weight",
@@ -429,6 +438,7 @@ tj_status tj_hf_open(const char *path, const char *config, tj_marian_file *f, tj
     for (int side = 0; side < 2 && !st; side++) {
         long long layers = side ? h.dec : h.enc;
         const char *mside = side ? "decoder" : "encoder";
+        F = side ? h.dffn : h.effn; /* decoder_ffn_dim: Marian's transformer-decoder-dim-ffn */
         for (long long l = 0; l < layers && !st; l++) {
             for (int blk = 0; blk < (side ? 2 : 1) && !st; blk++) {
                 const char *mb = blk ? "context" : "self";
@@ -474,6 +484,7 @@ tj_status tj_hf_open(const char *path, const char *config, tj_marian_file *f, tj
                       "dec-depth: %lld\n"
                       "transformer-heads: %lld\n"
                       "transformer-dim-ffn: %lld\n"
+                      "transformer-decoder-dim-ffn: %lld\n"
                       "transformer-ffn-activation: %s\n"
                       "transformer-decoder-autoreg: self-attention\n"
                       "tied-embeddings-all: true\n"
@@ -481,7 +492,7 @@ tj_status tj_hf_open(const char *path, const char *config, tj_marian_file *f, tj
                       "transformer-postprocess-emb: d\n"
                       "transformer-preprocess: \"\"\n"
                       "dim-vocabs:\n  - %lld\n  - %lld\n",
-                      d, h.enc, h.dec, h.eheads, F, act, V - 1, V - 1);
+                      d, h.enc, h.dec, h.eheads, h.effn, h.dffn, act, V - 1, V - 1);
     /* Arena: names and payloads, each slot aligned. */
     size_t need = align_up(sizeof "special:model.yml") + align_up((size_t)yl + 1);
     for (size_t i = 0; i < B.n && !st; i++) {

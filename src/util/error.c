@@ -6,13 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 /* Messages promise one line, but they quote names taken from files (item names, pieces, paths)
  * that may hold any byte: control characters become '?' so a crafted name cannot break the line
- * (or a terminal). Found by tests/fuzz (fuzz_marian_bin, fuzz_npz, fuzz_spm_model). */
+ * (or a terminal). Found by tests/fuzz (fuzz_marian_bin, fuzz_npz, fuzz_spm_model). Bytes that
+ * are not UTF-8 become '?' too, among them a character cut by a quote's length limit or by the
+ * message buffer's end: messages go into JSON replies (JSONL batch, the server), which must be
+ * UTF-8 (fuzz_jsonl: an SRT error quoting 40 bytes of a line cut a 4-byte character). */
 static void one_line(char *s)
 {
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = '?';
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) s[i] = '?';
+    for (size_t i = 0; (i += tj_utf8_check(s + i, len - i)) < len; i++) s[i] = '?';
 }
 
 tj_status tj_fail(tj_error *err, tj_status code, const char *fmt, ...)

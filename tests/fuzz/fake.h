@@ -199,6 +199,39 @@ static inline void fake_check_doc(tj_status st, const tj_error *err, const char 
     if (tj_utf8_check(out, out_len) != out_len) abort();
 }
 
+/* The quality-flags fake of the jsonl and server targets: one scored "sentence" per non-empty
+ * line of text, its own translation. real_copied: "copied" as the library decides it
+ * (tj_text_translatable), else every third line length, so that both values occur whatever the
+ * text. */
+static inline tj_status fake_scored_lines(const char *text, size_t len, int real_copied,
+                                          tj_scored_sentence **out, size_t *n, tj_error *err)
+{
+    size_t cap = 1;
+    for (size_t i = 0; i < len; i++) cap += text[i] == '\n';
+    tj_scored_sentence *v = calloc(cap, sizeof *v);
+    if (!v) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    size_t k = 0, line = 1;
+    for (size_t b = 0; b <= len; line++) {
+        const char *nl = memchr(text + b, '\n', len - b);
+        size_t e = nl ? (size_t)(nl - text) : len;
+        if (e > b) {
+            v[k].line = line;
+            v[k].source = strndup(text + b, e - b);
+            v[k].translation = strndup(text + b, e - b);
+            v[k].logprob = -(float)((e - b) % 5);
+            v[k].copied = real_copied ? !tj_text_translatable(text + b, e - b) : (e - b) % 3 == 0;
+            if (!v[k].source || !v[k].translation) {
+                tj_scored_free(v, k + 1);
+                return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+            }
+            k++;
+        }
+        b = e + 1;
+    }
+    *out = v, *n = k;
+    return TJ_OK;
+}
+
 /* One document through a reader: data[0] picks the fake translator's mode, data[1] the document
  * options (target language none/ar/en, doubt marks), the rest is the document. */
 static inline int fake_doc_input(tj_format format, const uint8_t *data, size_t size)

@@ -26,36 +26,12 @@ static tj_status fk_texts(void *user, const char *const *texts, size_t n, char *
     return TJ_OK;
 }
 
-/* One scored "sentence" per non-empty line. */
+/* One scored "sentence" per non-empty line (fake.h). */
 static tj_status fk_scored(void *user, const tj_doc_options *d, const char *text, size_t len,
                            tj_scored_sentence **out, size_t *n, tj_error *err)
 {
     (void)user, (void)d;
-    size_t cap = 1;
-    for (size_t i = 0; i < len; i++) cap += text[i] == '\n';
-    tj_scored_sentence *v = calloc(cap, sizeof *v);
-    if (!v) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-    size_t k = 0, line = 1;
-    for (size_t b = 0; b <= len;) {
-        const char *nl = memchr(text + b, '\n', len - b);
-        size_t e = nl ? (size_t)(nl - text) : len;
-        if (e > b) {
-            v[k].line = line;
-            v[k].source = strndup(text + b, e - b);
-            v[k].translation = strndup(text + b, e - b);
-            v[k].logprob = -(float)((e - b) % 5);
-            v[k].copied = !tj_text_translatable(text + b, e - b);
-            if (!v[k].source || !v[k].translation) {
-                tj_scored_free(v, k + 1);
-                return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-            }
-            k++;
-        }
-        line++;
-        b = e + 1;
-    }
-    *out = v, *n = k;
-    return TJ_OK;
+    return fake_scored_lines(text, len, 1, out, n, err);
 }
 
 static tj_status fk_document(void *user, const tj_doc_options *d, const char *data, size_t len,

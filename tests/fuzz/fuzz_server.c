@@ -43,37 +43,14 @@ static tj_status fk_translate(const tj_server_model *m, const tj_options *opt,
     return st;
 }
 
-/* "flags": one scored "sentence" per non-empty line, copied. */
+/* "flags": one scored "sentence" per non-empty line, copied (fake.h). */
 static tj_status fk_scored(const tj_server_model *m, const tj_options *opt,
                            const tj_doc_options *dopt, const char *text, size_t len,
                            tj_scored_sentence **out, size_t *n, tj_error *err)
 {
     (void)m, (void)opt, (void)dopt;
     if (tr.mode & FAKE_FAIL) return tj_fail(err, TJ_ERR_INPUT, "fake failure");
-    size_t cap = 1;
-    for (size_t i = 0; i < len; i++) cap += text[i] == '\n';
-    tj_scored_sentence *v = calloc(cap, sizeof *v);
-    if (!v) return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-    size_t k = 0, line = 1;
-    for (size_t b = 0; b <= len; line++) {
-        const char *nl = memchr(text + b, '\n', len - b);
-        size_t e = nl ? (size_t)(nl - text) : len;
-        if (e > b) {
-            v[k].line = line;
-            v[k].source = strndup(text + b, e - b);
-            v[k].translation = strndup(text + b, e - b);
-            v[k].logprob = -(float)((e - b) % 5);
-            v[k].copied = (e - b) % 3 == 0;
-            if (!v[k].source || !v[k].translation) {
-                tj_scored_free(v, k + 1);
-                return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-            }
-            k++;
-        }
-        b = e + 1;
-    }
-    *out = v, *n = k;
-    return TJ_OK;
+    return fake_scored_lines(text, len, 0, out, n, err);
 }
 
 /* %XX and '+' decoded in place; returns the new length. */

@@ -317,6 +317,23 @@ def seeds_decode():
     put("spm_decode", "bad", struct.pack("<3H", 10, 0xffff, 11))
 
 
+def seeds_search():
+    """fuzz_search: byte 0 the options (beam, shortlist, length factor, normalisation,
+    constraints), byte 1 a constraint's source span, then 16-bit ids of the tiny model's
+    338-piece vocabulary (EOS 2, <unk> 0), 0xffff closing a group; with constraints the first
+    group holds them, 0xfffe between two."""
+    def groups(*gs):
+        return b"".join(struct.pack("<%dH" % len(g), *g) + b"\xff\xff" for g in gs)
+    put("search", "greedy", bytes([0, 0]) + groups([10, 20, 30, 40]))
+    put("search", "beam4_shortlist_norm", bytes([5 | 8 | 64 | 32, 0]) +
+        groups([5, 6, 7, 8, 9], [100, 200]))
+    put("search", "beam8_eos_unk_inside", bytes([7 | 48, 0]) + groups([2, 0, 2, 0, 337, 2]))
+    put("search", "constrained_batch", bytes([128 | 16 | 8, 0x12]) +
+        groups([50, 51, 0xfffe, 60], [1, 2, 3, 4, 5, 6], [300, 301], []))
+    put("search", "four_sentences", bytes([2 | 16, 0]) +
+        groups(list(range(3, 27)), [9] * 24, [], [337, 336]))
+
+
 def seeds_registry():
     sha = "0" * 64
     put("registry", "mirror.tsv", (
@@ -418,5 +435,6 @@ if __name__ == "__main__":
     seeds_shortlist()
     seeds_text()
     seeds_decode()
+    seeds_search()
     seeds_registry()
     seeds_docs()

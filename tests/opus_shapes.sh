@@ -56,7 +56,7 @@ fi
 # 2. Each shape: tarjama against the reimplementation.
 # TJ_OPUS_SHAPES="base big" runs the OPUS-MT base and tc-big shapes instead (minutes: by hand).
 for v in ${TJ_OPUS_SHAPES:-heads16 relu untied untied-out sepvocab random prenorm prenorm-notop \
-    embtop ffndepth decffn}; do
+    embtop ffndepth decffn decffn-post}; do
     d="$tmp/$v"
     mkdir -p "$d"
     "$PY" "$SRC_DIR/tools/marian_variant.py" "$FXD/float/model.aren.npz" "$d/model.npz" "$v" ||
@@ -80,6 +80,20 @@ for v in ${TJ_OPUS_SHAPES:-heads16 relu untied untied-out sepvocab random prenor
         head -3 "$tmp/$v.err"
         diff "$tmp/$v.tj" "$tmp/$v.torch" | head -4
         fail=$((fail + 1))
+    fi
+    if [ "$v" = decffn-post ]; then
+        # The same model as an OPUS-MT release and a Hugging Face folder (decoder_ffn_dim 384,
+        # activation_function quick_gelu): the same output.
+        "$PY" "$SRC_DIR/tools/opus_release.py" "$d" "$d.rel" >/dev/null &&
+            "$PY" "$SRC_DIR/tools/marian_to_hf.py" "$d.rel" "$d.hf" >/dev/null || exit 1
+        if "$BIN" translate -m "$d.hf" --split line --beam 1 --max-length-factor 2 "$tmp/src" \
+            2>"$tmp/$v.err" | cmp -s - "$tmp/$v.torch"; then
+            echo "ok   $v as a Hugging Face folder: $N/$N lines as the PyTorch reimplementation"
+        else
+            echo "FAIL $v as a Hugging Face folder differs"
+            head -3 "$tmp/$v.err"
+            fail=$((fail + 1))
+        fi
     fi
 done
 [ "$fail" -eq 0 ] || exit 1

@@ -77,10 +77,14 @@ def main(argv):
     enc, dec = int(yaml_value(cfg, "enc-depth")), int(yaml_value(cfg, "dec-depth"))
     heads, ffn = int(yaml_value(cfg, "transformer-heads")), int(yaml_value(cfg,
                                                                          "transformer-dim-ffn"))
+    dffn = int(yaml_value(cfg, "transformer-decoder-dim-ffn") or 0) or ffn
     act = yaml_value(cfg, "transformer-ffn-activation") or "swish"
+    # Marian's gelu is x*sigmoid(1.702x), which Hugging Face calls quick_gelu (its "gelu" is erf).
+    act = {"gelu": "quick_gelu"}.get(act, act)
     for key, want in (("tied-embeddings-all", "true"), ("transformer-postprocess", "dan"),
-                      ("transformer-decoder-autoreg", "self-attention")):
-        if yaml_value(cfg, key) != want:
+                      ("transformer-decoder-autoreg", "self-attention"),
+                      ("transformer-preprocess", ""), ("transformer-ffn-depth", "2")):
+        if (yaml_value(cfg, key) or "").strip("\"") != want:
             print("%s: %s is not %s (the converter's assumption)" % (npz[0], key, want),
                   file=sys.stderr)
             return 1
@@ -167,7 +171,7 @@ def main(argv):
         "decoder_vocab_size": V + 1, "share_encoder_decoder_embeddings": True,
         "d_model": d, "encoder_layers": enc, "decoder_layers": dec,
         "encoder_attention_heads": heads, "decoder_attention_heads": heads,
-        "encoder_ffn_dim": ffn, "decoder_ffn_dim": ffn, "activation_function": act,
+        "encoder_ffn_dim": ffn, "decoder_ffn_dim": dffn, "activation_function": act,
         "pad_token_id": V, "eos_token_id": vocab["</s>"], "forced_eos_token_id": vocab["</s>"],
         "bos_token_id": 0, "decoder_start_token_id": V, "bad_words_ids": [[V]],
         "max_position_embeddings": npos, "scale_embedding": True,

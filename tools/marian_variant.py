@@ -22,6 +22,8 @@ Block and feed-forward variants, fresh random models of d 128, 4 heads, FFN 256,
   ffndepth  transformer-ffn-depth 3 (encoder), transformer-decoder-ffn-depth 1, sigmoid
   decffn    transformer-decoder-dim-ffn 384 (encoder FFN 256), pre-norm "nd"/"dan" mixed:
             preprocess n and postprocess dan (both norms), linear activation ("")
+  decffn-post  post-norm dan, transformer-decoder-dim-ffn 384, gelu: a shape Hugging Face
+            MarianMT can hold (decoder_ffn_dim, quick_gelu), converted by tests/opus_shapes.sh
 
 usage: marian_variant.py FIXTURE.npz OUT.npz VARIANT
 """
@@ -74,7 +76,7 @@ def main(argv):
         yml = untie(32000)
         yml = set_yaml(yml, "dim-vocabs", "[16000, 32000]")
     elif v in ("random", "base", "big", "prenorm", "prenorm-notop", "embtop", "ffndepth",
-               "decffn"):
+               "decffn", "decffn-post"):
         small = (128, 256, 2, 4, "swish", True)
         D, F, L, H, act, tied = {"random": (256, 1024, 3, 16, "relu", False),
                                  "base": (512, 2048, 6, 8, "swish", True),
@@ -91,6 +93,8 @@ def main(argv):
             edep, ddep, act = 3, 1, "sigmoid"
         elif v == "decffn":
             pre, DF, act = "n", 384, ""
+        elif v == "decffn-post":
+            DF, act = 384, "gelu"
         V = p["Wemb"].shape[0]
         q = {}
 

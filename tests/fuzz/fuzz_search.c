@@ -231,7 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_output(m, &o, src[s], len[s], alone[s], n_alone[s], s);
     }
 
-    const int *srcs[MAX_SENTS];
+    const int *srcs[MAX_SENTS] = {0};
     int *batch[MAX_SENTS], n_batch[MAX_SENTS];
     for (int s = 0; s < n_sents; s++) srcs[s] = src[s];
     tj_error err;

@@ -214,6 +214,92 @@ static void test_expf_rows(void)
     CHECK(bad == 0, "vectorised expf differs from libm on %zu of %zu values", bad, tested);
 }
 
+/* The packed AVX-512BW kernel (weights re-laid at model load) must give the scalar kernel's bits
+ * on every shape: row counts around its 4-row blocks, column counts around its 16- and 64-column
+ * blocks (masked stores), K from one 32-byte step up. Uniform data saturate ~3.5 % of the pairs.
+ * With VNNI, the same again with the columns ordered exact-first (tj_gemm_i8_exact_order) and
+ * the exact panels on vpdpbusd; there, a quarter of the columns get weights that can saturate
+ * and the activations include all-254 rows, which saturate every pair that can. */
+static void test_packed(void)
+{
+    if (!tj_cpu_has_avx512bw()) {
+        printf("test_gemm: no AVX-512BW, packed kernel not checked\n");
+        return;
+    }
+    int vnni = tj_cpu_has_avx512vnni();
+    if (!vnni) printf("test_gemm: no AVX-512 VNNI, exact VNNI panels not checked\n");
+    static const size_t Ms[] = {1, 3, 4, 5, 7, 16, 37}, Ns[] = {16, 40, 64, 100, 256, 300},
+                        Ks[] = {32, 64, 96, 256, 1536};
+    size_t n_vnni_panels = 0;
+    for (int mode = 0; mode < 1 + vnni; mode++)
+        for (size_t a = 0; a < sizeof Ms / sizeof *Ms; a++)
+            for (size_t b = 0; b < sizeof Ns / sizeof *Ns; b++)
+                for (size_t c = 0; c < sizeof Ks / sizeof *Ks; c++) {
+                    size_t M = Ms[a], N = Ns[b], K = Ks[c], ldc = N + 3;
+                    size_t psz = tj_gemm_i8_packed_size(K, N);
+                    uint8_t *A = malloc(M * K);
+                    int8_t *B = malloc(N * K), *P = malloc(psz), *P2 = malloc(psz);
+                    int32_t *perm = malloc(N * sizeof *perm);
+                    float *pb = malloc(N * sizeof *pb), *pbp = malloc(N * sizeof *pbp),
+                          *c1 = calloc(M * ldc, sizeof *c1), *c2 = calloc(M * ldc, sizeof *c2);
+                    for (size_t i = 0; i < M * K; i++)
+                        A[i] = (uint8_t)(i / K % 3 == 1 ? 254 : rand() % 255);
+                    for (size_t j = 0; j < N; j++)
+                        for (size_t k = 0; k < K; k++)
+                            B[j * K + k] = (int8_t)(mode == 0 || j % 4 == 1 ? rand() % 255 - 127
+                                                                            : rand() % 129 - 64);
+                    for (size_t j = 0; j < N; j++) pb[j] = 0.25f * (float)(rand() % 1000 - 500);
+                    size_t n_exact = 0;
+                    const int32_t *pm = NULL;
+                    if (mode == 1) {
+                        n_exact = tj_gemm_i8_exact_order(B, K, N, perm);
+                        pm = perm;
+                        for (size_t j = 0; j < N; j++) pbp[j] = pb[perm[j]];
+                        if (n_exact >= 64 || n_exact == N) n_vnni_panels++;
+                    }
+                    tj_gemm_i8_pack_scalar(B, K, N, pm, P2);
+                    tj_gemm_i8_pack(B, K, N, pm, P);
+                    CHECK(memcmp(P, P2, psz) == 0,
+                          "AVX-512 packing differs from the scalar packing (K=%zu N=%zu)", K, N);
+                    tj_gemm_i8_scalar(A, M, K, B, NULL, N, 0.0123f, pb, c1, ldc);
+                    tj_gemm_i8_packed_avx512bw(A, M, K, P, N, n_exact, pm, 0.0123f, pm ? pbp : pb,
+                                               c2, ldc);
+                    CHECK(memcmp(c1, c2, M * ldc * sizeof *c1) == 0,
+                          "packed kernel differs from scalar (M=%zu K=%zu N=%zu, %s)", M, K, N,
+                          mode ? "VNNI order" : "file order");
+                    free(A), free(B), free(P), free(P2), free(perm), free(pb), free(pbp);
+                    free(c1), free(c2);
+                }
+    if (vnni) CHECK(n_vnni_panels > 0, "no shape ran VNNI panels");
+}
+
+/* tj_gemm_i8_exact_column against its definition's boundaries: a pair whose positive weights
+ * sum to 129 can reach 254 * 129 = 32766 (exact), 130 reaches 33020 (saturates); negative sums
+ * may go one further (-32768 is representable): 254 * 129 = 32766, 254 * 130 = 33020 > 32768. */
+static void test_exact_column(void)
+{
+    int8_t b[32] = {0};
+    CHECK(tj_gemm_i8_exact_column(b, 32), "zero column not exact");
+    b[4] = 127, b[5] = 2;
+    CHECK(tj_gemm_i8_exact_column(b, 32), "pair 127+2 (254*129 = 32766) not exact");
+    b[5] = 3;
+    CHECK(!tj_gemm_i8_exact_column(b, 32), "pair 127+3 (254*130 = 33020) called exact");
+    b[4] = 127, b[5] = -127;
+    CHECK(tj_gemm_i8_exact_column(b, 32), "mixed-sign pair not exact");
+    b[4] = 3, b[5] = 0, b[6] = 127; /* 3 and 127 are in different pairs (4-5, 6-7) */
+    CHECK(tj_gemm_i8_exact_column(b, 32), "weights of different pairs added");
+    b[4] = -127, b[5] = -2, b[6] = 0;
+    CHECK(tj_gemm_i8_exact_column(b, 32), "pair -127-2 (-32766) not exact");
+    b[5] = -3;
+    CHECK(!tj_gemm_i8_exact_column(b, 32), "pair -127-3 (-33020) called exact");
+    /* A saturating pair must really differ between the pair and the exact sums. */
+    uint8_t a[32];
+    memset(a, 254, sizeof a);
+    float pb = 0, y = 0;
+    tj_gemm_i8_scalar(a, 1, 32, b, NULL, 1, 1.0f, &pb, &y, 1);
+    CHECK(y == -32768.0f, "saturated pair gives %g, expected -32768", (double)y);
+}
+
 /* The float product's contract: each output is fmaf over k in order, then + bias. Widths cover
  * the AVX2 kernel's 32-column strips (row pairs and an odd last row), its 8-column strips and
  * single columns; the strided call works on a block inside larger matrices and must leave the
@@ -364,6 +450,8 @@ int main(void)
     test_saturation();
     test_agreement();
     test_agreement_all();
+    test_packed();
+    test_exact_column();
     test_ssru_cell();
     test_exp();
     test_sgemm();

@@ -6,12 +6,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "model/hf.h"
 #include "model/yaml.h"
 #include "util/blob.h"
 #include "nn/gemm_i8.h"
 #include "util/error.h"
+
+#ifdef MAP_POPULATE
+#define TJ_MAP_POPULATE MAP_POPULATE
+#else
+#define TJ_MAP_POPULATE 0
+#endif
 
 static const tj_item *find_item(const tj_model *m, const char *name, tj_error *err)
 {
@@ -514,8 +522,120 @@ static tj_status load_layers(tj_model *m, tj_error *err)
     return TJ_OK;
 }
 
-static void free_linear(tj_linear *l)
+/* Calls fn on every linear map of the layers (those a model does not use are zeroed). */
+static void each_linear(tj_model *m, void (*fn)(tj_linear *, void *), void *ctx)
 {
+    if (m->enc)
+        for (int l = 0; l < m->enc_depth; l++) {
+            tj_attention *a = &m->enc[l].self;
+            fn(&a->q, ctx), fn(&a->k, ctx), fn(&a->v, ctx), fn(&a->o, ctx);
+            for (int i = 0; i < m->enc[l].ffn.depth; i++) fn(&m->enc[l].ffn.w[i], ctx);
+        }
+    if (m->dec)
+        for (int l = 0; l < m->dec_depth; l++) {
+            tj_dec_layer *L = &m->dec[l];
+            fn(&L->rnn_w, ctx), fn(&L->rnn_wf, ctx);
+            fn(&L->self.q, ctx), fn(&L->self.k, ctx), fn(&L->self.v, ctx), fn(&L->self.o, ctx);
+            fn(&L->ctx.q, ctx), fn(&L->ctx.k, ctx), fn(&L->ctx.v, ctx), fn(&L->ctx.o, ctx);
+            for (int i = 0; i < L->ffn.depth; i++) fn(&L->ffn.w[i], ctx);
+        }
+}
+
+typedef struct pack_ctx {
+    int vnni;                 /* the CPU has AVX-512 VNNI: order columns for it */
+    size_t total;             /* pass 1: bytes the packed copies need */
+    unsigned char *next;      /* pass 2: where the next copy goes in the arena */
+    const unsigned char *map; /* the mapped model file, or NULL when it is not mapped */
+    size_t map_size;
+    const unsigned char *lo, *hi; /* pass 2: the span of the packed matrices in the file */
+} pack_ctx;
+
+static size_t up64(size_t n)
+{
+    return (n + 63) / 64 * 64;
+}
+
+/* Bytes of a matrix's packed form: the weights, and with VNNI its column order and bias. */
+static size_t pack_bytes(const pack_ctx *c, const tj_linear *l)
+{
+    size_t K = (size_t)l->in, N = (size_t)l->out;
+    return tj_gemm_i8_packed_size(K, N) + (c->vnni ? 2 * up64(N * 4) : 0);
+}
+
+static void pack_size(tj_linear *l, void *ctx)
+{
+    if (l->w && !l->dyn) ((pack_ctx *)ctx)->total += pack_bytes(ctx, l);
+}
+
+static void pack_one(tj_linear *l, void *ctx)
+{
+    pack_ctx *c = ctx;
+    if (!l->w || l->dyn) return;
+    size_t K = (size_t)l->in, N = (size_t)l->out;
+    int8_t *P = (int8_t *)c->next;
+    int32_t *perm = NULL;
+    float *pb = NULL;
+    size_t n_exact = 0;
+    if (c->vnni) {
+        perm = (int32_t *)(c->next + tj_gemm_i8_packed_size(K, N));
+        pb = (float *)((unsigned char *)perm + up64(N * 4));
+        n_exact = tj_gemm_i8_exact_order(l->w, K, N, perm);
+        if (n_exact == N) {
+            perm = NULL; /* all exact: the file's order */
+        } else if (n_exact < 64) {
+            perm = NULL; /* no whole panel for VNNI: not worth the scattered stores */
+            n_exact = 0;
+        } else {
+            for (size_t j = 0; j < N; j++) pb[j] = l->pbias[perm[j]];
+        }
+    }
+    c->next += pack_bytes(c, l);
+    tj_gemm_i8_pack(l->w, K, N, perm, P);
+    l->pk = (tj_packed){P, perm, perm ? pb : NULL, n_exact};
+    /* The span of the file's pages these matrices cover, given back in pack_weights. */
+    const unsigned char *b = (const unsigned char *)l->w, *e = b + K * N;
+    if (c->map && b >= c->map && e <= c->map + c->map_size) {
+        if (!c->lo || b < c->lo) c->lo = b;
+        if (e > c->hi) c->hi = e;
+    }
+}
+
+/* With AVX-512BW, every int8 weight matrix of the layers gets a copy in the layout the packed
+ * kernel streams (nn/gemm_i8.h), 1.1-1.6x faster than the file's layout. All copies share one
+ * anonymous mapping made resident in one call (MAP_POPULATE): page faults one by one cost more
+ * than the packing itself. */
+static tj_status pack_weights(tj_model *m, tj_error *err)
+{
+    if (m->is_float || !tj_cpu_has_avx512bw()) return TJ_OK;
+    pack_ctx c = {0};
+    c.vnni = tj_cpu_has_avx512vnni();
+    each_linear(m, pack_size, &c);
+    if (!c.total) return TJ_OK;
+    void *a = mmap(NULL, c.total, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | TJ_MAP_POPULATE, -1, 0);
+    if (a == MAP_FAILED)
+        return tj_fail(err, TJ_ERR_NOMEM, "%s: out of memory packing the weights (%zu bytes)",
+                       m->files.model, c.total);
+    m->packed = a;
+    m->packed_size = c.total;
+    c.next = a;
+    c.map = m->bin.blob.map;
+    c.map_size = m->bin.blob.map_size;
+    each_linear(m, pack_one, &c);
+    /* Every product now reads the packed copies, so the file's pages under the matrices are
+     * given back, in one call (one call per matrix cost 10 % of the load). The mapping is private
+     * and read-only: a page read again later (a bias or a norm between two matrices, the
+     * alignment query's weights) comes back from the file. Only whole pages in the span. */
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096, lo = ((uintptr_t)c.lo + page - 1) & ~(page - 1),
+              hi = (uintptr_t)c.hi & ~(page - 1);
+    if (c.lo && hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    return TJ_OK;
+}
+
+static void free_linear(tj_linear *l, void *ctx)
+{
+    (void)ctx;
     free(l->pbias);
 }
 
@@ -523,22 +643,8 @@ void tj_model_close(tj_model *m)
 {
     if (!m) return;
     tj_model_free_quant(m);
-    if (m->enc)
-        for (int l = 0; l < m->enc_depth; l++) {
-            tj_attention *a = &m->enc[l].self;
-            free_linear(&a->q), free_linear(&a->k), free_linear(&a->v), free_linear(&a->o);
-            for (int i = 0; i < m->enc[l].ffn.depth; i++) free_linear(&m->enc[l].ffn.w[i]);
-        }
-    if (m->dec)
-        for (int l = 0; l < m->dec_depth; l++) {
-            tj_dec_layer *L = &m->dec[l];
-            free_linear(&L->rnn_w), free_linear(&L->rnn_wf);
-            free_linear(&L->self.q), free_linear(&L->self.k), free_linear(&L->self.v),
-                free_linear(&L->self.o);
-            free_linear(&L->ctx.q), free_linear(&L->ctx.k), free_linear(&L->ctx.v),
-                free_linear(&L->ctx.o);
-            for (int i = 0; i < L->ffn.depth; i++) free_linear(&L->ffn.w[i]);
-        }
+    each_linear(m, free_linear, NULL);
+    if (m->packed) munmap(m->packed, m->packed_size);
     free(m->enc);
     free(m->dec);
     free(m->emb);
@@ -762,6 +868,7 @@ tj_status tj_model_open(const char *dir, tj_model **out, tj_error *err)
     if ((st = load_embeddings(m, err))) goto fail;
     if (!m->untied) m->src_rows = m->vocab;
     if ((st = load_layers(m, err))) goto fail;
+    if ((st = pack_weights(m, err))) goto fail;
     const tj_item *start = tj_marian_find(&m->bin, "tarjama:decoder_start");
     if (start) {
         const float *se = float_param(m, "tarjama:decoder_start", (size_t)m->d, err);

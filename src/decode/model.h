@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "tarjama.h"
 #include "model/marian_bin.h"
+#include "nn/gemm_i8.h"
 #include "model/modeldir.h"
 #include "model/shortlist.h"
 #include "model/vocab.h"
@@ -19,6 +20,7 @@ typedef struct tj_linear {
     const float *wf; /* float models: W as stored, [in][out]; NULL for int8 */
     const float *bf; /* float models: bias (NULL for none) */
     const int8_t *w; /* [out][in] */
+    tj_packed pk;    /* w packed for the AVX-512BW kernel (in the model's packed arena) */
     int in, out;
     float alpha;  /* activation multiplier (_QuantMultA) */
     float beta;   /* weight multiplier */
@@ -82,7 +84,9 @@ struct tj_model {
     int eos_id, unk_id;
 
     int d, d_ffn, heads, enc_depth, dec_depth, vocab;
-    int is_float;     /* float32 weights (no quantisation anywhere) */
+    int is_float; /* float32 weights (no quantisation anywhere) */
+    void *packed; /* the packed weight copies (decode/model.c pack_weights), or NULL */
+    size_t packed_size;
     int dec_self_att; /* decoder layers are self-attention (decode/sa_decoder.h), not SSRU */
     int ffn_act;      /* TJ_ACT_*: the feed-forward activation */
     /* Marian's transformer-preprocess / -postprocess / -postprocess-emb / -postprocess-top,

@@ -160,8 +160,8 @@ static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_
         return;
     }
     tj_quantize_shifted(x, (size_t)M * lin->in, lin->alpha, qbuf);
-    tj_gemm_i8(qbuf, (size_t)M, (size_t)lin->in, lin->w, NULL, (size_t)lin->out, lin->unq,
-               lin->pbias, y, (size_t)lin->out);
+    tj_gemm_i8_w(qbuf, (size_t)M, (size_t)lin->in, lin->w, &lin->pk, (size_t)lin->out, lin->unq,
+                 lin->pbias, y, (size_t)lin->out);
 }
 
 static void embed(const tj_model *m, int tok, int pos, float *out)

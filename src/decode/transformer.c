@@ -25,8 +25,8 @@ static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_
         return;
     }
     tj_quantize_shifted(x, (size_t)M * lin->in, lin->alpha, qbuf);
-    tj_gemm_i8(qbuf, (size_t)M, (size_t)lin->in, lin->w, NULL, (size_t)lin->out, lin->unq,
-               lin->pbias, y, (size_t)lin->out);
+    tj_gemm_i8_w(qbuf, (size_t)M, (size_t)lin->in, lin->w, &lin->pk, (size_t)lin->out, lin->unq,
+                 lin->pbias, y, (size_t)lin->out);
 }
 
 /* The reference's OpenBLAS split products of more than 262144 multiply-adds (encoder attention

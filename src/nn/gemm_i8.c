@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "nn/gemm_i8.h"
 
+#include <string.h>
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -198,4 +200,74 @@ void tj_gemm_i8(const uint8_t *A, size_t M, size_t K, const int8_t *B, const int
         tj_gemm_i8_avx2(A, M, K, B, cols, N, unq, pbias, C, ldc);
     else
         tj_gemm_i8_scalar(A, M, K, B, cols, N, unq, pbias, C, ldc);
+}
+
+size_t tj_gemm_i8_packed_size(size_t K, size_t N)
+{
+    return (N + 63) / 64 * 64 * K;
+}
+
+void tj_gemm_i8_pack_scalar(const int8_t *B, size_t K, size_t N, const int32_t *perm, int8_t *P)
+{
+    /* Group by group of 16 columns, k in steps of 4: 32-bit moves on 16 streams of B and one
+     * stream of P. */
+    size_t np = (N + 63) / 64 * 64;
+    for (size_t g = 0; g < np; g += 16) {
+        int8_t *dst = P + g * K;
+        for (size_t k = 0; k < K; k += 4, dst += 64)
+            for (size_t c = 0; c < 16; c++) {
+                uint32_t v = 0;
+                size_t j = g + c;
+                if (j < N) memcpy(&v, B + (size_t)(perm ? perm[j] : (int32_t)j) * K + k, 4);
+                memcpy(dst + 4 * c, &v, 4);
+            }
+    }
+}
+
+void tj_gemm_i8_pack(const int8_t *B, size_t K, size_t N, const int32_t *perm, int8_t *P)
+{
+    if (tj_cpu_has_avx512bw() && N * K < ((size_t)1 << 31))
+        tj_gemm_i8_pack_avx512(B, K, N, perm, P);
+    else
+        tj_gemm_i8_pack_scalar(B, K, N, perm, P);
+}
+
+int tj_gemm_i8_exact_column(const int8_t *b, size_t K)
+{
+    for (size_t k = 0; k + 1 < K; k += 2) {
+        int32_t b0 = b[k], b1 = b[k + 1];
+        int32_t pos = (b0 > 0 ? b0 : 0) + (b1 > 0 ? b1 : 0);
+        int32_t neg = (b0 < 0 ? -b0 : 0) + (b1 < 0 ? -b1 : 0);
+        if (254 * pos > 32767 || 254 * neg > 32768) return 0;
+    }
+    return 1;
+}
+
+size_t tj_gemm_i8_exact_order(const int8_t *B, size_t K, size_t N, int32_t *perm)
+{
+    /* One pass: exact columns from the front, the others from the back, then the back put in
+     * ascending order. */
+    size_t n = 0, e = N;
+    for (size_t j = 0; j < N; j++) {
+        if (tj_gemm_i8_exact_column(B + j * K, K))
+            perm[n++] = (int32_t)j;
+        else
+            perm[--e] = (int32_t)j;
+    }
+    for (size_t a = n, b = N; a + 1 < b; a++, b--) {
+        int32_t t = perm[a];
+        perm[a] = perm[b - 1];
+        perm[b - 1] = t;
+    }
+    return n;
+}
+
+void tj_gemm_i8_w(const uint8_t *A, size_t M, size_t K, const int8_t *B, const tj_packed *pk,
+                  size_t N, float unq, const float *pbias, float *C, size_t ldc)
+{
+    if (pk->w)
+        tj_gemm_i8_packed_avx512bw(A, M, K, pk->w, N, pk->n_exact, pk->perm, unq,
+                                   pk->perm ? pk->pbias : pbias, C, ldc);
+    else
+        tj_gemm_i8(A, M, K, B, NULL, N, unq, pbias, C, ldc);
 }

@@ -42,6 +42,50 @@ void tj_gemm_i8_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *B, 
                          size_t N, float unq, const float *pbias, float *C, size_t ldc);
 int tj_cpu_has_avx512bw(void);
 
+/* Weights packed for the AVX-512BW kernel (packed at model load): 16 output columns side by side
+ * in 4-byte steps of k, so that one vector holds k..k+3 of 16 columns. With a column order perm
+ * (NULL: 0, 1, ...), P[(j/16)*16*K + (k/4)*64 + (j%16)*4 + k%4] = B[perm[j]][k] for packed
+ * positions j < N; positions up to N rounded up to a multiple of 64 are zero.
+ * tj_gemm_i8_packed_size gives the bytes P needs. N * K must be below 2^31. */
+size_t tj_gemm_i8_packed_size(size_t K, size_t N);
+void tj_gemm_i8_pack(const int8_t *B, size_t K, size_t N, const int32_t *perm, int8_t *P);
+/* Its two implementations (the same bytes); the AVX-512 one only when tj_cpu_has_avx512bw(). */
+void tj_gemm_i8_pack_scalar(const int8_t *B, size_t K, size_t N, const int32_t *perm, int8_t *P);
+void tj_gemm_i8_pack_avx512(const int8_t *B, size_t K, size_t N, const int32_t *perm, int8_t *P);
+
+/* 1 when no activations can saturate a pair of column b (K weights): for every pair k, k+1,
+ * 254 * (positive weights) <= 32767 and 254 * (negative weights, negated) <= 32768. On such a
+ * column, vpmaddubsw's saturated pair sums equal the exact products, so VNNI's vpdpbusd (4
+ * products summed exactly) gives the same total: a property of the weights alone. */
+int tj_gemm_i8_exact_column(const int8_t *b, size_t K);
+/* A packing order for VNNI: perm gets the exact columns first (in order), then the others;
+ * returns how many are exact. */
+size_t tj_gemm_i8_exact_order(const int8_t *B, size_t K, size_t N, int32_t *perm);
+/* AVX-512 VNNI (vpdpbusd) on top of AVX-512BW. */
+int tj_cpu_has_avx512vnni(void);
+
+/* tj_gemm_i8 (cols NULL) from the packed P: the same bits. Packed positions below n_exact must be
+ * exact columns (tj_gemm_i8_exact_column); 64-column panels wholly among them run with vpdpbusd,
+ * and n_exact > 0 requires tj_cpu_has_avx512vnni(). perm as packed (NULL: none); pbias is in
+ * packed order (pbias[j] for column perm[j]); C is in the columns' own order.
+ * Call only when tj_cpu_has_avx512bw(). */
+void tj_gemm_i8_packed_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N,
+                                size_t n_exact, const int32_t *perm, float unq, const float *pbias,
+                                float *C, size_t ldc);
+
+/* A model matrix's packed form (all NULL/0 when it has none). */
+typedef struct tj_packed {
+    const int8_t *w;     /* tj_gemm_i8_pack's P */
+    const int32_t *perm; /* its column order, or NULL */
+    const float *pbias;  /* the prepared bias in packed order when perm, else NULL */
+    size_t n_exact;      /* leading exact columns for VNNI (0: none) */
+} tj_packed;
+
+/* The product of a model's weight matrix: from the packed form when pk->w is not NULL (then the
+ * CPU has AVX-512BW), else tj_gemm_i8 on B. */
+void tj_gemm_i8_w(const uint8_t *A, size_t M, size_t K, const int8_t *B, const tj_packed *pk,
+                  size_t N, float unq, const float *pbias, float *C, size_t ldc);
+
 /* Column sums of B rows (sum over k of b[j][k]) for the bias correction. */
 void tj_i8_colsums(const int8_t *B, size_t N, size_t K, int32_t *sums);
 

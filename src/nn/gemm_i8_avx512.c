@@ -10,6 +10,7 @@
 #include "nn/gemm_i8.h"
 
 #include <math.h>
+#include <string.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -199,6 +200,145 @@ __attribute__((target(TJ_T512))) void tj_gemm_i8_avx512bw(const uint8_t *A, size
     GEMM_I8_512_BODY(MAC_BW)
 }
 
+/* tj_gemm_i8_pack with one gather of 16 columns' k..k+3 per 64-byte vector (the packing runs
+ * at model load: its speed is load time). Streaming stores measured no faster here. */
+__attribute__((target(TJ_T512))) void tj_gemm_i8_pack_avx512(const int8_t *B, size_t K, size_t N,
+                                                             const int32_t *perm, int8_t *P)
+{
+    size_t np = (N + 63) / 64 * 64;
+    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i vk = _mm512_set1_epi32((int)K);
+    for (size_t g = 0; g < np; g += 16) {
+        int8_t *dst = P + g * K;
+        __mmask16 live = g >= N ? 0 : g + 16 <= N ? 0xffff : (__mmask16)((1u << (N - g)) - 1u);
+        /* Offsets of the 16 source columns (N * K < 2^31: checked by tj_gemm_i8_pack). */
+        __m512i col = perm ? _mm512_maskz_loadu_epi32(live, perm + g)
+                           : _mm512_add_epi32(lane, _mm512_set1_epi32((int)g));
+        __m512i idx = _mm512_mullo_epi32(col, vk);
+        for (size_t k = 0; k < K; k += 4, dst += 64) {
+            __m512i v = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), live, idx, B + k, 1);
+            _mm512_storeu_si512(dst, v);
+        }
+    }
+}
+
+/* The packed product (nn/gemm_i8.h, tj_gemm_i8_pack): each 64-byte vector of P holds k..k+3 of
+ * 16 columns, so one broadcast of a row's a[k..k+3] against it gives, per 32-bit lane, that
+ * column's two saturated pairs (vpmaddubsw pairs bytes 0-1 and 2-3 of the lane, i.e. k, k+1 and
+ * k+2, k+3, the pairs of the scalar definition) widened and added exactly. A block of 4 rows x 64
+ * columns keeps 16 accumulators that end as 16 output columns each: no lane reduction, and each
+ * B vector loaded feeds four rows. The int32 totals and the epilogue (fmaf(float(S), unq, pbias))
+ * are those of every other path, so the outputs are bit for bit the same. */
+#define PK_MAC_BW(acc, x, b)                                                                       \
+    acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(x, b), ones))
+/* vpdpbusd: the four products of a lane summed exactly into it. Equal to the two saturated pairs
+ * only on columns that cannot saturate (tj_gemm_i8_exact_column), which the packing puts first. */
+#define PK_MAC_VNNI(acc, x, b) acc = _mm512_dpbusd_epi32(acc, x, b)
+#define PK_ROW(MAC, r)                                                                             \
+    do {                                                                                           \
+        int32_t a4_;                                                                               \
+        memcpy(&a4_, a + (r)*K + 4 * k4, sizeof a4_);                                              \
+        __m512i x_ = _mm512_set1_epi32(a4_);                                                       \
+        MAC(c##r##0, x_, w0);                                                                      \
+        MAC(c##r##1, x_, w1);                                                                      \
+        MAC(c##r##2, x_, w2);                                                                      \
+        MAC(c##r##3, x_, w3);                                                                      \
+    } while (0)
+/* Packed position j_ holds column perm[j_] (j_ itself without perm); pbias is in packed order. */
+#define PK_STORE(r, q)                                                                             \
+    do {                                                                                           \
+        size_t j_ = jb + 16 * (q);                                                                 \
+        if (j_ >= N) break;                                                                        \
+        __mmask16 m_ = j_ + 16 <= N ? (__mmask16)0xffff : (__mmask16)((1u << (N - j_)) - 1u);      \
+        __m512 v_ = _mm512_fmadd_ps(_mm512_cvtepi32_ps(c##r##q), vunq,                             \
+                                    _mm512_maskz_loadu_ps(m_, pbias + j_));                        \
+        float *row_ = C + (i + (r)) * ldc;                                                         \
+        if (perm)                                                                                  \
+            _mm512_mask_i32scatter_ps(row_, m_, _mm512_maskz_loadu_epi32(m_, perm + j_), v_, 4);   \
+        else                                                                                       \
+            _mm512_mask_storeu_ps(row_ + j_, m_, v_);                                              \
+    } while (0)
+#define PK_STORE_ROW(r)                                                                            \
+    do {                                                                                           \
+        PK_STORE(r, 0);                                                                            \
+        PK_STORE(r, 1);                                                                            \
+        PK_STORE(r, 2);                                                                            \
+        PK_STORE(r, 3);                                                                            \
+    } while (0)
+
+/* Column panels jb0 <= jb < jb1 of 64 (4 blocks of 16, 64 x K bytes: in L1 or L2 while every row
+ * block passes), rows 4 at a time inside. */
+#define PK_PANELS(MAC)                                                                             \
+    {                                                                                              \
+        const __m512i ones = _mm512_set1_epi16(1);                                                 \
+        const __m512 vunq = _mm512_set1_ps(unq);                                                   \
+        const size_t K4 = K / 4, M4 = M / 4 * 4;                                                   \
+        (void)ones;                                                                                \
+        for (size_t jb = jb0; jb < jb1; jb += 64) {                                                \
+            const int8_t *p0 = P + jb * K, *p1 = p0 + 16 * K, *p2 = p1 + 16 * K,                   \
+                         *p3 = p2 + 16 * K;                                                        \
+            for (size_t i = 0; i < M4; i += 4) {                                                   \
+                const uint8_t *a = A + i * K;                                                      \
+                __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00;             \
+                __m512i c10 = c00, c11 = c00, c12 = c00, c13 = c00;                                \
+                __m512i c20 = c00, c21 = c00, c22 = c00, c23 = c00;                                \
+                __m512i c30 = c00, c31 = c00, c32 = c00, c33 = c00;                                \
+                for (size_t k4 = 0; k4 < K4; k4++) {                                               \
+                    __m512i w0 = _mm512_loadu_si512(p0 + 64 * k4),                                 \
+                            w1 = _mm512_loadu_si512(p1 + 64 * k4);                                 \
+                    __m512i w2 = _mm512_loadu_si512(p2 + 64 * k4),                                 \
+                            w3 = _mm512_loadu_si512(p3 + 64 * k4);                                 \
+                    PK_ROW(MAC, 0);                                                                \
+                    PK_ROW(MAC, 1);                                                                \
+                    PK_ROW(MAC, 2);                                                                \
+                    PK_ROW(MAC, 3);                                                                \
+                }                                                                                  \
+                PK_STORE_ROW(0);                                                                   \
+                PK_STORE_ROW(1);                                                                   \
+                PK_STORE_ROW(2);                                                                   \
+                PK_STORE_ROW(3);                                                                   \
+            }                                                                                      \
+            /* The last M % 4 rows one at a time, while the panel is still in cache. */            \
+            for (size_t i = M4; i < M; i++) {                                                      \
+                const uint8_t *a = A + i * K;                                                      \
+                __m512i c00 = _mm512_setzero_si512(), c01 = c00, c02 = c00, c03 = c00;             \
+                for (size_t k4 = 0; k4 < K4; k4++) {                                               \
+                    __m512i w0 = _mm512_loadu_si512(p0 + 64 * k4),                                 \
+                            w1 = _mm512_loadu_si512(p1 + 64 * k4);                                 \
+                    __m512i w2 = _mm512_loadu_si512(p2 + 64 * k4),                                 \
+                            w3 = _mm512_loadu_si512(p3 + 64 * k4);                                 \
+                    PK_ROW(MAC, 0);                                                                \
+                }                                                                                  \
+                PK_STORE_ROW(0);                                                                   \
+            }                                                                                      \
+        }                                                                                          \
+    }
+
+#define PK_ARGS                                                                                    \
+    const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N, size_t jb0, size_t jb1,       \
+        const int32_t *perm, float unq, const float *pbias, float *C, size_t ldc
+
+__attribute__((target(TJ_T512))) static void pk_panels_bw(PK_ARGS) PK_PANELS(PK_MAC_BW)
+    __attribute__((target(TJ_T512 ",avx512vnni"))) static void pk_panels_vnni(PK_ARGS)
+        PK_PANELS(PK_MAC_VNNI)
+
+            int tj_cpu_has_avx512vnni(void)
+{
+    return tj_cpu_has_avx512bw() && __builtin_cpu_supports("avx512vnni");
+}
+
+/* The packed product (nn/gemm_i8.h): panels wholly inside the first n_exact packed columns with
+ * vpdpbusd, the rest with vpmaddubsw. The int32 totals and the epilogue (fmaf(float(S), unq,
+ * pbias)) are those of every other path, so the outputs are bit for bit the same. */
+void tj_gemm_i8_packed_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N,
+                                size_t n_exact, const int32_t *perm, float unq, const float *pbias,
+                                float *C, size_t ldc)
+{
+    size_t jv = n_exact >= N ? (N + 63) / 64 * 64 : n_exact / 64 * 64;
+    if (jv) pk_panels_vnni(A, M, K, P, N, 0, jv, perm, unq, pbias, C, ldc);
+    if (jv < N) pk_panels_bw(A, M, K, P, N, jv, N, perm, unq, pbias, C, ldc);
+}
+
 #else
 int tj_cpu_has_avx512bw(void)
 {
@@ -208,5 +348,20 @@ void tj_gemm_i8_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *B, 
                          size_t N, float unq, const float *pbias, float *C, size_t ldc)
 {
     tj_gemm_i8_scalar(A, M, K, B, cols, N, unq, pbias, C, ldc);
+}
+int tj_cpu_has_avx512vnni(void)
+{
+    return 0;
+}
+void tj_gemm_i8_pack_avx512(const int8_t *B, size_t K, size_t N, const int32_t *perm, int8_t *P)
+{
+    (void)B, (void)K, (void)N, (void)perm, (void)P;
+}
+void tj_gemm_i8_packed_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N,
+                                size_t n_exact, const int32_t *perm, float unq, const float *pbias,
+                                float *C, size_t ldc)
+{
+    (void)A, (void)M, (void)K, (void)P, (void)N, (void)n_exact, (void)perm, (void)unq, (void)pbias,
+        (void)C, (void)ldc;
 }
 #endif

@@ -127,14 +127,14 @@ for model in $models; do
         done
         same=identical
         cmp -s "$work/a.out" "$work/b.out" || same="**differs**"
-        declare -A W
+        declare -A W C
         for e in a b; do
             name=$name_a && [ $e = b ] && name=$name_b
             # Each engine's own output: they differ when B changes the arithmetic (bench/int8.sh).
             ntok=$(tokens "$model" "$work/$e.out")
             wall=$(median <"$work/$e.wall") cpu=$(median <"$work/$e.cpu")
             rss=$(median <"$work/$e.rss") load=$(median <"$work/$e.load")
-            W[$e]=$wall
+            W[$e]=$wall C[$e]=$cpu
             awk -v m="$mname" -v t="$t" -v n="$name" -v w="$wall" -v c="$cpu" -v r="$rss" \
                 -v l="$load" -v words="$words" -v tok="$ntok" -v s="$same" 'BEGIN {
                     printf "| %s | %s | %s | %.2f | %.2f | %.0f | %.0f | %.0f | %.1f | %.0f | %s |\n",
@@ -142,16 +142,17 @@ for model in $models; do
                 tee -a "$work/report"
             echo "$mname/${t}t $e $(awk -v w="$wall" -v words="$words" 'BEGIN {printf "%.1f", words / w}')" >>"$work/plot.dat"
         done
-        ratios+=$(awk -v m="$mname" -v t="$t" -v a="${W[a]}" -v b="${W[b]}" \
-            'BEGIN {printf "| %s | %s | %.2fx |\\n", m, t, a / b}')
+        ratios+=$(awk -v m="$mname" -v t="$t" -v a="${W[a]}" -v b="${W[b]}" -v ca="${C[a]}" \
+            -v cb="${C[b]}" 'BEGIN {printf "| %s | %s | %.2fx | %.2fx |\\n", m, t, a / b, ca / cb}')
     done
 done
 {
     echo
-    echo "Speed of $name_b over $name_a (wall time A / wall time B, > 1: B is faster):"
+    echo "Speed of $name_b over $name_a (time A / time B, > 1: B is faster; on a shared machine the"
+    echo "CPU-time ratio is the steadier one):"
     echo
-    echo "| model | threads | B/A words/s |"
-    echo "|---|---|---|"
+    echo "| model | threads | B/A words/s (wall) | B/A words per CPU-s |"
+    echo "|---|---|---|---|"
     printf '%b' "$ratios"
 } | tee -a "$work/report"
 

@@ -292,6 +292,35 @@ static void test_exact_column(void)
     CHECK(tj_gemm_i8_exact_column(b, 32), "pair -127-2 (-32766) not exact");
     b[5] = -3;
     CHECK(!tj_gemm_i8_exact_column(b, 32), "pair -127-3 (-33020) called exact");
+    /* The AVX-512 form gives the same answer: random columns of several spreads (from always
+     * exact to mostly not), lengths around its 64-byte steps, and every single-pair boundary. */
+    if (tj_cpu_has_avx512bw()) {
+        size_t agree = 0, n = 0, n_exact = 0;
+        static const size_t Ks[] = {2, 30, 32, 64, 96, 100, 256, 1536};
+        int8_t col[1536];
+        for (int spread = 20; spread <= 256; spread += 4)
+            for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
+                for (int r = 0; r < 20; r++) {
+                    size_t K = Ks[ki];
+                    for (size_t k = 0; k < K; k++)
+                        col[k] = (int8_t)(spread >= 256 ? rand() % 256 - 128
+                                                        : rand() % spread - spread / 2);
+                    int e = tj_gemm_i8_exact_column(col, K);
+                    agree += e == tj_gemm_i8_exact_column_avx512(col, K);
+                    n_exact += (size_t)e, n++;
+                }
+        for (int x = -128; x < 128; x++)
+            for (int y = -128; y < 128; y++)
+                for (size_t at = 0; at < 96; at += 38) {
+                    memset(col, 0, 96);
+                    col[at] = (int8_t)x, col[at + 1] = (int8_t)y;
+                    agree +=
+                        tj_gemm_i8_exact_column(col, 96) == tj_gemm_i8_exact_column_avx512(col, 96);
+                    n++;
+                }
+        CHECK(agree == n, "AVX-512 exactness differs on %zu of %zu columns", n - agree, n);
+        CHECK(n_exact > 100 && n_exact < n - 100, "exactness test columns too one-sided");
+    }
     /* A saturating pair must really differ between the pair and the exact sums. */
     uint8_t a[32];
     memset(a, 254, sizeof a);

@@ -248,8 +248,10 @@ size_t tj_gemm_i8_exact_order(const int8_t *B, size_t K, size_t N, int32_t *perm
     /* One pass: exact columns from the front, the others from the back, then the back put in
      * ascending order. */
     size_t n = 0, e = N;
+    int wide = tj_cpu_has_avx512bw();
     for (size_t j = 0; j < N; j++) {
-        if (tj_gemm_i8_exact_column(B + j * K, K))
+        if (wide ? tj_gemm_i8_exact_column_avx512(B + j * K, K)
+                 : tj_gemm_i8_exact_column(B + j * K, K))
             perm[n++] = (int32_t)j;
         else
             perm[--e] = (int32_t)j;

@@ -58,6 +58,8 @@ void tj_gemm_i8_pack_avx512(const int8_t *B, size_t K, size_t N, const int32_t *
  * column, vpmaddubsw's saturated pair sums equal the exact products, so VNNI's vpdpbusd (4
  * products summed exactly) gives the same total: a property of the weights alone. */
 int tj_gemm_i8_exact_column(const int8_t *b, size_t K);
+/* The same answer with AVX-512BW; only when tj_cpu_has_avx512bw(). */
+int tj_gemm_i8_exact_column_avx512(const int8_t *b, size_t K);
 /* A packing order for VNNI: perm gets the exact columns first (in order), then the others;
  * returns how many are exact. */
 size_t tj_gemm_i8_exact_order(const int8_t *B, size_t K, size_t N, int32_t *perm);

@@ -322,7 +322,28 @@ __attribute__((target(TJ_T512))) static void pk_panels_bw(PK_ARGS) PK_PANELS(PK_
     __attribute__((target(TJ_T512 ",avx512vnni"))) static void pk_panels_vnni(PK_ARGS)
         PK_PANELS(PK_MAC_VNNI)
 
-            int tj_cpu_has_avx512vnni(void)
+    /* tj_gemm_i8_exact_column on 64 bytes at a time (it runs over every weight at model load): the
+     * positive and the negated negative weights as unsigned bytes, summed in pairs by vpmaddubsw
+     * against ones (at most 256: no saturation); a pair fails when either sum is above 129
+     * (254 * 129 = 32766, 254 * 130 = 33020). Bytes past K read as zero, which pairs leave exact.
+     */
+    __attribute__((target(TJ_T512))) int tj_gemm_i8_exact_column_avx512(const int8_t *b, size_t K)
+{
+    const __m512i zero = _mm512_setzero_si512(), ones = _mm512_set1_epi8(1),
+                  lim = _mm512_set1_epi16(129);
+    for (size_t k = 0; k < K; k += 64) {
+        size_t rem = K - k;
+        __mmask64 m = rem >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << rem) - 1);
+        __m512i v = _mm512_maskz_loadu_epi8(m, b + k);
+        __m512i pos = _mm512_max_epi8(v, zero);
+        __m512i neg = _mm512_abs_epi8(_mm512_min_epi8(v, zero)); /* -128 gives 0x80: 128 */
+        __m512i ps = _mm512_maddubs_epi16(pos, ones), ns = _mm512_maddubs_epi16(neg, ones);
+        if (_mm512_cmpgt_epi16_mask(ps, lim) | _mm512_cmpgt_epi16_mask(ns, lim)) return 0;
+    }
+    return 1;
+}
+
+int tj_cpu_has_avx512vnni(void)
 {
     return tj_cpu_has_avx512bw() && __builtin_cpu_supports("avx512vnni");
 }
@@ -352,6 +373,10 @@ void tj_gemm_i8_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *B, 
 int tj_cpu_has_avx512vnni(void)
 {
     return 0;
+}
+int tj_gemm_i8_exact_column_avx512(const int8_t *b, size_t K)
+{
+    return tj_gemm_i8_exact_column(b, K);
 }
 void tj_gemm_i8_pack_avx512(const int8_t *B, size_t K, size_t N, const int32_t *perm, int8_t *P)
 {

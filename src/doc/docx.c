@@ -836,46 +836,74 @@ static int is_text_part(const char *name)
     return !strcmp(rest, ".xml");
 }
 
+static void collect_one(docx *x, size_t pi, xmlNodePtr n, tj_error *err, tj_status *st);
+
 static void collect(docx *x, size_t pi, xmlNodePtr n, tj_error *err, tj_status *st)
 {
-    for (; n && !*st; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE) continue;
-        if (is_w(n, "p")) {
-            dpara r;
-            memset(&r, 0, sizeof r);
-            r.p = n;
-            flatten_seq(&r, n->children, NULL, -1, 0);
-            if (r.err == 2) {
-                *st =
-                    tj_fail(err, TJ_ERR_INPUT,
-                            "DOCX entry %s line %ld: a paragraph with more than %d inline elements",
-                            x->parts[pi].name, (long)xmlGetLineNo(n), DOCX_MAX_SPANS);
-            } else if (r.err) {
-                *st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-            } else if (r.text.s && tj_text_translatable(r.text.s, r.text.len)) {
-                x->total_spans += r.nspans;
-                if (x->total_spans > DOCX_MAX_SPANS_TOTAL) {
-                    *st = tj_fail(err, TJ_ERR_INPUT,
-                                  "DOCX document too complex (more than %zu inline elements)",
-                                  DOCX_MAX_SPANS_TOTAL);
-                } else if (x->np == x->cap) {
-                    size_t cap = x->cap ? x->cap * 2 : 64;
-                    dpara *v = realloc(x->paras, cap * sizeof *v);
-                    size_t *w = v ? realloc(x->para_part, cap * sizeof *w) : NULL;
-                    if (v) x->paras = v;
-                    if (w) x->para_part = w, x->cap = cap;
-                    if (!w) *st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
-                }
-                if (!*st) {
-                    x->para_part[x->np] = pi;
-                    x->paras[x->np++] = r;
-                    r.text.s = NULL, r.spans = NULL, r.info = NULL, r.nodes = NULL;
-                }
-            }
-            dpara_free(&r);
-        }
-        /* paragraphs inside this one (text boxes) and inside tables, cells, content controls */
+    for (; n && !*st; n = n->next) collect_one(x, pi, n, err, st);
+}
+
+/* The paragraphs in n (n itself or inside it), in the order rewrite() will visit them. */
+static void collect_one(docx *x, size_t pi, xmlNodePtr n, tj_error *err, tj_status *st)
+{
+    if (n->type != XML_ELEMENT_NODE) return;
+    if (!is_w(n, "p")) {
+        /* paragraphs inside tables, cells, content controls */
         collect(x, pi, n->children, err, st);
+        return;
+    }
+    size_t idx = (size_t)-1;
+    dpara r;
+    memset(&r, 0, sizeof r);
+    r.p = n;
+    flatten_seq(&r, n->children, NULL, -1, 0);
+    if (r.err == 2) {
+        *st = tj_fail(err, TJ_ERR_INPUT,
+                      "DOCX entry %s line %ld: a paragraph with more than %d inline elements",
+                      x->parts[pi].name, (long)xmlGetLineNo(n), DOCX_MAX_SPANS);
+    } else if (r.err) {
+        *st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+    } else if (r.text.s && tj_text_translatable(r.text.s, r.text.len)) {
+        x->total_spans += r.nspans;
+        if (x->total_spans > DOCX_MAX_SPANS_TOTAL) {
+            *st = tj_fail(err, TJ_ERR_INPUT,
+                          "DOCX document too complex (more than %zu inline elements)",
+                          DOCX_MAX_SPANS_TOTAL);
+        } else if (x->np == x->cap) {
+            size_t cap = x->cap ? x->cap * 2 : 64;
+            dpara *v = realloc(x->paras, cap * sizeof *v);
+            size_t *w = v ? realloc(x->para_part, cap * sizeof *w) : NULL;
+            if (v) x->paras = v;
+            if (w) x->para_part = w, x->cap = cap;
+            if (!w) *st = tj_fail(err, TJ_ERR_NOMEM, "out of memory");
+        }
+        if (!*st) {
+            idx = x->np;
+            x->para_part[x->np] = pi;
+            x->paras[x->np++] = r;
+            r.text.s = NULL, r.spans = NULL, r.info = NULL, r.nodes = NULL;
+        }
+    }
+    dpara_free(&r);
+    if (*st) return;
+    if (idx == (size_t)-1) {
+        /* not translated, so left as it is: paragraphs inside it (text boxes) are its own */
+        collect(x, pi, n->children, err, st);
+        return;
+    }
+    /* Translated: rewrite() builds its runs, text and boxes anew and frees the old ones, so only
+     * the paragraphs in what it moves whole (its properties, elements kept whole, fields' runs,
+     * drawings and text boxes inside runs) survive it; one anywhere else (a w:p inside a w:t,
+     * found by fuzz_docx) would be freed before its own turn came. x->paras moves as it grows,
+     * hence the index. */
+    for (xmlNodePtr c = n->children; c && !*st; c = c->next)
+        if (is_w(c, "pPr")) collect(x, pi, c->children, err, st);
+    for (size_t k = 0; k < x->paras[idx].nnodes && !*st; k++)
+        collect_one(x, pi, x->paras[idx].nodes[k], err, st);
+    for (size_t k = 0; k < x->paras[idx].nspans && !*st; k++) {
+        const dinfo *d = &x->paras[idx].info[k];
+        if ((d->kind == K_INRUN || d->kind == K_RUNCHILD) && d->el)
+            collect_one(x, pi, d->el, err, st);
     }
 }
 

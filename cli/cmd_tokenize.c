@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tok/spm.h"
+#include "util/utf8.h"
 #include "tok/spm_internal.h"
 
 static const char usage_tok[] =
@@ -130,7 +131,7 @@ static int parse_ids(const char *name, size_t lineno, const char *line, size_t l
                 v = v * 10 + (line[k] - '0');
         }
         if (!ok || v > INT_MAX) {
-            int shown = j - i > 40 ? 40 : (int)(j - i);
+            int shown = (int)tj_utf8_clip(line + i, j - i, 40);
             cli_error("%s:%zu: invalid id '%.*s'", name, lineno, shown, line + i);
             return 1;
         }

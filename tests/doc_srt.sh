@@ -45,5 +45,11 @@ done
 printf 'x\n00:00:01,000 --> 00:00:04,000\nHello.\n' >"$tmp/bad5.srt"
 "$bin" translate -m models/en-ar "$tmp/bad5.srt" >/dev/null 2>"$tmp/err"
 [ $? = 1 ] && grep -q 'line 1: expected a cue number' "$tmp/err" && ok || bad "bad cue number: $(cat "$tmp/err")"
+# the quote of a long bad line stops before the character that would be cut at 40 bytes: 13
+# Arabic letters (2 bytes each) after 15 ASCII bytes, so byte 40 is the middle of a letter
+printf 'Cue number is: %s\n00:00:01,000 --> 00:00:04,000\nHello.\n' "$(printf 'ب%.0s' $(seq 14))" >"$tmp/bad6.srt"
+"$bin" translate -m models/en-ar "$tmp/bad6.srt" >/dev/null 2>"$tmp/err"
+[ $? = 1 ] && grep -q "got 'Cue number is: $(printf 'ب%.0s' $(seq 12))'\$" "$tmp/err" && ok ||
+    bad "quote cut inside a character: $(cat "$tmp/err")"
 
 tj_test_done

@@ -236,7 +236,7 @@ tj_status tj_glossary_parse(const char *data, size_t len, tj_glossary **out, tj_
                 tj_glossary_free(g);
                 return tj_fail(err, TJ_ERR_FORMAT,
                                "glossary line %zu: unknown flag '%.*s' (known: case, part)", line,
-                               (int)(wl > 40 ? 40 : wl), w);
+                               (int)tj_utf8_clip(w, wl, 40), w);
             }
         }
         if ((st = tj_glossary_add(g, data + b, sl, t2, tl, flags, err))) {

@@ -155,7 +155,7 @@ tj_status tj_doc_srt(const tj_doc_ctx *c, const char *data, size_t len, char **o
                 st = tj_fail(err, TJ_ERR_FORMAT,
                              "subtitles line %zu: expected a cue number, got "
                              "'%.*s'",
-                             i + 1, (int)(n0 < 40 ? n0 : 40), s0);
+                             i + 1, (int)tj_utf8_clip(s0, n0, 40), s0);
                 break;
             }
             t = i + 1;
@@ -169,7 +169,7 @@ tj_status tj_doc_srt(const tj_doc_ctx *c, const char *data, size_t len, char **o
             st = tj_fail(err, TJ_ERR_FORMAT,
                          "subtitles line %zu: malformed timing line '%.*s' "
                          "(expected %s)",
-                         k + 1, (int)(ls[k].e - ls[k].b < 60 ? ls[k].e - ls[k].b : 60),
+                         k + 1, (int)tj_utf8_clip(data + ls[k].b, ls[k].e - ls[k].b, 60),
                          data + ls[k].b,
                          vtt ? "00:01.000 --> 00:04.000" : "00:00:01,000 --> 00:00:04,000");
             break;

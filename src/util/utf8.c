@@ -50,6 +50,15 @@ size_t tj_utf8_check(const char *s, size_t len)
     return len;
 }
 
+size_t tj_utf8_clip(const char *s, size_t len, size_t max)
+{
+    if (len <= max) return len;
+    /* back off over continuation bytes to the lead byte of the character that would be cut */
+    size_t n = max;
+    while (n > 0 && max - n < 3 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    return ((unsigned char)s[n] & 0xC0) == 0x80 ? max : n;
+}
+
 int tj_utf8_encode(uint32_t cp, char *out)
 {
     unsigned char *o = (unsigned char *)out;

@@ -14,6 +14,11 @@ size_t tj_utf8_check(const char *s, size_t len);
  * sequences give U+FFFD with *n = 1. */
 uint32_t tj_utf8_decode(const char *s, size_t len, int *n);
 
+/* The length of the longest prefix of s[0..len) that is at most max bytes and does not end inside
+ * a multi-byte sequence: error messages quote a bounded part of a line without cutting a
+ * character in two. */
+size_t tj_utf8_clip(const char *s, size_t len, size_t max);
+
 /* Encodes cp into out (4 bytes room); returns the number of bytes. */
 int tj_utf8_encode(uint32_t cp, char *out);
 

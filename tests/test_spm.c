@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "tok/spm.h"
+#include "tok/spm_trie.h"
 #include "check.h"
 
 /* ------------------------------------------------------------------ protobuf writer */
@@ -639,6 +640,54 @@ static void test_long_line(const tj_spm *spm)
     free(s);
 }
 
+/* The piece trie alone: keys that share few prefixes (so the edge table doubles several times
+ * from its starting size), every key found again with its payload after the growth, duplicates
+ * reported with the first payload, prefixes that are not keys not found. */
+static void test_trie_growth(void)
+{
+    enum { N = 20000 };
+    static char keys[N][6];
+    static size_t lens[N];
+    size_t total = 0;
+    uint32_t x = 12345;
+    for (int i = 0; i < N; i++) {
+        lens[i] = 1 + (size_t)i % 6;
+        for (size_t j = 0; j < lens[i]; j++) {
+            x = x * 1103515245u + 12345u;
+            keys[i][j] = (char)(x >> 16);
+        }
+        total += lens[i];
+    }
+    spm_trie t;
+    tj_error err;
+    EXPECT(spm_trie_init(&t, total, &err) == TJ_OK);
+    size_t first_slots = t.mask + 1;
+    int dup = 0, stored = 0;
+    for (int i = 0; i < N; i++) {
+        int32_t prev = spm_trie_insert(&t, keys[i], lens[i], i);
+        if (prev == -1)
+            stored++;
+        else if (prev >= 0 && prev < i && lens[prev] == lens[i] &&
+                 !memcmp(keys[prev], keys[i], lens[i]))
+            dup++;
+    }
+    EXPECT(stored + dup == N);
+    EXPECT(dup > 0); /* 1-byte keys repeat */
+    CHECK(t.mask + 1 >= 2 * first_slots, "table grew from %zu to only %zu slots", first_slots,
+          t.mask + 1);
+    CHECK(2 * (size_t)t.n_nodes <= t.mask + 1, "load factor above 1/2: %u nodes, %zu slots",
+          t.n_nodes, t.mask + 1);
+    int found = 0;
+    for (int i = 0; i < N; i++) {
+        int32_t v = spm_trie_find(&t, keys[i], lens[i]);
+        found += v >= 0 && lens[v] == lens[i] && !memcmp(keys[v], keys[i], lens[i]);
+    }
+    CHECK(found == N, "%d of %d keys found again", found, N);
+    EXPECT(spm_trie_find(&t, "\xff\xfe\xfd\xfc\xfb\xfa\xf9", 7) == -1); /* longer than any key */
+    spm_trie_free(&t);
+    EXPECT(spm_trie_init(&t, (size_t)1 << 24, &err) == TJ_ERR_FORMAT);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "--write-model")) {
@@ -664,6 +713,7 @@ int main(int argc, char **argv)
     test_truncations();
     test_corruptions();
     test_files();
+    test_trie_growth();
     printf("test_spm: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }

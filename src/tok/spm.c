@@ -91,10 +91,13 @@ static tj_status build(tj_spm *m, const spm_proto *p, tj_error *err)
 
         spm_trie *t = is_matchable(pc->type) ? &m->matchable : &m->reserved;
         int32_t prev = spm_trie_insert(t, s, l, (int32_t)i);
+        if (prev == SPM_TRIE_NOMEM ||
+            (pc->type == SPM_USER_DEFINED &&
+             spm_trie_insert(&m->user_defined, s, l, (int32_t)i) == SPM_TRIE_NOMEM))
+            return tj_fail(err, TJ_ERR_NOMEM, "out of memory for the piece trie");
         if (prev >= 0)
             return tj_fail(err, TJ_ERR_FORMAT, "piece '%.*s' is defined twice (ids %d and %zu)",
                            shown_len(l), s, (int)prev, i);
-        if (pc->type == SPM_USER_DEFINED) spm_trie_insert(&m->user_defined, s, l, (int32_t)i);
         if (pc->type == SPM_NORMAL) {
             if (pc->score < m->min_score) m->min_score = pc->score;
             if (pc->score > m->max_score) m->max_score = pc->score;

@@ -405,6 +405,24 @@ static void test_softmax_paths(void)
         tj_logsoftmax_rows_portable(b, rows, n);
         CHECK(memcmp(a, b, rows * n * sizeof *a) == 0, "log-softmax paths differ (n=%zu)", n);
     }
+    /* Rows of n % 4 != 0 go 8 at a time (lane r = row r): 8, 16 and 19 rows, with infinities and
+     * a NaN among the values. */
+    static const size_t lens1[] = {1, 3, 13, 41, 257}, nrows[] = {8, 16, 19};
+    for (size_t li = 0; li < sizeof lens1 / sizeof *lens1; li++)
+        for (size_t ri = 0; ri < sizeof nrows / sizeof *nrows; ri++) {
+            size_t n = lens1[li], rows = nrows[ri];
+            for (size_t i = 0; i < rows * n; i++) {
+                a[i] = 30.0f * rnd();
+                if (i % 7 == 3) a[i] = -200.0f * (1.0f + rnd());
+                if (i % 23 == 5) a[i] = -INFINITY;
+            }
+            if (n > 2) a[2 * n + 1] = NAN, a[5 * n] = INFINITY;
+            memcpy(b, a, rows * n * sizeof *a);
+            tj_softmax_rows(a, rows, n);
+            tj_softmax_rows_portable(b, rows, n);
+            CHECK(memcmp(a, b, rows * n * sizeof *a) == 0, "softmax paths differ (n=%zu, %zu rows)",
+                  n, rows);
+        }
 }
 
 /* Rows of 4k + 4 entries take Marian's float32x4 log-softmax: per-lane maxima and Cephes exp

@@ -119,8 +119,46 @@ static void random_shapes(cblas_sgemm_fn blas, size_t threads)
     }
 }
 
+/* tj_sgemm_ordered_rows (the heads of one decoder query interleaved) against one
+ * tj_sgemm_ordered_scalar call per head: head counts around its blocks of 4, K across the
+ * 320-wide k chunks, N around its 16-column blocks, strided heads as attention lays them out,
+ * and products large enough for OpenBLAS's threads. */
+static void rows_shapes(void)
+{
+    static const size_t Hs[] = {1, 3, 4, 5, 8, 9}, Ks[] = {1, 7, 32, 64, 321, 700},
+                        Ns[] = {1, 5, 8, 15, 16, 17, 40, 333, 1200};
+    for (size_t hi = 0; hi < sizeof Hs / sizeof *Hs; hi++)
+        for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
+            for (size_t ni = 0; ni < sizeof Ns / sizeof *Ns; ni++)
+                for (size_t threads = 1; threads <= 2; threads++) {
+                    size_t H = Hs[hi], K = Ks[ki], N = Ns[ni];
+                    /* x heads K + 3 apart, W heads N * K + 5 apart with rows N + 2 apart, y
+                     * heads N + 1 apart: no head reads or writes another's values. */
+                    size_t xh = K + 3, ldw = N + 2, wh = ldw * K + 5, yh = N + 1;
+                    float *x = malloc(H * xh * sizeof(float)), *w = malloc(H * wh * sizeof(float));
+                    float *a = malloc(H * yh * sizeof(float)), *b = malloc(H * yh * sizeof(float));
+                    if (!x || !w || !a || !b) {
+                        CHECK(0, "out of memory");
+                        free(x), free(w), free(a), free(b);
+                        return;
+                    }
+                    for (size_t i = 0; i < H * xh; i++) x[i] = rnd();
+                    for (size_t i = 0; i < H * wh; i++) w[i] = rnd();
+                    for (size_t i = 0; i < H * yh; i++) a[i] = b[i] = -7.0f;
+                    tj_sgemm_ordered_rows(x, xh, K, w, wh, ldw, N, 0.375f, a, yh, H, threads);
+                    for (size_t h = 0; h < H; h++)
+                        tj_sgemm_ordered_scalar(x + h * xh, K, 1, K, w + h * wh, ldw, N, 0.375f,
+                                                b + h * yh, N, threads);
+                    CHECK(memcmp(a, b, H * yh * sizeof(float)) == 0,
+                          "rows: H=%zu K=%zu N=%zu threads=%zu differ from one call per head", H, K,
+                          N, threads);
+                    free(x), free(w), free(a), free(b);
+                }
+}
+
 int main(void)
 {
+    rows_shapes();
     /* One row: one chain. */
     expect(1, 8, "s");
     /* A 4-row block: every full group in two chains. */

@@ -37,17 +37,31 @@ static void affine(const tj_linear *lin, const float *x, int M, float *y, uint8_
 
 /* Multi-head attention core, float32 (Marian's bdot): queries q[Tq][d] against keys kt, stored
  * transposed ([d][Tk], so each head's block is a contiguous [dh][Tk] matrix), and values v[Tk][d]
- * -> out[Tq][d]. scores needs Tq*Tk floats. The products are summed in the order of the
- * reference's BLAS (nn/sgemm_order.h), which depends on the shape of each product: the encoder
- * multiplies all Tq queries of a head at once, the decoder each hypothesis' query on its own
- * (Marian batches beam hypotheses as separate matrices), so per_row is set there. The scale is
+ * -> out[Tq][d]. scores needs Tq*Tk floats (heads*Tk with per_row). The products are summed in the
+ * order of the reference's BLAS (nn/sgemm_order.h), which depends on the shape of each product: the
+ * encoder multiplies all Tq queries of a head at once, the decoder each hypothesis' query on its
+ * own (Marian batches beam hypotheses as separate matrices), so per_row is set there. The scale is
  * sgemm's alpha. */
 static void attention(const tj_model *m, const float *q, int Tq, const float *kt, const float *v,
                       int Tk, float *scores, float *out, int per_row)
 {
     size_t d = (size_t)m->d, dh = d / (size_t)m->heads;
     float scale = 1.0f / sqrtf((float)dh);
-    size_t step = per_row ? 1 : (size_t)Tq;
+    if (per_row) {
+        /* One query row against every head at once: the heads' products interleaved and their
+         * softmax rows side by side (scores holds heads x Tk), each head's numbers those of the
+         * one-row calls below. */
+        size_t H = (size_t)m->heads;
+        for (size_t r = 0; r < (size_t)Tq; r++) {
+            tj_sgemm_ordered_rows(q + r * d, dh, dh, kt, dh * Tk, (size_t)Tk, (size_t)Tk, scale,
+                                  scores, (size_t)Tk, H, REF_BLAS_THREADS);
+            tj_softmax_rows(scores, H, (size_t)Tk);
+            tj_sgemm_ordered_rows(scores, (size_t)Tk, (size_t)Tk, v, dh, d, dh, 1.0f, out + r * d,
+                                  dh, H, REF_BLAS_THREADS);
+        }
+        return;
+    }
+    size_t step = (size_t)Tq;
     for (size_t h = 0; h < (size_t)m->heads; h++)
         for (size_t r = 0; r < (size_t)Tq; r += step) {
             float *s = scores + r * Tk;
@@ -183,7 +197,8 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
     c->y1 = malloc(rd * sizeof(float));
     c->tmp = malloc(rd * sizeof(float));
     c->att = malloc(rd * sizeof(float));
-    size_t sc = (size_t)rows * L;
+    /* Attention scores: a head's Tq x Tk, or all heads' rows of one decoder query. */
+    size_t sc = (size_t)(rows > m->heads ? rows : m->heads) * L;
     size_t lg = (size_t)max_rows * c->n_cols;
     c->scores = malloc((sc > lg ? sc : lg) * sizeof(float));
     c->ffn = malloc(tj_ffn_scratch(m, rows) * sizeof(float));
@@ -288,7 +303,8 @@ tj_status tj_step_ws_init(tj_step_ws *ws, const tj_model *m, int rows, int max_s
     ws->y1 = malloc(rd * sizeof(float));
     ws->tmp = malloc(rd * sizeof(float));
     ws->att = malloc(rd * sizeof(float));
-    ws->scores = malloc((size_t)rows * (size_t)max_src_len * sizeof(float));
+    ws->scores =
+        malloc((size_t)(rows > m->heads ? rows : m->heads) * (size_t)max_src_len * sizeof(float));
     ws->ffn = malloc(tj_ffn_scratch(m, rows) * sizeof(float));
     ws->qbuf = malloc((size_t)rows * (m->d_ffn_max > m->d ? m->d_ffn_max : m->d));
     if (!ws->x || !ws->y1 || !ws->tmp || !ws->att || !ws->scores || !ws->ffn || !ws->qbuf) {

@@ -340,18 +340,53 @@ __attribute__((target("avx2,fma"))) static float exp_sum1_avx2(float *row, size_
     return s;
 }
 
-__attribute__((target("avx2,fma"))) static void softmax_row1_avx2(float *row, size_t n)
+/* row[i] / s for one row, four at a time (a division per value: any grouping gives its bits). */
+__attribute__((target("avx2,fma"))) static void div_row_avx2(float *row, size_t n, float s)
 {
-    float s = exp_sum1_avx2(row, n, 1);
     __m128 vs = _mm_set1_ps(s);
     size_t i = 0;
     for (; i + 4 <= n; i += 4) _mm_storeu_ps(row + i, _mm_div_ps(_mm_loadu_ps(row + i), vs));
     for (; i < n; i++) row[i] = row[i] / s;
 }
+
+__attribute__((target("avx2,fma"))) static void softmax_row1_avx2(float *row, size_t n)
+{
+    div_row_avx2(row, n, exp_sum1_avx2(row, n, 1));
+}
+
+/* softmax_row1_avx2 on 8 rows at once (x: 8 rows of n, n % 4 != 0). One row's maximum and sum are
+ * each a chain of dependent operations (the sum's order is fixed: left to right), so a row alone
+ * waits on an add's latency per value; here vector lane r carries row r's chain, reading column i
+ * of the 8 rows with one gather, so the 8 chains advance together. Every lane does what the
+ * single row does, in the same order: m = x[i] > m ? x[i] : m (vmaxps(x, m)), then
+ * e = expf(x - m) (tj_expf_rows_avx2 gives libm's bits whatever the grouping), s = 0 + e0 + e1 +
+ * ..., x / s. */
+__attribute__((target("avx2,fma"))) static void softmax_rows8x1_avx2(float *x, size_t n)
+{
+    const __m256i idx =
+        _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), _mm256_set1_epi32((int)n));
+    __m256 vm = _mm256_i32gather_ps(x, idx, 4);
+    for (size_t i = 1; i < n; i++) vm = _mm256_max_ps(_mm256_i32gather_ps(x + i, idx, 4), vm);
+    float m[8], s[8];
+    _mm256_storeu_ps(m, vm);
+    for (size_t r = 0; r < 8; r++) {
+        float *row = x + r * n;
+        const __m128 mr = _mm_set1_ps(m[r]);
+        size_t i = 0;
+        for (; i + 4 <= n; i += 4) _mm_storeu_ps(row + i, _mm_sub_ps(_mm_loadu_ps(row + i), mr));
+        for (; i < n; i++) row[i] = row[i] - m[r];
+    }
+    tj_expf_rows_avx2(x, 8 * n, x);
+    __m256 vs = _mm256_setzero_ps();
+    for (size_t i = 0; i < n; i++) vs = _mm256_add_ps(vs, _mm256_i32gather_ps(x + i, idx, 4));
+    _mm256_storeu_ps(s, vs);
+    for (size_t r = 0; r < 8; r++) div_row_avx2(x + r * n, n, s[r]);
+}
 #else
 #define softmax_row8_avx2(row, n) ((void)0)
 #define logsoftmax_row8_avx2(row, n) ((void)0)
 #define softmax_row1_avx2(row, n) ((void)0)
+#define softmax_rows8x1_avx2(x, n) ((void)0)
 void tj_expf_rows_avx2(const float *x, size_t n, float *y)
 {
     for (size_t i = 0; i < n; i++) y[i] = expf(x[i]);
@@ -365,7 +400,12 @@ void tj_softmax_rows(float *x, size_t rows, size_t n)
         return;
     }
     if (n % 4 != 0 && tj_cpu_has_avx2()) {
-        for (size_t r = 0; r < rows; r++) softmax_row1_avx2(x + r * n, n);
+        size_t r = 0;
+        /* Gather offsets are int32: 8 rows of n floats stay far below 2^31 bytes in practice;
+         * longer rows go one at a time. */
+        if (n < ((size_t)1 << 24))
+            for (; r + 8 <= rows; r += 8) softmax_rows8x1_avx2(x + r * n, n);
+        for (; r < rows; r++) softmax_row1_avx2(x + r * n, n);
         return;
     }
     tj_softmax_rows_portable(x, rows, n);

@@ -314,6 +314,102 @@ static void sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const 
     }
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+/* y_h[0..16) of one k chunk for heads h < nh (nh <= 4) of tj_sgemm_ordered_rows: eight chains
+ * (4 heads x 2 groups of 8 columns) in flight instead of one group's. Each lane's chain is
+ * group_avx2's one-chain sum (e = 0; e = fma(x[k], w[k], e) in k order), added to y as
+ * y = fma(alpha, e, y). Unless full (n >= 16), lanes at or past n are neither read nor written.
+ * nh and full are constants where it is inlined: named accumulators, no branches in the loop. */
+#define RB_LD(p, m) (full ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, m))
+#define RB_ST(p, m, v) (full ? _mm256_storeu_ps(p, v) : _mm256_maskstore_ps(p, m, v))
+#define RB_MAC(h)                                                                                  \
+    do {                                                                                           \
+        __m256 xv_ = _mm256_set1_ps(x[(h)*xh + k]);                                                \
+        const float *w_ = W + (h)*wh + k * ldw;                                                    \
+        e##h##0 = _mm256_fmadd_ps(xv_, RB_LD(w_, m0), e##h##0);                                    \
+        e##h##1 = _mm256_fmadd_ps(xv_, RB_LD(w_ + 8, m1), e##h##1);                                \
+    } while (0)
+#define RB_OUT(h)                                                                                  \
+    do {                                                                                           \
+        float *y_ = y + (h)*yh;                                                                    \
+        RB_ST(y_, m0, _mm256_fmadd_ps(va, e##h##0, RB_LD(y_, m0)));                                \
+        RB_ST(y_ + 8, m1, _mm256_fmadd_ps(va, e##h##1, RB_LD(y_ + 8, m1)));                        \
+    } while (0)
+__attribute__((target("avx2,fma"))) static inline __attribute__((always_inline)) void
+rows_block_body(const float *x, size_t xh, const float *W, size_t wh, size_t ldw, size_t n,
+                size_t k0, size_t kl, float alpha, float *y, size_t yh, int nh, int full)
+{
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), lane);
+    const __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n - 8), lane);
+    __m256 e00 = _mm256_setzero_ps(), e01 = e00, e10 = e00, e11 = e00, e20 = e00, e21 = e00,
+           e30 = e00, e31 = e00;
+    for (size_t k = k0; k < k0 + kl; k++) {
+        RB_MAC(0);
+        if (nh > 1) RB_MAC(1);
+        if (nh > 2) RB_MAC(2);
+        if (nh > 3) RB_MAC(3);
+    }
+    const __m256 va = _mm256_set1_ps(alpha);
+    RB_OUT(0);
+    if (nh > 1) RB_OUT(1);
+    if (nh > 2) RB_OUT(2);
+    if (nh > 3) RB_OUT(3);
+    (void)m0, (void)m1, (void)e10, (void)e11, (void)e20, (void)e21, (void)e30, (void)e31;
+}
+#define RB_FN(name, nh, full)                                                                      \
+    __attribute__((target("avx2,fma"))) static void name(                                          \
+        const float *x, size_t xh, const float *W, size_t wh, size_t ldw, size_t n, size_t k0,     \
+        size_t kl, float alpha, float *y, size_t yh)                                               \
+    {                                                                                              \
+        rows_block_body(x, xh, W, wh, ldw, n, k0, kl, alpha, y, yh, nh, full);                     \
+    }
+RB_FN(rows_block4_full, 4, 1)
+RB_FN(rows_block4_tail, 4, 0)
+RB_FN(rows_block1_full, 1, 1)
+RB_FN(rows_block1_tail, 1, 0)
+
+/* Heads h0 <= h < h0 + nh (nh 4 or 1), all columns, k chunk [k0, k0 + kl). */
+static void rows_heads(const float *x, size_t xh, const float *W, size_t wh, size_t ldw, size_t N,
+                       size_t k0, size_t kl, float alpha, float *y, size_t yh, int nh)
+{
+    size_t j = 0;
+    for (; j + 16 <= N; j += 16)
+        (nh == 4 ? rows_block4_full : rows_block1_full)(x, xh, W + j, wh, ldw, 16, k0, kl, alpha,
+                                                        y + j, yh);
+    if (j < N)
+        (nh == 4 ? rows_block4_tail : rows_block1_tail)(x, xh, W + j, wh, ldw, N - j, k0, kl, alpha,
+                                                        y + j, yh);
+}
+#endif
+
+void tj_sgemm_ordered_rows(const float *x, size_t xh, size_t K, const float *W, size_t wh,
+                           size_t ldw, size_t N, float alpha, float *y, size_t yh, size_t H,
+                           size_t threads)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    /* One row is one kernel block of one row (no second chain anywhere); on one thread the only
+     * order left is the k chunking. Products big enough for OpenBLAS's threads go one by one. */
+    if (tj_cpu_has_avx2() && N < ((size_t)1 << 30) &&
+        !(threads > 1 && (double)N * (double)K > 65536.0 * 4.0)) {
+        for (size_t h = 0; h < H; h++) memset(y + h * yh, 0, N * sizeof(float));
+        for (size_t k0 = 0, kl; k0 < K; k0 += kl) {
+            kl = k_chunk(K - k0, 0);
+            size_t h = 0;
+            for (; h + 4 <= H; h += 4)
+                rows_heads(x + h * xh, xh, W + h * wh, wh, ldw, N, k0, kl, alpha, y + h * yh, yh,
+                           4);
+            for (; h < H; h++)
+                rows_heads(x + h * xh, xh, W + h * wh, wh, ldw, N, k0, kl, alpha, y + h * yh, yh,
+                           1);
+        }
+        return;
+    }
+#endif
+    for (size_t h = 0; h < H; h++)
+        tj_sgemm_ordered(x + h * xh, K, 1, K, W + h * wh, ldw, N, alpha, y + h * yh, N, threads);
+}
+
 void tj_sgemm_ordered_scalar(const float *x, size_t ldx, size_t M, size_t K, const float *W,
                              size_t ldw, size_t N, float alpha, float *y, size_t ldy,
                              size_t threads)

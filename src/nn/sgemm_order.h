@@ -20,6 +20,14 @@
 void tj_sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const float *W, size_t ldw,
                       size_t N, float alpha, float *y, size_t ldy, size_t threads);
 
+/* H products of one row each (attention heads of one query): for h < H, the bits of
+ * tj_sgemm_ordered(x + h*xh, K, 1, K, W + h*wh, ldw, N, alpha, y + h*yh, N, threads), computed
+ * with the heads' independent sums interleaved (one row's sums alone wait on the multiply-add
+ * latency). */
+void tj_sgemm_ordered_rows(const float *x, size_t xh, size_t K, const float *W, size_t wh,
+                           size_t ldw, size_t N, float alpha, float *y, size_t yh, size_t H,
+                           size_t threads);
+
 /* The portable path, exposed so tests can compare both. */
 void tj_sgemm_ordered_scalar(const float *x, size_t ldx, size_t M, size_t K, const float *W,
                              size_t ldw, size_t N, float alpha, float *y, size_t ldy,

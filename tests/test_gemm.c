@@ -491,8 +491,49 @@ static void test_layernorm(void)
     CHECK(fused_differs > 0, "layer norm test data cannot tell fused from rounded squares");
 }
 
+/* Model-load helpers: column sums (both paths) against the definition, extremes included, on
+ * lengths around the 64-byte steps; the byte table map (both paths) on every byte value and
+ * lengths around 64. */
+static void test_load_helpers(void)
+{
+    static const size_t Ks[] = {1, 31, 32, 63, 64, 65, 96, 256, 1536};
+    static int8_t B[7 * 1536];
+    static int32_t want[7], got[7];
+    for (size_t c = 0; c < sizeof Ks / sizeof *Ks; c++) {
+        size_t K = Ks[c];
+        for (size_t i = 0; i < 7 * K; i++)
+            B[i] = (int8_t)(i / K == 0 ? -128 : i / K == 1 ? 127 : rand() % 256 - 128);
+        for (size_t j = 0; j < 7; j++) {
+            want[j] = 0;
+            for (size_t k = 0; k < K; k++) want[j] += B[j * K + k];
+        }
+        tj_i8_colsums_scalar(B, 7, K, got);
+        CHECK(memcmp(got, want, sizeof want) == 0, "scalar column sums wrong (K=%zu)", K);
+        if (tj_cpu_has_avx512bw()) {
+            tj_i8_colsums_avx512(B, 7, K, got);
+            CHECK(memcmp(got, want, sizeof want) == 0, "AVX-512 column sums wrong (K=%zu)", K);
+        }
+    }
+    int8_t tab[256], src[700], a[700], b[700];
+    for (int v = 0; v < 256; v++) tab[v] = (int8_t)(rand() % 256 - 128);
+    for (size_t i = 0; i < sizeof src; i++) src[i] = (int8_t)(i < 256 ? i : (size_t)rand());
+    static const size_t ns[] = {0, 1, 63, 64, 65, 256, 700};
+    for (size_t c = 0; c < sizeof ns / sizeof *ns; c++) {
+        size_t n = ns[c];
+        memset(a, 0x55, sizeof a), memset(b, 0x55, sizeof b);
+        tj_i8_map_scalar(src, n, tab, a);
+        for (size_t i = 0; i < n; i++) CHECK(a[i] == tab[(uint8_t)src[i]], "map wrong at %zu", i);
+        if (tj_cpu_has_avx512vbmi()) {
+            tj_i8_map_avx512vbmi(src, n, tab, b);
+            CHECK(memcmp(a, b, sizeof a) == 0, "AVX-512 VBMI map differs (n=%zu)", n);
+        }
+    }
+    if (!tj_cpu_has_avx512vbmi()) printf("test_gemm: no AVX-512 VBMI, table map not checked\n");
+}
+
 int main(void)
 {
+    test_load_helpers();
     test_quantize();
     test_saturation();
     test_agreement();

@@ -70,6 +70,27 @@ void tj_quantize_shifted(const float *x, size_t n, float alpha, uint8_t *au)
 
 void tj_i8_colsums(const int8_t *B, size_t N, size_t K, int32_t *sums)
 {
+    if (tj_cpu_has_avx512bw())
+        tj_i8_colsums_avx512(B, N, K, sums);
+    else
+        tj_i8_colsums_scalar(B, N, K, sums);
+}
+
+void tj_i8_map_scalar(const int8_t *src, size_t n, const int8_t tab[256], int8_t *dst)
+{
+    for (size_t i = 0; i < n; i++) dst[i] = tab[(uint8_t)src[i]];
+}
+
+void tj_i8_map(const int8_t *src, size_t n, const int8_t tab[256], int8_t *dst)
+{
+    if (tj_cpu_has_avx512vbmi())
+        tj_i8_map_avx512vbmi(src, n, tab, dst);
+    else
+        tj_i8_map_scalar(src, n, tab, dst);
+}
+
+void tj_i8_colsums_scalar(const int8_t *B, size_t N, size_t K, int32_t *sums)
+{
     for (size_t j = 0; j < N; j++) {
         int32_t s = 0;
         for (size_t k = 0; k < K; k++) s += B[j * K + k];

@@ -90,5 +90,16 @@ void tj_gemm_i8_w(const uint8_t *A, size_t M, size_t K, const int8_t *B, const t
 
 /* Column sums of B rows (sum over k of b[j][k]) for the bias correction. */
 void tj_i8_colsums(const int8_t *B, size_t N, size_t K, int32_t *sums);
+/* Its two implementations (the same sums); the AVX-512 one only when tj_cpu_has_avx512bw(). */
+void tj_i8_colsums_scalar(const int8_t *B, size_t N, size_t K, int32_t *sums);
+void tj_i8_colsums_avx512(const int8_t *B, size_t N, size_t K, int32_t *sums);
+
+/* dst[i] = tab[(uint8_t)src[i]] for n bytes (a byte-to-byte table, e.g. a re-quantisation). */
+void tj_i8_map(const int8_t *src, size_t n, const int8_t tab[256], int8_t *dst);
+/* Its two implementations; the AVX-512 one (vpermi2b) only when tj_cpu_has_avx512vbmi(). */
+void tj_i8_map_scalar(const int8_t *src, size_t n, const int8_t tab[256], int8_t *dst);
+void tj_i8_map_avx512vbmi(const int8_t *src, size_t n, const int8_t tab[256], int8_t *dst);
+/* AVX-512 VBMI on top of AVX-512BW. */
+int tj_cpu_has_avx512vbmi(void);
 
 #endif

@@ -348,6 +348,50 @@ int tj_cpu_has_avx512vnni(void)
     return tj_cpu_has_avx512bw() && __builtin_cpu_supports("avx512vnni");
 }
 
+int tj_cpu_has_avx512vbmi(void)
+{
+    return tj_cpu_has_avx512bw() && __builtin_cpu_supports("avx512vbmi");
+}
+
+/* Column sums at model load (every weight once): bytes xor 0x80 are the weights + 128 as unsigned
+ * bytes, which vpsadbw against zero sums 8 at a time exactly into 64-bit lanes; the total less
+ * 128 per byte is the signed sum. Bytes past K (masked loads) read 0x00 before the xor, so they
+ * are excluded by loading them as 0x80 instead. */
+__attribute__((target(TJ_T512))) void tj_i8_colsums_avx512(const int8_t *B, size_t N, size_t K,
+                                                           int32_t *sums)
+{
+    const __m512i flip = _mm512_set1_epi8((char)0x80), zero = _mm512_setzero_si512();
+    for (size_t j = 0; j < N; j++) {
+        const int8_t *b = B + j * K;
+        __m512i acc = _mm512_setzero_si512();
+        for (size_t k = 0; k < K; k += 64) {
+            size_t rem = K - k;
+            __mmask64 m = rem >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << rem) - 1);
+            __m512i v = _mm512_mask_loadu_epi8(flip, m, b + k); /* past K: -128, i.e. 0 below */
+            acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(v, flip), zero));
+        }
+        sums[j] = (int32_t)(_mm512_reduce_add_epi64(acc) - 128 * (long long)K);
+    }
+}
+
+/* tj_i8_map with two 128-entry halves of the table in four registers: vpermi2b picks from the
+ * low or the high 64 entries of a half by bit 6 of the byte, and the byte's top bit picks the
+ * half (a masked blend). */
+__attribute__((target(TJ_T512 ",avx512vbmi"))) void
+tj_i8_map_avx512vbmi(const int8_t *src, size_t n, const int8_t tab[256], int8_t *dst)
+{
+    const __m512i t0 = _mm512_loadu_si512(tab), t1 = _mm512_loadu_si512(tab + 64),
+                  t2 = _mm512_loadu_si512(tab + 128), t3 = _mm512_loadu_si512(tab + 192);
+    for (size_t i = 0; i < n; i += 64) {
+        size_t rem = n - i;
+        __mmask64 m = rem >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << rem) - 1);
+        __m512i x = _mm512_maskz_loadu_epi8(m, src + i);
+        __m512i lo = _mm512_permutex2var_epi8(t0, x, t1), hi = _mm512_permutex2var_epi8(t2, x, t3);
+        __m512i y = _mm512_mask_blend_epi8(_mm512_movepi8_mask(x), lo, hi);
+        _mm512_mask_storeu_epi8(dst + i, m, y);
+    }
+}
+
 /* The packed product (nn/gemm_i8.h): panels wholly inside the first n_exact packed columns with
  * vpdpbusd, the rest with vpmaddubsw. The int32 totals and the epilogue (fmaf(float(S), unq,
  * pbias)) are those of every other path, so the outputs are bit for bit the same. */
@@ -373,6 +417,18 @@ void tj_gemm_i8_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *B, 
 int tj_cpu_has_avx512vnni(void)
 {
     return 0;
+}
+int tj_cpu_has_avx512vbmi(void)
+{
+    return 0;
+}
+void tj_i8_colsums_avx512(const int8_t *B, size_t N, size_t K, int32_t *sums)
+{
+    tj_i8_colsums_scalar(B, N, K, sums);
+}
+void tj_i8_map_avx512vbmi(const int8_t *src, size_t n, const int8_t tab[256], int8_t *dst)
+{
+    tj_i8_map_scalar(src, n, tab, dst);
 }
 int tj_gemm_i8_exact_column_avx512(const int8_t *b, size_t K)
 {

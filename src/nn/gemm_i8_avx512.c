@@ -200,24 +200,51 @@ __attribute__((target(TJ_T512))) void tj_gemm_i8_avx512bw(const uint8_t *A, size
     GEMM_I8_512_BODY(MAC_BW)
 }
 
-/* tj_gemm_i8_pack with one gather of 16 columns' k..k+3 per 64-byte vector (the packing runs
- * at model load: its speed is load time). Streaming stores measured no faster here. */
+/* tj_gemm_i8_pack at model load (its speed is load time): 64 bytes of each of 16 columns loaded
+ * as 16 vectors (vector r: column r's k..k+63 as 16 dwords) and transposed as a 16 x 16 matrix of
+ * dwords, so that vector i holds the 16 columns' k+4i..k+4i+3: the packed layout, 16 stores per
+ * 16 loads and 64 shuffles, 3x fewer cycles than one 16-lane gather per 64 bytes. Columns at or
+ * past N are zero. Streaming stores measured no faster here. */
 __attribute__((target(TJ_T512))) void tj_gemm_i8_pack_avx512(const int8_t *B, size_t K, size_t N,
                                                              const int32_t *perm, int8_t *P)
 {
     size_t np = (N + 63) / 64 * 64;
-    const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    const __m512i vk = _mm512_set1_epi32((int)K);
     for (size_t g = 0; g < np; g += 16) {
         int8_t *dst = P + g * K;
-        __mmask16 live = g >= N ? 0 : g + 16 <= N ? 0xffff : (__mmask16)((1u << (N - g)) - 1u);
-        /* Offsets of the 16 source columns (N * K < 2^31: checked by tj_gemm_i8_pack). */
-        __m512i col = perm ? _mm512_maskz_loadu_epi32(live, perm + g)
-                           : _mm512_add_epi32(lane, _mm512_set1_epi32((int)g));
-        __m512i idx = _mm512_mullo_epi32(col, vk);
-        for (size_t k = 0; k < K; k += 4, dst += 64) {
-            __m512i v = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), live, idx, B + k, 1);
-            _mm512_storeu_si512(dst, v);
+        const int8_t *col[16];
+        for (size_t r = 0; r < 16; r++)
+            col[r] = g + r < N ? B + (size_t)(perm ? perm[g + r] : (int32_t)(g + r)) * K : NULL;
+        for (size_t k = 0; k < K; k += 64) {
+            size_t rem = K - k;
+            __mmask64 m = rem >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << rem) - 1);
+            __m512i v[16], t[16];
+            for (size_t r = 0; r < 16; r++)
+                v[r] = col[r] ? _mm512_maskz_loadu_epi8(m, col[r] + k) : _mm512_setzero_si512();
+            /* Per 128-bit lane: rows in pairs, then in fours (t[4q + c] holds dword c of each
+             * lane for rows 4q..4q+3). */
+            for (size_t q = 0; q < 4; q++) {
+                __m512i a0 = _mm512_unpacklo_epi32(v[4 * q], v[4 * q + 1]),
+                        a1 = _mm512_unpackhi_epi32(v[4 * q], v[4 * q + 1]),
+                        a2 = _mm512_unpacklo_epi32(v[4 * q + 2], v[4 * q + 3]),
+                        a3 = _mm512_unpackhi_epi32(v[4 * q + 2], v[4 * q + 3]);
+                t[4 * q] = _mm512_unpacklo_epi64(a0, a2);
+                t[4 * q + 1] = _mm512_unpackhi_epi64(a0, a2);
+                t[4 * q + 2] = _mm512_unpacklo_epi64(a1, a3);
+                t[4 * q + 3] = _mm512_unpackhi_epi64(a1, a3);
+            }
+            /* Across lanes: output 4L + c takes lane L of t[c], t[4 + c], t[8 + c], t[12 + c]. */
+            size_t n4 = rem >= 64 ? 16 : rem / 4;
+            for (size_t c = 0; c < 4; c++) {
+                __m512i lo01 = _mm512_shuffle_i32x4(t[c], t[4 + c], 0x44),
+                        hi01 = _mm512_shuffle_i32x4(t[c], t[4 + c], 0xEE),
+                        lo23 = _mm512_shuffle_i32x4(t[8 + c], t[12 + c], 0x44),
+                        hi23 = _mm512_shuffle_i32x4(t[8 + c], t[12 + c], 0xEE);
+                __m512i o[4] = {
+                    _mm512_shuffle_i32x4(lo01, lo23, 0x88), _mm512_shuffle_i32x4(lo01, lo23, 0xDD),
+                    _mm512_shuffle_i32x4(hi01, hi23, 0x88), _mm512_shuffle_i32x4(hi01, hi23, 0xDD)};
+                for (size_t L = 0; L < 4; L++)
+                    if (4 * L + c < n4) _mm512_storeu_si512(dst + (k / 4 + 4 * L + c) * 64, o[L]);
+            }
         }
     }
 }

@@ -566,7 +566,7 @@ static size_t up64(size_t n)
 static size_t pack_bytes(const pack_ctx *c, const tj_linear *l)
 {
     size_t K = (size_t)l->in, N = (size_t)l->out;
-    return tj_gemm_i8_packed_size(K, N) + (c->vnni ? 2 * up64(N * 4) : 0);
+    return tj_gemm_i8_packed_size(K, N) + (c->vnni ? 2 * up64(N * 4) + up64(N / 8 + 2) : 0);
 }
 
 static void pack_size(tj_linear *l, void *ctx)
@@ -582,10 +582,12 @@ static void pack_one(tj_linear *l, void *ctx)
     int8_t *P = (int8_t *)c->next;
     int32_t *perm = NULL;
     float *pb = NULL;
+    uint16_t *emask = NULL;
     size_t n_exact = 0;
     if (c->vnni) {
         perm = (int32_t *)(c->next + tj_gemm_i8_packed_size(K, N));
         pb = (float *)((unsigned char *)perm + up64(N * 4));
+        emask = (uint16_t *)((unsigned char *)pb + up64(N * 4)); /* zeroed: a fresh mapping */
         n_exact = tj_gemm_i8_exact_order(l->w, K, N, perm);
         if (n_exact == N) {
             perm = NULL; /* all exact: the file's order */
@@ -594,11 +596,15 @@ static void pack_one(tj_linear *l, void *ctx)
             n_exact = 0;
         } else {
             for (size_t j = 0; j < N; j++) pb[j] = l->pbias[perm[j]];
+            for (size_t j = 0; j < n_exact; j++)
+                emask[perm[j] / 16] |= (uint16_t)(1u << (perm[j] % 16));
         }
     }
     c->next += pack_bytes(c, l);
     tj_gemm_i8_pack(l->w, K, N, perm, P);
-    l->pk = (tj_packed){P, perm, perm ? pb : NULL, n_exact};
+    /* The exact-first order is put back by expands (no scattered stores) where a row fits. */
+    l->pk =
+        (tj_packed){P, perm, perm ? pb : NULL, n_exact, perm && N <= TJ_SPLIT_MAX_N ? emask : NULL};
     /* The span of the file's pages these matrices cover, given back in pack_weights. */
     const unsigned char *b = (const unsigned char *)l->w, *e = b + K * N;
     if (c->map && b >= c->map && e <= c->map + c->map_size) {

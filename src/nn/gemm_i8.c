@@ -288,7 +288,10 @@ size_t tj_gemm_i8_exact_order(const int8_t *B, size_t K, size_t N, int32_t *perm
 void tj_gemm_i8_w(const uint8_t *A, size_t M, size_t K, const int8_t *B, const tj_packed *pk,
                   size_t N, float unq, const float *pbias, float *C, size_t ldc)
 {
-    if (pk->w)
+    if (pk->w && pk->emask)
+        tj_gemm_i8_packed_split_avx512bw(A, M, K, pk->w, N, pk->n_exact, pk->emask, unq, pk->pbias,
+                                         C, ldc);
+    else if (pk->w)
         tj_gemm_i8_packed_avx512bw(A, M, K, pk->w, N, pk->n_exact, pk->perm, unq,
                                    pk->perm ? pk->pbias : pbias, C, ldc);
     else

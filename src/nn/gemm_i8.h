@@ -75,12 +75,25 @@ void tj_gemm_i8_packed_avx512bw(const uint8_t *A, size_t M, size_t K, const int8
                                 size_t n_exact, const int32_t *perm, float unq, const float *pbias,
                                 float *C, size_t ldc);
 
+/* tj_gemm_i8_packed_avx512bw for the column order of tj_gemm_i8_exact_order (the exact columns
+ * in ascending order, then the others in ascending order), given as emask: bit c % 16 of
+ * emask[c / 16] set when column c is among the first n_exact packed positions. The products are
+ * stored in packed order and each row is then put back in the columns' order by two expands per
+ * 16 columns, instead of scattered stores. Same bits. N <= TJ_SPLIT_MAX_N (the row is copied on
+ * the stack). Call only when tj_cpu_has_avx512bw(). */
+#define TJ_SPLIT_MAX_N 4096
+void tj_gemm_i8_packed_split_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *P,
+                                      size_t N, size_t n_exact, const uint16_t *emask, float unq,
+                                      const float *pbias, float *C, size_t ldc);
+
 /* A model matrix's packed form (all NULL/0 when it has none). */
 typedef struct tj_packed {
-    const int8_t *w;     /* tj_gemm_i8_pack's P */
-    const int32_t *perm; /* its column order, or NULL */
-    const float *pbias;  /* the prepared bias in packed order when perm, else NULL */
-    size_t n_exact;      /* leading exact columns for VNNI (0: none) */
+    const int8_t *w;       /* tj_gemm_i8_pack's P */
+    const int32_t *perm;   /* its column order, or NULL */
+    const float *pbias;    /* the prepared bias in packed order when perm, else NULL */
+    size_t n_exact;        /* leading exact columns for VNNI (0: none) */
+    const uint16_t *emask; /* with perm from tj_gemm_i8_exact_order: the exact columns, as in
+                              tj_gemm_i8_packed_split_avx512bw; else NULL */
 } tj_packed;
 
 /* The product of a model's weight matrix: from the packed form when pk->w is not NULL (then the

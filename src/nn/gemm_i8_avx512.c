@@ -431,6 +431,40 @@ void tj_gemm_i8_packed_avx512bw(const uint8_t *A, size_t M, size_t K, const int8
     if (jv < N) pk_panels_bw(A, M, K, P, N, jv, N, perm, unq, pbias, C, ldc);
 }
 
+/* Row i of C holds the products in packed order (the exact columns, then the others); put them
+ * back: for each 16 columns of the row, the exact ones expand from the next exact products, the
+ * others from the next other products. The row is copied first (tmp, with 16 floats of slack
+ * for the last unaligned loads). */
+__attribute__((target(TJ_T512))) static void
+unsplit_rows(size_t M, size_t N, size_t n_exact, const uint16_t *emask, float *C, size_t ldc)
+{
+    float tmp[TJ_SPLIT_MAX_N + 16];
+    for (size_t i = 0; i < M; i++) {
+        float *row = C + i * ldc;
+        memcpy(tmp, row, N * sizeof *tmp);
+        const float *pe = tmp, *po = tmp + n_exact;
+        for (size_t j = 0; j < N; j += 16) {
+            __mmask16 live = j + 16 <= N ? (__mmask16)0xffff : (__mmask16)((1u << (N - j)) - 1u);
+            __mmask16 em = (__mmask16)(emask[j / 16] & live), om = (__mmask16)(~em & live);
+            __m512 v = _mm512_maskz_expand_ps(em, _mm512_loadu_ps(pe));
+            v = _mm512_mask_expand_ps(v, om, _mm512_loadu_ps(po));
+            _mm512_mask_storeu_ps(row + j, live, v);
+            pe += __builtin_popcount(em);
+            po += __builtin_popcount(om);
+        }
+    }
+}
+
+void tj_gemm_i8_packed_split_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *P,
+                                      size_t N, size_t n_exact, const uint16_t *emask, float unq,
+                                      const float *pbias, float *C, size_t ldc)
+{
+    size_t jv = n_exact >= N ? (N + 63) / 64 * 64 : n_exact / 64 * 64;
+    if (jv) pk_panels_vnni(A, M, K, P, N, 0, jv, NULL, unq, pbias, C, ldc);
+    if (jv < N) pk_panels_bw(A, M, K, P, N, jv, N, NULL, unq, pbias, C, ldc);
+    unsplit_rows(M, N, n_exact, emask, C, ldc);
+}
+
 #else
 int tj_cpu_has_avx512bw(void)
 {
@@ -464,6 +498,13 @@ int tj_gemm_i8_exact_column_avx512(const int8_t *b, size_t K)
 void tj_gemm_i8_pack_avx512(const int8_t *B, size_t K, size_t N, const int32_t *perm, int8_t *P)
 {
     (void)B, (void)K, (void)N, (void)perm, (void)P;
+}
+void tj_gemm_i8_packed_split_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *P,
+                                      size_t N, size_t n_exact, const uint16_t *emask, float unq,
+                                      const float *pbias, float *C, size_t ldc)
+{
+    (void)A, (void)M, (void)K, (void)P, (void)N, (void)n_exact, (void)emask, (void)unq, (void)pbias,
+        (void)C, (void)ldc;
 }
 void tj_gemm_i8_packed_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N,
                                 size_t n_exact, const int32_t *perm, float unq, const float *pbias,

@@ -544,8 +544,30 @@ static void test_load_helpers(void)
     if (!tj_cpu_has_avx512vbmi()) printf("test_gemm: no AVX-512 VBMI, table map not checked\n");
 }
 
+/* The fused ReLU + quantisation against tj_relu then tj_quantize_shifted, both paths, on values
+ * around zero, -0, NaN, infinities and lengths around 32. */
+static void test_quantize_relu(void)
+{
+    static float x[100], r[100];
+    static uint8_t want[100], a[100], b[100];
+    for (size_t n = 0; n <= 100; n += 11) {
+        for (size_t i = 0; i < n; i++) x[i] = 3.0f * rnd() - 1.0f;
+        if (n > 5) x[1] = -0.0f, x[2] = NAN, x[3] = INFINITY, x[4] = -INFINITY, x[5] = 0.0f;
+        memcpy(r, x, n * sizeof *x);
+        tj_relu(r, n);
+        tj_quantize_shifted_scalar(r, n, 37.5f, want);
+        tj_quantize_shifted_relu_scalar(x, n, 37.5f, a);
+        CHECK(memcmp(a, want, n) == 0, "scalar fused ReLU quantisation differs (n=%zu)", n);
+        if (tj_cpu_has_avx2()) {
+            tj_quantize_shifted_relu_avx2(x, n, 37.5f, b);
+            CHECK(memcmp(b, want, n) == 0, "AVX2 fused ReLU quantisation differs (n=%zu)", n);
+        }
+    }
+}
+
 int main(void)
 {
+    test_quantize_relu();
     test_load_helpers();
     test_quantize();
     test_saturation();

@@ -125,10 +125,26 @@ void tj_ffn_block(const tj_model *m, const tj_ffn *f, float *x, int M, float *hi
     const float *in = tj_block_pre(m, &f->pre, x, M, prebuf);
     /* Hidden layers alternate between the two halves of hid (LayerFFN's denseInline stack). */
     float *half[2] = {hid, hid + (size_t)M * m->d_ffn_max};
+    int relu_in = 0; /* in still needs its ReLU (fused into the next quantisation) */
     for (int i = 0; i < f->depth; i++) {
         float *o = i + 1 == f->depth ? tmp : half[i % 2];
-        affine(&f->w[i], in, M, o, qbuf);
-        if (i + 1 < f->depth) tj_activation_rows(m->ffn_act, o, (size_t)M, (size_t)f->w[i].out);
+        const tj_linear *w = &f->w[i];
+        if (relu_in) {
+            tj_quantize_shifted_relu(in, (size_t)M * w->in, w->alpha, qbuf);
+            tj_gemm_i8_w(qbuf, (size_t)M, (size_t)w->in, w->w, &w->pk, (size_t)w->out, w->unq,
+                         w->pbias, o, (size_t)w->out);
+        } else {
+            affine(w, in, M, o, qbuf);
+        }
+        relu_in = 0;
+        if (i + 1 < f->depth) {
+            const tj_linear *next = &f->w[i + 1];
+            /* A plain int8 next layer only quantises o: the ReLU goes into that pass. */
+            if (m->ffn_act == TJ_ACT_RELU && !next->dyn && !next->wf)
+                relu_in = 1;
+            else
+                tj_activation_rows(m->ffn_act, o, (size_t)M, (size_t)w->out);
+        }
         in = o;
     }
     tj_block_post(m, &f->norm, tmp, x, M);

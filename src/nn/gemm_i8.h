@@ -18,6 +18,11 @@ void tj_quantize_shifted(const float *x, size_t n, float alpha, uint8_t *au);
 /* Its two implementations (identical results; the AVX2 one only when tj_cpu_has_avx2()). */
 void tj_quantize_shifted_scalar(const float *x, size_t n, float alpha, uint8_t *au);
 void tj_quantize_shifted_avx2(const float *x, size_t n, float alpha, uint8_t *au);
+/* tj_quantize_shifted of relu(x) (x > 0 ? x : 0, so NaN and -0 give +0), x left as it is: the
+ * ReLU of a hidden layer fused into the next layer's quantisation, one pass instead of two. */
+void tj_quantize_shifted_relu(const float *x, size_t n, float alpha, uint8_t *au);
+void tj_quantize_shifted_relu_scalar(const float *x, size_t n, float alpha, uint8_t *au);
+void tj_quantize_shifted_relu_avx2(const float *x, size_t n, float alpha, uint8_t *au);
 
 /* C[i][j] = fma(float(S_ij), unq, pbias[j]) (intgemm's unquantise-and-add-bias, fused as Marian's
  * -march=native build fuses it) for i < M, j < N, where

@@ -156,9 +156,48 @@ static void rows_shapes(void)
                 }
 }
 
+/* tj_sgemm_ordered2 (two heads through the same blocks) against two tj_sgemm_ordered_scalar
+ * calls: row counts that make 12-, 8-, 4-, 2- and 1-row blocks (two-chain groups included),
+ * column counts around the 32-column blocks, K across the k chunks, 1 and 2 threads (products
+ * above OpenBLAS's threading size split differently). */
+static void two_heads(void)
+{
+    static const size_t Ms[] = {1, 3, 4, 6, 12, 13, 20, 42, 101}, Ns[] = {5, 8, 32, 40, 64, 101},
+                        Ks[] = {7, 32, 64, 333};
+    for (size_t mi = 0; mi < sizeof Ms / sizeof *Ms; mi++)
+        for (size_t ni = 0; ni < sizeof Ns / sizeof *Ns; ni++)
+            for (size_t ki = 0; ki < sizeof Ks / sizeof *Ks; ki++)
+                for (size_t threads = 1; threads <= 2; threads++) {
+                    size_t M = Ms[mi], N = Ns[ni], K = Ks[ki], ldx = K + 2, ldw = N + 3,
+                           ldy = N + 1;
+                    float *x = malloc(2 * M * ldx * sizeof(float)),
+                          *w = malloc(2 * K * ldw * sizeof(float)),
+                          *a = malloc(2 * M * ldy * sizeof(float)),
+                          *b = malloc(2 * M * ldy * sizeof(float));
+                    if (!x || !w || !a || !b) {
+                        CHECK(0, "out of memory");
+                        free(x), free(w), free(a), free(b);
+                        return;
+                    }
+                    for (size_t i = 0; i < 2 * M * ldx; i++) x[i] = rnd();
+                    for (size_t i = 0; i < 2 * K * ldw; i++) w[i] = rnd();
+                    for (size_t i = 0; i < 2 * M * ldy; i++) a[i] = b[i] = -3.0f;
+                    tj_sgemm_ordered2(x, x + M * ldx, ldx, M, K, w, w + K * ldw, ldw, N, 0.625f, a,
+                                      a + M * ldy, ldy, threads);
+                    for (size_t h = 0; h < 2; h++)
+                        tj_sgemm_ordered_scalar(x + h * M * ldx, ldx, M, K, w + h * K * ldw, ldw, N,
+                                                0.625f, b + h * M * ldy, ldy, threads);
+                    CHECK(memcmp(a, b, 2 * M * ldy * sizeof(float)) == 0,
+                          "two heads: M=%zu N=%zu K=%zu threads=%zu differ from two calls", M, N, K,
+                          threads);
+                    free(x), free(w), free(a), free(b);
+                }
+}
+
 int main(void)
 {
     rows_shapes();
+    two_heads();
     /* One row: one chain. */
     expect(1, 8, "s");
     /* A 4-row block: every full group in two chains. */

@@ -61,8 +61,20 @@ static void attention(const tj_model *m, const float *q, int Tq, const float *kt
         }
         return;
     }
-    size_t step = (size_t)Tq;
-    for (size_t h = 0; h < (size_t)m->heads; h++)
+    size_t step = (size_t)Tq, h0 = 0;
+    /* Heads two at a time through the same blocks (their sums interleaved), scores side by side:
+     * each head's numbers are those of the loop below. */
+    for (; h0 + 2 <= (size_t)m->heads; h0 += 2) {
+        size_t h = h0, sz = (size_t)Tq * Tk;
+        tj_sgemm_ordered2(q + h * dh, q + (h + 1) * dh, d, step, dh, kt + h * dh * Tk,
+                          kt + (h + 1) * dh * Tk, (size_t)Tk, (size_t)Tk, scale, scores,
+                          scores + sz, (size_t)Tk, REF_BLAS_THREADS);
+        tj_softmax_rows(scores, 2 * step, (size_t)Tk);
+        tj_sgemm_ordered2(scores, scores + sz, (size_t)Tk, step, (size_t)Tk, v + h * dh,
+                          v + (h + 1) * dh, d, dh, 1.0f, out + h * dh, out + (h + 1) * dh, d,
+                          REF_BLAS_THREADS);
+    }
+    for (size_t h = h0; h < (size_t)m->heads; h++)
         for (size_t r = 0; r < (size_t)Tq; r += step) {
             float *s = scores + r * Tk;
             tj_sgemm_ordered(q + r * d + h * dh, d, step, dh, kt + h * dh * Tk, (size_t)Tk,
@@ -214,7 +226,7 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
     c->tmp = malloc(rd * sizeof(float));
     c->att = malloc(rd * sizeof(float));
     /* Attention scores: a head's Tq x Tk, or all heads' rows of one decoder query. */
-    size_t sc = (size_t)(rows > m->heads ? rows : m->heads) * L;
+    size_t sc = (size_t)(rows > m->heads ? rows : m->heads) * L * 2; /* two heads of encoder */
     size_t lg = (size_t)max_rows * c->n_cols;
     c->scores = malloc((sc > lg ? sc : lg) * sizeof(float));
     c->ffn = malloc(tj_ffn_scratch(m, rows) * sizeof(float));

@@ -214,6 +214,38 @@ __attribute__((target("avx2,fma"))) static void group4_avx2(const float *xi, con
     }
 }
 
+/* group4_avx2 for two products at once (two heads: x0/W0/y0 and x1/W1/y1, the same shape and
+ * so the same order) when no group keeps two chains: eight one-chain sums in flight, each
+ * exactly group4_avx2's. */
+__attribute__((target("avx2,fma"))) static void group4x2_avx2(const float *x0, const float *x1,
+                                                              const float *W0, const float *W1,
+                                                              size_t ldw, size_t k0, size_t kl,
+                                                              float alpha, float *y0, float *y1)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    for (size_t k = k0; k < k0 + kl; k++) {
+        const float *w = W0 + k * ldw, *v = W1 + k * ldw;
+        __m256 p = _mm256_set1_ps(x0[k]), q = _mm256_set1_ps(x1[k]);
+        a0 = _mm256_fmadd_ps(p, _mm256_loadu_ps(w), a0);
+        b0 = _mm256_fmadd_ps(q, _mm256_loadu_ps(v), b0);
+        a1 = _mm256_fmadd_ps(p, _mm256_loadu_ps(w + 8), a1);
+        b1 = _mm256_fmadd_ps(q, _mm256_loadu_ps(v + 8), b1);
+        a2 = _mm256_fmadd_ps(p, _mm256_loadu_ps(w + 16), a2);
+        b2 = _mm256_fmadd_ps(q, _mm256_loadu_ps(v + 16), b2);
+        a3 = _mm256_fmadd_ps(p, _mm256_loadu_ps(w + 24), a3);
+        b3 = _mm256_fmadd_ps(q, _mm256_loadu_ps(v + 24), b3);
+    }
+    const __m256 va = _mm256_set1_ps(alpha);
+    _mm256_storeu_ps(y0, _mm256_fmadd_ps(va, a0, _mm256_loadu_ps(y0)));
+    _mm256_storeu_ps(y0 + 8, _mm256_fmadd_ps(va, a1, _mm256_loadu_ps(y0 + 8)));
+    _mm256_storeu_ps(y0 + 16, _mm256_fmadd_ps(va, a2, _mm256_loadu_ps(y0 + 16)));
+    _mm256_storeu_ps(y0 + 24, _mm256_fmadd_ps(va, a3, _mm256_loadu_ps(y0 + 24)));
+    _mm256_storeu_ps(y1, _mm256_fmadd_ps(va, b0, _mm256_loadu_ps(y1)));
+    _mm256_storeu_ps(y1 + 8, _mm256_fmadd_ps(va, b1, _mm256_loadu_ps(y1 + 8)));
+    _mm256_storeu_ps(y1 + 16, _mm256_fmadd_ps(va, b2, _mm256_loadu_ps(y1 + 16)));
+    _mm256_storeu_ps(y1 + 24, _mm256_fmadd_ps(va, b3, _mm256_loadu_ps(y1 + 24)));
+}
+
 /* The same for a partial group of n < 8 columns (the tail of a row of scores): lanes are
  * independent outputs, so masking the unused ones leaves each used lane's chain of roundings
  * exactly group_scalar's, without its libm fmaf calls. Masked-off lanes are neither read (no
@@ -240,25 +272,14 @@ __attribute__((target("avx2,fma"))) static void group_avx2_part(const float *xi,
 }
 #endif
 
-/* Row i of columns [j0, j0+mw) (one kernel call's width), k chunk [k0, k0+kl), in the order of
- * kernel block place. */
-static void row_span(const float *x, size_t ldx, const float *W, size_t ldw, float alpha, float *y,
-                     size_t ldy, size_t i, size_t j0, size_t mw, size_t k0, size_t kl, row_place at,
-                     int simd)
+/* Columns [j0 + j, j0 + mw) of row i one group at a time (after the 4-group blocks). */
+static void row_span_tail(const float *x, size_t ldx, const float *W, size_t ldw, float alpha,
+                          float *y, size_t ldy, size_t i, size_t j0, size_t mw, size_t k0,
+                          size_t kl, row_place at, int simd, size_t j)
 {
     const float *xi = x + i * ldx;
     float *yi = y + i * ldy + j0;
     size_t ngroups = mw / GROUP;
-    size_t j = 0;
-#if defined(__x86_64__) || defined(__i386__)
-    if (simd)
-        for (; j + 4 * GROUP <= mw; j += 4 * GROUP) {
-            unsigned splits = 0;
-            for (unsigned g = 0; g < 4; g++)
-                splits |= (unsigned)two_chains(at.nb, at.r, j / GROUP + g, ngroups, mw) << g;
-            group4_avx2(xi, W + j0 + j, ldw, k0, kl, splits, alpha, yi + j);
-        }
-#endif
     for (; j < mw; j += GROUP) {
         size_t n = mw - j < GROUP ? mw - j : GROUP;
         int split = two_chains(at.nb, at.r, j / GROUP, ngroups, mw);
@@ -276,11 +297,54 @@ static void row_span(const float *x, size_t ldx, const float *W, size_t ldw, flo
     (void)simd;
 }
 
+/* A second product of the same shape (x, W, y of another head; NULL: none) goes through the same
+ * blocks, so its order is the first one's; 4-group blocks that keep one chain per group run both
+ * products in one loop (eight chains in flight instead of four). */
+typedef struct {
+    const float *x, *W;
+    float *y;
+} second_product;
+
+/* Row i of columns [j0, j0+mw) (one kernel call's width), k chunk [k0, k0+kl), in the order of
+ * kernel block place. */
+static void row_span(const float *x, size_t ldx, const float *W, size_t ldw, float alpha, float *y,
+                     size_t ldy, size_t i, size_t j0, size_t mw, size_t k0, size_t kl, row_place at,
+                     int simd, const second_product *p2)
+{
+    size_t j = 0;
+#if defined(__x86_64__) || defined(__i386__)
+    if (simd) {
+        const float *xi = x + i * ldx;
+        float *yi = y + i * ldy + j0;
+        size_t ngroups = mw / GROUP;
+        for (; j + 4 * GROUP <= mw; j += 4 * GROUP) {
+            unsigned splits = 0;
+            for (unsigned g = 0; g < 4; g++)
+                splits |= (unsigned)two_chains(at.nb, at.r, j / GROUP + g, ngroups, mw) << g;
+            if (p2 && !splits) {
+                group4x2_avx2(xi, p2->x + i * ldx, W + j0 + j, p2->W + j0 + j, ldw, k0, kl, alpha,
+                              yi + j, p2->y + i * ldy + j0 + j);
+                continue;
+            }
+            group4_avx2(xi, W + j0 + j, ldw, k0, kl, splits, alpha, yi + j);
+            if (p2)
+                group4_avx2(p2->x + i * ldx, p2->W + j0 + j, ldw, k0, kl, splits, alpha,
+                            p2->y + i * ldy + j0 + j);
+        }
+    }
+#endif
+    row_span_tail(x, ldx, W, ldw, alpha, y, ldy, i, j0, mw, k0, kl, at, simd, j);
+    if (p2)
+        row_span_tail(p2->x, ldx, p2->W, ldw, alpha, p2->y, ldy, i, j0, mw, k0, kl, at, simd, j);
+}
+
 static void sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const float *W,
                           size_t ldw, size_t N, float alpha, float *y, size_t ldy, size_t threads,
-                          int simd)
+                          int simd, const second_product *p2)
 {
     for (size_t i = 0; i < M; i++) memset(y + i * ldy, 0, N * sizeof(float));
+    if (p2)
+        for (size_t i = 0; i < M; i++) memset(p2->y + i * ldy, 0, N * sizeof(float));
     if (threads > MAX_THREADS) threads = MAX_THREADS;
     /* Below this size OpenBLAS (interface/gemm.c) runs on one thread. */
     split_plan plan;
@@ -306,7 +370,7 @@ static void sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const 
                         size_t hs = s + (i - s) / half * half, he = hs + half < e ? hs + half : e;
                         row_place at = j0 == m_from && q == owner ? driver_rows(hs, he, i)
                                                                   : kernel_rows(hs, he, i);
-                        row_span(x, ldx, W, ldw, alpha, y, ldy, i, j0, mw, k0, kl, at, simd);
+                        row_span(x, ldx, W, ldw, alpha, y, ldy, i, j0, mw, k0, kl, at, simd, p2);
                     }
                 }
             }
@@ -414,11 +478,19 @@ void tj_sgemm_ordered_scalar(const float *x, size_t ldx, size_t M, size_t K, con
                              size_t ldw, size_t N, float alpha, float *y, size_t ldy,
                              size_t threads)
 {
-    sgemm_ordered(x, ldx, M, K, W, ldw, N, alpha, y, ldy, threads, 0);
+    sgemm_ordered(x, ldx, M, K, W, ldw, N, alpha, y, ldy, threads, 0, NULL);
 }
 
 void tj_sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const float *W, size_t ldw,
                       size_t N, float alpha, float *y, size_t ldy, size_t threads)
 {
-    sgemm_ordered(x, ldx, M, K, W, ldw, N, alpha, y, ldy, threads, tj_cpu_has_avx2());
+    sgemm_ordered(x, ldx, M, K, W, ldw, N, alpha, y, ldy, threads, tj_cpu_has_avx2(), NULL);
+}
+
+void tj_sgemm_ordered2(const float *x, const float *x2, size_t ldx, size_t M, size_t K,
+                       const float *W, const float *W2, size_t ldw, size_t N, float alpha, float *y,
+                       float *y2, size_t ldy, size_t threads)
+{
+    second_product p2 = {x2, W2, y2};
+    sgemm_ordered(x, ldx, M, K, W, ldw, N, alpha, y, ldy, threads, tj_cpu_has_avx2(), &p2);
 }

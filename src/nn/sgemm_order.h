@@ -20,6 +20,13 @@
 void tj_sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const float *W, size_t ldw,
                       size_t N, float alpha, float *y, size_t ldy, size_t threads);
 
+/* Two products of the same shape (two attention heads): the bits of tj_sgemm_ordered(x, ...,
+ * W, ..., y, ...) and of tj_sgemm_ordered(x2, ..., W2, ..., y2, ...), run through the same
+ * blocks so that independent sums of both are in flight together. */
+void tj_sgemm_ordered2(const float *x, const float *x2, size_t ldx, size_t M, size_t K,
+                       const float *W, const float *W2, size_t ldw, size_t N, float alpha, float *y,
+                       float *y2, size_t ldy, size_t threads);
+
 /* H products of one row each (attention heads of one query): for h < H, the bits of
  * tj_sgemm_ordered(x + h*xh, K, 1, K, W + h*wh, ldw, N, alpha, y + h*yh, N, threads), computed
  * with the heads' independent sums interleaved (one row's sums alone wait on the multiply-add

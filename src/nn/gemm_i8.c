@@ -39,11 +39,13 @@ void tj_quantize_shifted_relu_scalar(const float *x, size_t n, float alpha, uint
 #ifdef TJ_X86
 /* 32 values per round: vcvtps2dq rounds under MXCSR (nearest-even by default, as lrintf under the
  * default rounding mode) and turns NaN and out-of-range into INT32_MIN, which the clamp takes to
- * -127 exactly as the scalar path does. */
-__attribute__((target("avx2,fma"))) void tj_quantize_shifted_avx2(const float *x, size_t n,
-                                                                  float alpha, uint8_t *au)
+ * -127 exactly as the scalar path does. With relu, vmaxps(x, 0) first: x > 0 ? x : 0 per lane
+ * (NaN and -0 give the second operand, +0), the scalar path's ReLU. Inlined into the two entry
+ * points below with relu a constant, so each loop has no test in it. */
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+quantize_shifted_avx2(const float *x, size_t n, float alpha, uint8_t *au, int relu)
 {
-    const __m256 va = _mm256_set1_ps(alpha);
+    const __m256 va = _mm256_set1_ps(alpha), zero = _mm256_setzero_ps();
     const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127);
     /* packs/packus interleave the two 128-bit lanes; this puts the 4-byte groups back in order. */
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
@@ -51,30 +53,8 @@ __attribute__((target("avx2,fma"))) void tj_quantize_shifted_avx2(const float *x
     for (; i + 32 <= n; i += 32) {
         __m256i q[4];
         for (int g = 0; g < 4; g++) {
-            __m256i v = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + i + 8 * g), va));
-            v = _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
-            q[g] = _mm256_add_epi32(v, hi);
-        }
-        __m256i w01 = _mm256_packs_epi32(q[0], q[1]), w23 = _mm256_packs_epi32(q[2], q[3]);
-        __m256i b = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w01, w23), order);
-        _mm256_storeu_si256((__m256i *)(au + i), b);
-    }
-    tj_quantize_shifted_scalar(x + i, n - i, alpha, au + i);
-}
-
-/* The same with vmaxps(x, 0) first: x > 0 ? x : 0 per lane (NaN and -0 give the second operand,
- * +0), the scalar path's ReLU. */
-__attribute__((target("avx2,fma"))) void tj_quantize_shifted_relu_avx2(const float *x, size_t n,
-                                                                       float alpha, uint8_t *au)
-{
-    const __m256 va = _mm256_set1_ps(alpha), zero = _mm256_setzero_ps();
-    const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127);
-    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-    size_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        __m256i q[4];
-        for (int g = 0; g < 4; g++) {
-            __m256 r = _mm256_max_ps(_mm256_loadu_ps(x + i + 8 * g), zero);
+            __m256 r = _mm256_loadu_ps(x + i + 8 * g);
+            if (relu) r = _mm256_max_ps(r, zero);
             __m256i v = _mm256_cvtps_epi32(_mm256_mul_ps(r, va));
             v = _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
             q[g] = _mm256_add_epi32(v, hi);
@@ -83,7 +63,22 @@ __attribute__((target("avx2,fma"))) void tj_quantize_shifted_relu_avx2(const flo
         __m256i b = _mm256_permutevar8x32_epi32(_mm256_packus_epi16(w01, w23), order);
         _mm256_storeu_si256((__m256i *)(au + i), b);
     }
-    tj_quantize_shifted_relu_scalar(x + i, n - i, alpha, au + i);
+    if (relu)
+        tj_quantize_shifted_relu_scalar(x + i, n - i, alpha, au + i);
+    else
+        tj_quantize_shifted_scalar(x + i, n - i, alpha, au + i);
+}
+
+__attribute__((target("avx2,fma"))) void tj_quantize_shifted_avx2(const float *x, size_t n,
+                                                                  float alpha, uint8_t *au)
+{
+    quantize_shifted_avx2(x, n, alpha, au, 0);
+}
+
+__attribute__((target("avx2,fma"))) void tj_quantize_shifted_relu_avx2(const float *x, size_t n,
+                                                                       float alpha, uint8_t *au)
+{
+    quantize_shifted_avx2(x, n, alpha, au, 1);
 }
 #else
 void tj_quantize_shifted_avx2(const float *x, size_t n, float alpha, uint8_t *au)

@@ -2,7 +2,7 @@
 /* Word alignment from a forced decode (decode/align.c) and inline markup placed through it
  * (doc/inline.c):
  *  - the attention that tj_align_head recomputes from the step's scratch equals the one the
- *    decoder step itself computed (the last head, left in the context's scores): this fails when
+ *    decoder step itself computed (every head, left side by side in the context's scores): this fails when
  *    transformer.c changes what its scratch holds after a step;
  *  - forced decoding of a greedy full-vocabulary output gives each token the best log-probability
  *    of its step, and attention rows that sum to 1;
@@ -45,7 +45,7 @@ static void check_model(const char *dir)
     EXPECT(tj_search(m, &so, src, S, &ids, &T, &err) == TJ_OK);
     CHECK(T > 1, "%s: output of %d tokens", dir, T);
 
-    /* step by step: the recomputed last head against the step's own */
+    /* step by step: the recomputed heads against the step's own */
     tj_sentence_ctx c;
     EXPECT(tj_sentence_begin(&c, m, src, S, NULL, 0, 1, &err) == TJ_OK);
     float *state = calloc((size_t)m->dec_depth * m->d, sizeof(float));
@@ -58,10 +58,13 @@ static void check_model(const char *dir)
     for (int t = 0; t < T; t++) {
         int prev = t ? ids[t - 1] : -1;
         tj_decoder_step(&c, &prev, t, 1, state, logits);
-        tj_align_head(&c, m->heads - 1, q, qbuf, a);
-        for (int j = 0; j < S; j++) {
-            double dd = fabs((double)a[j] - (double)c.scores[j]);
-            if (dd > worst) worst = dd;
+        /* the step leaves the last layer's heads side by side in c.scores: head h at h * S */
+        for (int h = 0; h < m->heads; h++) {
+            tj_align_head(&c, h, q, qbuf, a);
+            for (int j = 0; j < S; j++) {
+                double dd = fabs((double)a[j] - (double)c.scores[(size_t)h * S + j]);
+                if (dd > worst) worst = dd;
+            }
         }
         /* head 0, as tj_force_decode reports it */
         tj_align_head(&c, 0, q, qbuf, a);

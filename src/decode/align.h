@@ -24,6 +24,7 @@ tj_status tj_force_decode(const tj_model *m, const int *src, int S, const int *t
  * probabilities of head h for that row from what the step left in c's scratch (y1: the layer's
  * SSRU output after its layer norm) and writes S = c->src_len floats to out. qbuf needs d bytes,
  * q d floats. Exposed so that a test can compare it with the attention the step itself left in
- * c->scores (the last head's), which catches a change of the scratch layout in transformer.c. */
+ * c->scores (every head's row of the last layer, head h at h * S), which catches a change of the
+ * scratch layout in transformer.c. */
 void tj_align_head(const tj_sentence_ctx *c, int h, float *q, uint8_t *qbuf, float *out);
 #endif

@@ -2,8 +2,8 @@
 /* Word alignment from a forced decode (decode/align.c) and inline markup placed through it
  * (doc/inline.c):
  *  - the attention that tj_align_head recomputes from the step's scratch equals the one the
- *    decoder step itself computed (every head, left side by side in the context's scores): this
- * fails when transformer.c changes what its scratch holds after a step;
+ *    decoder step itself computed (every head, side by side in the context's scores): this fails
+ *    when transformer.c changes what its scratch holds after a step;
  *  - forced decoding of a greedy full-vocabulary output gives each token the best log-probability
  *    of its step, and attention rows that sum to 1;
  *  - span projection on hand-made alignments (nesting, reordered siblings, a span over a sentence

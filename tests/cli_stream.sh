@@ -76,19 +76,22 @@ cmp -s "$tmp/file.out" "$tmp/unbuf.out" && ok || bad "--unbuffered output differ
 # ---------------------------------------------------------------- interactive pipe
 # A coprocess: each line written must come back before the next one is written.
 coproc TJ { exec "${T[@]}" -m "$AR" 2>"$tmp/co.err"; }
+# bash unsets TJ_PID (and TJ) as soon as the coprocess has exited, which can happen between closing
+# its input and the wait: keep the pid and both ends now
+co_pid=$TJ_PID co_in=${TJ[1]} co_out=${TJ[0]}
 for i in 1 2 3; do
     line=$(sed -n "${i}p" "$src")
     [ -z "$line" ] && line=$(sed -n 1p "$src")
     want=$(printf '%s\n' "$line" | "${T[@]}" -m "$AR")
-    printf '%s\n' "$line" >&"${TJ[1]}"
-    if IFS= read -r -t 20 got <&"${TJ[0]}"; then
+    printf '%s\n' "$line" >&"$co_in"
+    if IFS= read -r -t 20 got <&"$co_out"; then
         [ "$got" = "$want" ] && ok || bad "interactive line $i: got '$got', want '$want'"
     else
         bad "interactive line $i: no output within 20 s while the pipe stayed open"
     fi
 done
-exec {TJ[1]}>&-
-wait "$TJ_PID" && ok || bad "coprocess exit status $?"
+exec {co_in}>&-
+wait "$co_pid" && ok || bad "coprocess exit status $?"
 
 # ---------------------------------------------------------------- bounded memory
 model_kb=$(($(du -kL "$AR"/* | awk '{s += $1} END {print s}')))

@@ -427,14 +427,6 @@ static tj_status load_embeddings(tj_model *m, tj_error *err)
                        m->files.model, m->d);
     m->vocab = it->shape[0];
     size_t n = (size_t)m->vocab * m->d;
-    /* Resident in one call (MAP_POPULATE): written once, its ~2 000 page faults one by one cost
-     * more than the writing. */
-    void *ow =
-        mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | TJ_MAP_POPULATE, -1, 0);
-    if (ow != MAP_FAILED)
-        m->out_w = ow, m->out_w_mapped = n;
-    else if (!(m->out_w = malloc(n)))
-        return tj_fail(err, TJ_ERR_NOMEM, "out of memory loading embeddings");
     const int8_t *q8 = (const int8_t *)it->data;
     float qe = tj_item_quant_mult(it);
     if (!(qe > 0.0f) || !isfinite(qe))
@@ -464,7 +456,28 @@ static tj_status load_embeddings(tj_model *m, tj_error *err)
         long r = lrintf(((float)v * inv) * m->out_beta);
         requant[(uint8_t)v] = (int8_t)(r > 127 ? 127 : (r < -127 ? -127 : r));
     }
-    tj_i8_map(q8, n, requant, m->out_w);
+    /* A Wemb quantised to the full range (max |q| = 127, as Marian's converter writes it) gives
+     * out_beta == qe and every value it holds maps to itself: the output layer then reads the
+     * file's bytes in place, instead of a vocab x d copy that is the same bytes (12 MB of
+     * resident memory and a pass over it at every load for the base models). */
+    int same = 1;
+    for (int v = qmin; v <= qmax; v++) same &= requant[(uint8_t)v] == v;
+    if (same) {
+        m->out_w = q8;
+    } else {
+        /* Resident in one call (MAP_POPULATE): written once, its ~2 000 page faults one by one
+         * cost more than the writing. */
+        void *ow = mmap(NULL, n, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | TJ_MAP_POPULATE, -1, 0);
+        int8_t *w = ow != MAP_FAILED ? ow : malloc(n);
+        if (!w) return tj_fail(err, TJ_ERR_NOMEM, "out of memory loading embeddings");
+        if (ow != MAP_FAILED)
+            m->out_w_mapped = n;
+        else
+            m->out_w_owned = w;
+        m->out_w = w;
+        tj_i8_map(q8, n, requant, w);
+    }
     if (m->dec_self_att) {
         /* The self-attention decoder (sa_decoder.c) reads its embeddings from the float copy. */
         if (!(m->emb = malloc(n * sizeof *m->emb)))
@@ -662,10 +675,8 @@ void tj_model_close(tj_model *m)
     free(m->dec);
     free(m->emb);
     free(m->emb_t);
-    if (m->out_w_mapped)
-        munmap(m->out_w, m->out_w_mapped);
-    else
-        free(m->out_w);
+    if (m->out_w_mapped) munmap((void *)m->out_w, m->out_w_mapped);
+    free(m->out_w_owned);
     free(m->out_pbias);
     free(m->start_emb);
     free(m->src_emb);

@@ -103,8 +103,10 @@ struct tj_model {
     float emb_inv;
     float *emb_t;          /* float models: Wemb transposed [d][vocab], the output layer (owned) */
     const float *out_bias; /* float models: output bias */
-    int8_t *out_w;         /* output matrix re-quantised [vocab][d] (owned) */
-    size_t out_w_mapped;   /* its size when it is an anonymous mapping, else 0 (malloc) */
+    const int8_t *out_w;   /* output matrix re-quantised [vocab][d]: emb_q8 itself when the
+                            * re-quantisation maps every value to itself */
+    size_t out_w_mapped;   /* its size when it is an anonymous mapping of ours, else 0 */
+    int8_t *out_w_owned;   /* out_w when malloc'd here (decode/quant.c, or no mapping) */
     float out_alpha, out_beta, out_unq;
     float *out_pbias; /* prepared output bias over the full vocabulary (owned) */
     tj_enc_layer *enc;

@@ -173,7 +173,7 @@ tj_status tj_model_quantize(tj_model *m, tj_error *err)
         if (quantize_matrix(m->emb_t, m->d, m->vocab, &q, &cs, &beta)) {
             bad = 1;
         } else {
-            m->out_w = q;
+            m->out_w = m->out_w_owned = q;
             m->out_csum = cs;
             m->out_beta = beta;
         }

@@ -139,7 +139,10 @@ static tj_status load_linear(tj_model *m, const char *wname, const char *bname, 
     float ab = lin->alpha * lin->beta;
     lin->unq = 1.0f / ab;
     m->n_params += (size_t)in * out + (bias ? (size_t)out : 0);
-    return prepare_bias(lin->w, in, out, lin->alpha, lin->beta, bias, &lin->pbias, err);
+    /* The bias is prepared with the matrix's column sums in prepare_weights, one matrix at a
+     * time with its packing, so the matrix is read from memory once for both. */
+    lin->bias_file = bias;
+    return TJ_OK;
 }
 
 /* PREFIX_ln_scale SUFFIX and PREFIX_ln_bias SUFFIX (Marian's layerNorm parameters). */
@@ -562,12 +565,16 @@ static void each_linear(tj_model *m, void (*fn)(tj_linear *, void *), void *ctx)
 }
 
 typedef struct pack_ctx {
+    tj_model *m;
+    tj_error *err;
+    tj_status st;             /* the first failure; the remaining matrices are skipped */
+    int pack;                 /* copy the matrices into the packed layout (AVX-512BW) */
     int vnni;                 /* the CPU has AVX-512 VNNI: order columns for it */
     size_t total;             /* pass 1: bytes the packed copies need */
     unsigned char *next;      /* pass 2: where the next copy goes in the arena */
     const unsigned char *map; /* the mapped model file, or NULL when it is not mapped */
     size_t map_size;
-    const unsigned char *lo, *hi; /* pass 2: the span of the packed matrices in the file */
+    const unsigned char *lo, *hi; /* pass 2: file bytes packed and not yet given back */
 } pack_ctx;
 
 static size_t up64(size_t n)
@@ -587,10 +594,26 @@ static void pack_size(tj_linear *l, void *ctx)
     if (l->w && !l->dyn) ((pack_ctx *)ctx)->total += pack_bytes(ctx, l);
 }
 
-static void pack_one(tj_linear *l, void *ctx)
+/* Gives the file's pages under [c->lo, c->hi) back: every product now reads the packed copies.
+ * The mapping is private and read-only, so a page read again later (a layer norm between two
+ * matrices, the alignment query's weights) comes back from the file. Only whole pages. */
+static void drop_packed(pack_ctx *c)
 {
-    pack_ctx *c = ctx;
-    if (!l->w || l->dyn) return;
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096,
+              lo = ((uintptr_t)c->lo + page - 1) & ~(page - 1), hi = (uintptr_t)c->hi & ~(page - 1);
+    if (c->lo && hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+    c->lo = c->hi = NULL;
+}
+
+/* Given back in spans of at most this many bytes: while the copies are made, the file's pages
+ * and their copies are both resident for no more than this (giving back all at the end made
+ * the load's peak the whole model twice), and one call per span, not per matrix (one call per
+ * matrix cost 10 % of the load). */
+#define TJ_DROP_SPAN ((size_t)4 << 20)
+
+static void pack_one(tj_linear *l, pack_ctx *c)
+{
     size_t K = (size_t)l->in, N = (size_t)l->out;
     int8_t *P = (int8_t *)c->next;
     int32_t *perm = NULL;
@@ -618,45 +641,56 @@ static void pack_one(tj_linear *l, void *ctx)
     /* The exact-first order is put back by expands (no scattered stores) where a row fits. */
     l->pk =
         (tj_packed){P, perm, perm ? pb : NULL, n_exact, perm && N <= TJ_SPLIT_MAX_N ? emask : NULL};
-    /* The span of the file's pages these matrices cover, given back in pack_weights. */
     const unsigned char *b = (const unsigned char *)l->w, *e = b + K * N;
-    if (c->map && b >= c->map && e <= c->map + c->map_size) {
-        if (!c->lo || b < c->lo) c->lo = b;
-        if (e > c->hi) c->hi = e;
+    if (!c->map || b < c->map || e > c->map + c->map_size) return;
+    if (c->lo) {
+        const unsigned char *lo = b < c->lo ? b : c->lo, *hi = e > c->hi ? e : c->hi;
+        if ((size_t)(hi - lo) > TJ_DROP_SPAN) drop_packed(c);
     }
+    if (!c->lo || b < c->lo) c->lo = b;
+    if (e > c->hi) c->hi = e;
+}
+
+/* Every int8 matrix of the layers: its prepared bias (from its column sums) and, with
+ * AVX-512BW, its packed copy, one matrix after the other so that it is read from memory once
+ * and the file's pages under it can be given back as soon as it is copied. */
+static void prepare_one(tj_linear *l, void *ctx)
+{
+    pack_ctx *c = ctx;
+    if (c->st || !l->w || l->dyn) return;
+    c->st = prepare_bias(l->w, l->in, l->out, l->alpha, l->beta, l->bias_file, &l->pbias, c->err);
+    if (!c->st && c->pack) pack_one(l, c);
 }
 
 /* With AVX-512BW, every int8 weight matrix of the layers gets a copy in the layout the packed
  * kernel streams (nn/gemm_i8.h), 1.1-1.6x faster than the file's layout. All copies share one
  * anonymous mapping made resident in one call (MAP_POPULATE): page faults one by one cost more
  * than the packing itself. */
-static tj_status pack_weights(tj_model *m, tj_error *err)
+static tj_status prepare_weights(tj_model *m, tj_error *err)
 {
-    if (m->is_float || !tj_cpu_has_avx512bw()) return TJ_OK;
     pack_ctx c = {0};
-    c.vnni = tj_cpu_has_avx512vnni();
-    each_linear(m, pack_size, &c);
-    if (!c.total) return TJ_OK;
-    void *a = mmap(NULL, c.total, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | TJ_MAP_POPULATE, -1, 0);
-    if (a == MAP_FAILED)
-        return tj_fail(err, TJ_ERR_NOMEM, "%s: out of memory packing the weights (%zu bytes)",
-                       m->files.model, c.total);
-    m->packed = a;
-    m->packed_size = c.total;
-    c.next = a;
-    c.map = m->bin.blob.map;
-    c.map_size = m->bin.blob.map_size;
-    each_linear(m, pack_one, &c);
-    /* Every product now reads the packed copies, so the file's pages under the matrices are
-     * given back, in one call (one call per matrix cost 10 % of the load). The mapping is private
-     * and read-only: a page read again later (a bias or a norm between two matrices, the
-     * alignment query's weights) comes back from the file. Only whole pages in the span. */
-    long ps = sysconf(_SC_PAGESIZE);
-    uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096, lo = ((uintptr_t)c.lo + page - 1) & ~(page - 1),
-              hi = (uintptr_t)c.hi & ~(page - 1);
-    if (c.lo && hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
-    return TJ_OK;
+    c.m = m;
+    c.err = err;
+    c.pack = !m->is_float && tj_cpu_has_avx512bw();
+    c.vnni = c.pack && tj_cpu_has_avx512vnni();
+    if (c.pack) each_linear(m, pack_size, &c);
+    if (c.total) {
+        void *a = mmap(NULL, c.total, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | TJ_MAP_POPULATE, -1, 0);
+        if (a == MAP_FAILED)
+            return tj_fail(err, TJ_ERR_NOMEM, "%s: out of memory packing the weights (%zu bytes)",
+                           m->files.model, c.total);
+        m->packed = a;
+        m->packed_size = c.total;
+        c.next = a;
+        c.map = m->bin.blob.map;
+        c.map_size = m->bin.blob.map_size;
+    } else {
+        c.pack = 0;
+    }
+    each_linear(m, prepare_one, &c);
+    drop_packed(&c);
+    return c.st;
 }
 
 static void free_linear(tj_linear *l, void *ctx)
@@ -895,7 +929,7 @@ tj_status tj_model_open(const char *dir, tj_model **out, tj_error *err)
     if ((st = load_embeddings(m, err))) goto fail;
     if (!m->untied) m->src_rows = m->vocab;
     if ((st = load_layers(m, err))) goto fail;
-    if ((st = pack_weights(m, err))) goto fail;
+    if ((st = prepare_weights(m, err))) goto fail;
     const tj_item *start = tj_marian_find(&m->bin, "tarjama:decoder_start");
     if (start) {
         const float *se = float_param(m, "tarjama:decoder_start", (size_t)m->d, err);

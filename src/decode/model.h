@@ -22,10 +22,11 @@ typedef struct tj_linear {
     const int8_t *w; /* [out][in] */
     tj_packed pk;    /* w packed for the AVX-512BW kernel (in the model's packed arena) */
     int in, out;
-    float alpha;  /* activation multiplier (_QuantMultA) */
-    float beta;   /* weight multiplier */
-    float unq;    /* fl(1 / fl(alpha * beta)) */
-    float *pbias; /* prepared bias, `out` floats (owned) */
+    float alpha;            /* activation multiplier (_QuantMultA) */
+    float beta;             /* weight multiplier */
+    float unq;              /* fl(1 / fl(alpha * beta)) */
+    float *pbias;           /* prepared bias, `out` floats (owned) */
+    const float *bias_file; /* the bias as stored (NULL for none), until pbias is prepared */
     /* int8 at load (decode/quant.c): w quantised from wf with a per-tensor beta; the activations
      * get their multiplier per product from their own maximum, as Marian's intgemm does without
      * precomputed alphas. */

@@ -28,8 +28,30 @@ static const char *texts[] = {
 };
 enum { N = sizeof texts / sizeof *texts };
 
+/* tj_batch_cut: at most max_jobs sentences and max_tokens tokens a batch, a longer sentence
+ * alone, every sentence in exactly one batch, in order. */
+static void test_cut(void)
+{
+    static const int len[] = {90, 80, 30, 30, 30, 700, 10, 10, 10, 10, 10};
+    enum { NL = sizeof len / sizeof *len };
+    size_t starts[NL + 1];
+    /* 90+80+30 = 200 > 170: {90,80}; {30,30,30}; {700} alone; 10 x 5 cut at 4 jobs. */
+    static const size_t want[] = {0, 2, 5, 6, 10, 11};
+    size_t nb = tj_batch_cut(len, NL, 4, 170, starts);
+    CHECK(nb == 5, "tj_batch_cut: %zu batches, expected 5", nb);
+    for (size_t i = 0; i <= nb && i < 6; i++)
+        CHECK(starts[i] == want[i], "tj_batch_cut: batch %zu starts at %zu, expected %zu", i,
+              starts[i], want[i]);
+    /* No limit that binds: one batch; nothing: no batch. */
+    CHECK(tj_batch_cut(len, NL, 16, 10000, starts) == 1 && starts[1] == NL,
+          "tj_batch_cut: one batch expected");
+    CHECK(tj_batch_cut(len, 0, 16, 100, starts) == 0 && starts[0] == 0,
+          "tj_batch_cut: no sentences, no batch");
+}
+
 int main(void)
 {
+    test_cut();
     tj_model *m;
     tj_error err;
     if (tj_model_open("models/ar-en", &m, &err) != TJ_OK) {

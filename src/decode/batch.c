@@ -177,3 +177,18 @@ finish:
         }
     return st;
 }
+
+size_t tj_batch_cut(const int *len, size_t n, size_t max_jobs, size_t max_tokens, size_t *starts)
+{
+    size_t nb = 0;
+    for (size_t i = 0; i < n;) {
+        starts[nb++] = i;
+        size_t tokens = (size_t)len[i], k = 1;
+        for (i++; i < n && k < max_jobs; i++, k++) {
+            tokens += (size_t)len[i];
+            if (tokens > max_tokens) break;
+        }
+    }
+    starts[nb] = n;
+    return nb;
+}

@@ -15,4 +15,10 @@
 tj_status tj_search_batch(const tj_model *m, const tj_search_opts *o, const int *const *src,
                           const int *len, size_t n, int **out, int *n_out, tj_error *err);
 
+/* Cuts n sentences of lengths len[0..n) (in decoding order) into consecutive batches of at most
+ * max_jobs sentences and at most max_tokens tokens together; a sentence longer than max_tokens
+ * makes a batch alone. Batch i is [starts[i], starts[i + 1]); starts has room for n + 1 entries.
+ * Returns the number of batches. */
+size_t tj_batch_cut(const int *len, size_t n, size_t max_jobs, size_t max_tokens, size_t *starts);
+
 #endif

@@ -27,6 +27,12 @@
  * and values at once (peak RSS) while the kernel gains nothing past a few rows;
  * docs/benchmarks.md. */
 #define TJ_BATCH 16
+/* ... and at most this many bytes of encoder keys and values (2 x decoder layers x dim-emb floats
+ * per source token) in one batch: 16 long sentences of a base-size model held 14 MB at once per
+ * thread, the largest part of the peak RSS, while a batch of a few long sentences still fills the
+ * kernel's row blocks (basemem, 200 FLORES lines: the same CPU time with 4 MB as with none;
+ * docs/benchmarks.md, "Load and memory"). The tiny shape (256 x 2 layers) never reaches it. */
+#define TJ_BATCH_CTX_BYTES ((size_t)4 << 20)
 
 /* One unit of decoding work: a chunk of a sentence. */
 typedef struct job {
@@ -133,6 +139,8 @@ typedef struct worker_ctx {
     size_t *order;  /* greedy: the jobs to decode, shortest first; NULL: one job at a time */
     size_t n_order; /* entries in order */
     size_t batch;   /* jobs per tj_search_batch call */
+    size_t *starts; /* greedy: batch i is order[starts[i] .. starts[i + 1]) */
+    size_t n_batches;
     atomic_size_t next;
     pthread_mutex_t lock;
     tj_status status;
@@ -157,9 +165,9 @@ static void batch_worker(worker_ctx *w)
     const int *src[TJ_BATCH];
     int len[TJ_BATCH], *ids[TJ_BATCH], n_ids[TJ_BATCH];
     for (;;) {
-        size_t b = atomic_fetch_add(&w->next, w->batch);
-        if (b >= w->n_order) break;
-        size_t n = w->n_order - b < w->batch ? w->n_order - b : w->batch;
+        size_t bi = atomic_fetch_add(&w->next, 1);
+        if (bi >= w->n_batches) break;
+        size_t b = w->starts[bi], n = w->starts[bi + 1] - b;
         for (size_t k = 0; k < n; k++) {
             const job *j = &w->jl->v[w->order[b + k]];
             src[k] = j->src;
@@ -176,7 +184,7 @@ static void batch_worker(worker_ctx *w)
         }
         if (st) {
             record_failure(w, st, &err);
-            atomic_store(&w->next, w->n_order); /* stop the others early */
+            atomic_store(&w->next, w->n_batches); /* stop the others early */
             break;
         }
     }
@@ -242,25 +250,33 @@ static tj_status run_jobs(const tj_model *m, const tj_options *o, job_list *jl, 
     w.order = NULL;
     w.n_order = 0;
     w.batch = 1;
+    w.starts = NULL;
+    w.n_batches = 0;
     atomic_init(&w.next, 0);
     int nt = thread_count(o, jl->n);
     if (o->beam_size == 1 && jl->n > 1) {
         /* Greedy: the jobs to decode, by length, so that the sentences of a batch finish at
          * about the same step and the batch stays full. */
         by_len *bl = malloc(jl->n * sizeof *bl);
+        int *lens = malloc(jl->n * sizeof *lens);
         w.order = malloc(jl->n * sizeof *w.order);
-        if (!bl || !w.order) {
-            free(bl), free(w.order);
+        w.starts = malloc((jl->n + 1) * sizeof *w.starts);
+        if (!bl || !lens || !w.order || !w.starts) {
+            free(bl), free(lens), free(w.order), free(w.starts);
             return tj_fail(err, TJ_ERR_NOMEM, "out of memory");
         }
         for (size_t i = 0; i < jl->n; i++)
             if (jl->v[i].src) bl[w.n_order++] = (by_len){jl->v[i].len, i};
         qsort(bl, w.n_order, sizeof *bl, cmp_len);
-        for (size_t i = 0; i < w.n_order; i++) w.order[i] = bl[i].job;
+        for (size_t i = 0; i < w.n_order; i++) w.order[i] = bl[i].job, lens[i] = bl[i].len;
         free(bl);
         /* Batches no larger than a thread's share, so that every thread gets work. */
         size_t share = (w.n_order + (size_t)nt - 1) / (size_t)nt;
         w.batch = share < TJ_BATCH ? (share ? share : 1) : TJ_BATCH;
+        size_t per_token = 2 * (size_t)m->dec_depth * (size_t)m->d * sizeof(float);
+        w.n_batches =
+            tj_batch_cut(lens, w.n_order, w.batch, TJ_BATCH_CTX_BYTES / per_token, w.starts);
+        free(lens);
     }
     pthread_mutex_init(&w.lock, NULL);
     w.status = TJ_OK;
@@ -275,6 +291,7 @@ static tj_status run_jobs(const tj_model *m, const tj_options *o, job_list *jl, 
     for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
     pthread_mutex_destroy(&w.lock);
     free(w.order);
+    free(w.starts);
     if (w.status) {
         if (err) *err = w.err;
         return w.status;

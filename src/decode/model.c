@@ -662,6 +662,29 @@ static void prepare_one(tj_linear *l, void *ctx)
     if (!c->st && c->pack) pack_one(l, c);
 }
 
+#if defined(MADV_HUGEPAGE) && defined(MADV_POPULATE_WRITE)
+/* The packed arena in transparent huge pages where the system allows them (THP "madvise" or
+ * "always"): made resident in ~10 faults of 2 MB instead of 4 KB pages one by one, and the
+ * products stream it with fewer TLB misses. Without them (the advice is refused or the kernel
+ * predates MADV_POPULATE_WRITE), the ordinary populated mapping. NULL when out of memory. */
+static void *arena_map(size_t n)
+{
+    void *a = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (a == MAP_FAILED) return NULL;
+    if (madvise(a, n, MADV_HUGEPAGE) == 0 && madvise(a, n, MADV_POPULATE_WRITE) == 0) return a;
+    munmap(a, n);
+    a = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | TJ_MAP_POPULATE, -1, 0);
+    return a == MAP_FAILED ? NULL : a;
+}
+#else
+static void *arena_map(size_t n)
+{
+    void *a =
+        mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | TJ_MAP_POPULATE, -1, 0);
+    return a == MAP_FAILED ? NULL : a;
+}
+#endif
+
 /* With AVX-512BW, every int8 weight matrix of the layers gets a copy in the layout the packed
  * kernel streams (nn/gemm_i8.h), 1.1-1.6x faster than the file's layout. All copies share one
  * anonymous mapping made resident in one call (MAP_POPULATE): page faults one by one cost more
@@ -675,9 +698,8 @@ static tj_status prepare_weights(tj_model *m, tj_error *err)
     c.vnni = c.pack && tj_cpu_has_avx512vnni();
     if (c.pack) each_linear(m, pack_size, &c);
     if (c.total) {
-        void *a = mmap(NULL, c.total, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | TJ_MAP_POPULATE, -1, 0);
-        if (a == MAP_FAILED)
+        void *a = arena_map(c.total);
+        if (!a)
             return tj_fail(err, TJ_ERR_NOMEM, "%s: out of memory packing the weights (%zu bytes)",
                            m->files.model, c.total);
         m->packed = a;

@@ -433,6 +433,87 @@ RB_FN(rows_block4_tail, 4, 0)
 RB_FN(rows_block1_full, 1, 1)
 RB_FN(rows_block1_tail, 1, 0)
 
+/* The same chains on AVX-512: 16 columns per zmm lane set, so the eight chains in flight are 8
+ * heads x 16 columns, or 4 heads x 32, or 1 head x 32 (two). Each lane is still its own
+ * one-chain sum in k order, so the results are those of the AVX2 blocks bit for bit. */
+#define RZ_LD(p, m) (full ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(m, p))
+#define RZ_ST(p, m, v) (full ? _mm512_storeu_ps(p, v) : _mm512_mask_storeu_ps(p, m, v))
+#define RZ_MAC(h)                                                                                  \
+    do {                                                                                           \
+        __m512 xv_ = _mm512_set1_ps(x[(h)*xh + k]);                                                \
+        const float *w_ = W + (h)*wh + k * ldw;                                                    \
+        z##h##0 = _mm512_fmadd_ps(xv_, RZ_LD(w_, m0), z##h##0);                                    \
+        if (g > 1) z##h##1 = _mm512_fmadd_ps(xv_, RZ_LD(w_ + 16, m1), z##h##1);                    \
+    } while (0)
+#define RZ_OUT(h)                                                                                  \
+    do {                                                                                           \
+        float *y_ = y + (h)*yh;                                                                    \
+        RZ_ST(y_, m0, _mm512_fmadd_ps(va, z##h##0, RZ_LD(y_, m0)));                                \
+        if (g > 1) RZ_ST(y_ + 16, m1, _mm512_fmadd_ps(va, z##h##1, RZ_LD(y_ + 16, m1)));           \
+    } while (0)
+__attribute__((target("avx2,fma,avx512f"))) static inline __attribute__((always_inline)) void
+rows_block512_body(const float *x, size_t xh, const float *W, size_t wh, size_t ldw, size_t n,
+                   size_t k0, size_t kl, float alpha, float *y, size_t yh, int nh, int g, int full)
+{
+    const __mmask16 m0 = n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
+    const __mmask16 m1 = n >= 32  ? (__mmask16)0xffff
+                         : n > 16 ? (__mmask16)((1u << (n - 16)) - 1u)
+                                  : (__mmask16)0;
+    __m512 z00 = _mm512_setzero_ps(), z01 = z00, z10 = z00, z11 = z00, z20 = z00, z21 = z00,
+           z30 = z00, z31 = z00, z40 = z00, z41 = z00, z50 = z00, z51 = z00, z60 = z00, z61 = z00,
+           z70 = z00, z71 = z00;
+    for (size_t k = k0; k < k0 + kl; k++) {
+        RZ_MAC(0);
+        if (nh > 1) RZ_MAC(1);
+        if (nh > 2) RZ_MAC(2);
+        if (nh > 3) RZ_MAC(3);
+        if (nh > 4) RZ_MAC(4);
+        if (nh > 5) RZ_MAC(5);
+        if (nh > 6) RZ_MAC(6);
+        if (nh > 7) RZ_MAC(7);
+    }
+    const __m512 va = _mm512_set1_ps(alpha);
+    RZ_OUT(0);
+    if (nh > 1) RZ_OUT(1);
+    if (nh > 2) RZ_OUT(2);
+    if (nh > 3) RZ_OUT(3);
+    if (nh > 4) RZ_OUT(4);
+    if (nh > 5) RZ_OUT(5);
+    if (nh > 6) RZ_OUT(6);
+    if (nh > 7) RZ_OUT(7);
+    (void)m1, (void)z01, (void)z11, (void)z21, (void)z31, (void)z41, (void)z51, (void)z61,
+        (void)z71;
+}
+#define RZ_FN(name, nh, g, full)                                                                   \
+    __attribute__((target("avx2,fma,avx512f"))) static void name(                                  \
+        const float *x, size_t xh, const float *W, size_t wh, size_t ldw, size_t n, size_t k0,     \
+        size_t kl, float alpha, float *y, size_t yh)                                               \
+    {                                                                                              \
+        rows_block512_body(x, xh, W, wh, ldw, n, k0, kl, alpha, y, yh, nh, g, full);               \
+    }
+RZ_FN(rows512_h8_full, 8, 1, 1)
+RZ_FN(rows512_h8_tail, 8, 1, 0)
+RZ_FN(rows512_h4_full, 4, 2, 1)
+RZ_FN(rows512_h4_tail, 4, 2, 0)
+RZ_FN(rows512_h1_full, 1, 2, 1)
+RZ_FN(rows512_h1_tail, 1, 2, 0)
+
+typedef void (*rows_fn)(const float *x, size_t xh, const float *W, size_t wh, size_t ldw, size_t n,
+                        size_t k0, size_t kl, float alpha, float *y, size_t yh);
+
+/* Heads h0 <= h < h0 + nh (nh 8, 4 or 1), all columns, k chunk [k0, k0 + kl), on AVX-512: column
+ * blocks of 16 (8 heads) or 32. */
+static void rows_heads512(const float *x, size_t xh, const float *W, size_t wh, size_t ldw,
+                          size_t N, size_t k0, size_t kl, float alpha, float *y, size_t yh, int nh)
+{
+    size_t cols = nh == 8 ? 16 : 32;
+    rows_fn full = nh == 8 ? rows512_h8_full : nh == 4 ? rows512_h4_full : rows512_h1_full;
+    rows_fn tail = nh == 8 ? rows512_h8_tail : nh == 4 ? rows512_h4_tail : rows512_h1_tail;
+    size_t j = 0;
+    for (; j + cols <= N; j += cols) full(x, xh, W + j, wh, ldw, cols, k0, kl, alpha, y + j, yh);
+    if (j < N) tail(x, xh, W + j, wh, ldw, N - j, k0, kl, alpha, y + j, yh);
+}
+
 /* Heads h0 <= h < h0 + nh (nh 4 or 1), all columns, k chunk [k0, k0 + kl). */
 static void rows_heads(const float *x, size_t xh, const float *W, size_t wh, size_t ldw, size_t N,
                        size_t k0, size_t kl, float alpha, float *y, size_t yh, int nh)
@@ -457,9 +538,22 @@ void tj_sgemm_ordered_rows(const float *x, size_t xh, size_t K, const float *W, 
     if (tj_cpu_has_avx2() && N < ((size_t)1 << 30) &&
         !(threads > 1 && (double)N * (double)K > 65536.0 * 4.0)) {
         for (size_t h = 0; h < H; h++) memset(y + h * yh, 0, N * sizeof(float));
+        int z = tj_cpu_has_avx512bw();
         for (size_t k0 = 0, kl; k0 < K; k0 += kl) {
             kl = k_chunk(K - k0, 0);
             size_t h = 0;
+            if (z) {
+                for (; h + 8 <= H; h += 8)
+                    rows_heads512(x + h * xh, xh, W + h * wh, wh, ldw, N, k0, kl, alpha, y + h * yh,
+                                  yh, 8);
+                for (; h + 4 <= H; h += 4)
+                    rows_heads512(x + h * xh, xh, W + h * wh, wh, ldw, N, k0, kl, alpha, y + h * yh,
+                                  yh, 4);
+                for (; h < H; h++)
+                    rows_heads512(x + h * xh, xh, W + h * wh, wh, ldw, N, k0, kl, alpha, y + h * yh,
+                                  yh, 1);
+                continue;
+            }
             for (; h + 4 <= H; h += 4)
                 rows_heads(x + h * xh, xh, W + h * wh, wh, ldw, N, k0, kl, alpha, y + h * yh, yh,
                            4);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode/out_union.h"
 #include "decode/sa_decoder.h"
 #include "decode/transformer.h"
 #include "util/error.h"
@@ -93,6 +94,22 @@ static tj_status greedy_batch(const tj_model *m, const tj_search_opts *o, const 
     tj_step_ws ws;
     tj_status st = tj_step_ws_init(&ws, m, ns, max_len, err);
     if (st) return st;
+    /* Several shortlists: the output layer over their union (decode/out_union.h). */
+    tj_out_union ou = {0};
+    int union_ok = ns > 1 && tj_out_union_usable(m);
+    for (int g = 0; g < ns; g++) union_ok = union_ok && s[g].ctx.cols;
+    if (union_ok) {
+        const int *cl[BATCH_MAX];
+        int nc[BATCH_MAX];
+        for (int g = 0; g < ns; g++) cl[g] = s[g].ctx.cols, nc[g] = s[g].ctx.n_cols;
+        st = tj_out_union_build(&ou, m, cl, nc, ns, ns, err);
+        if (st) {
+            tj_step_ws_free(&ws);
+            return st;
+        }
+        for (int g = 0; g < ns; g++) s[g].ctx.ucols = ou.pos + ou.off[g];
+        ws.ou = &ou;
+    }
     float *state = calloc((size_t)ns * sdim, sizeof(float));
     int *active = malloc((size_t)ns * sizeof *active), *prev = malloc((size_t)ns * sizeof *prev);
     int *ones = malloc((size_t)ns * sizeof *ones);
@@ -134,6 +151,7 @@ static tj_status greedy_batch(const tj_model *m, const tj_search_opts *o, const 
                          len[s[g].idx]);
 done:
     tj_step_ws_free(&ws);
+    tj_out_union_free(&ou);
     free(state), free(active), free(prev), free(ones), free(ctxs), free(lp);
     return st;
 }

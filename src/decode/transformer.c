@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "decode/transformer.h"
 
+#include "decode/out_union.h"
 #include "decode/sa_decoder.h"
 
 #include <math.h>
@@ -399,6 +400,22 @@ void tj_decoder_step_groups(tj_sentence_ctx *const *ctxs, const int *grows, int 
     }
     /* Output layer over each group's selected columns (spec §5.9). */
     if (!m->is_float) tj_quantize_shifted(y, (size_t)rows * d, m->out_alpha, ws->qbuf);
+    size_t sum_cols = 0;
+    for (int g = 0; g < ng; g++) sum_cols += (size_t)grows[g] * (size_t)ctxs[g]->n_cols;
+    if (ws->ou && tj_out_union_pays(ws->ou, rows, sum_cols)) {
+        /* One product over the union, then each group's columns picked from it. */
+        tj_out_union_step(ws->ou, m, ws->qbuf, rows);
+        size_t un = ws->ou->n;
+        for (int g = 0, r0 = 0; g < ng; r0 += grows[g], g++) {
+            const tj_sentence_ctx *c = ctxs[g];
+            for (int r = 0; r < grows[g]; r++) {
+                const float *src = ws->ou->logits + (size_t)(r0 + r) * un;
+                float *dst = logits[g] + (size_t)r * c->n_cols;
+                for (int j = 0; j < c->n_cols; j++) dst[j] = src[c->ucols[j]];
+            }
+        }
+        return;
+    }
     for (int g = 0, r0 = 0; g < ng; r0 += grows[g], g++) {
         const tj_sentence_ctx *c = ctxs[g];
         if (m->is_float)

@@ -24,6 +24,8 @@ typedef struct tj_sentence_ctx {
     float *pre; /* scratch: preprocessed block inputs, then the embeddings (2 x max rows x d) */
     uint8_t *qbuf;
     struct tj_sa_cache *sa; /* self-attention decoders: keys/values of earlier steps (owned) */
+    const int *ucols; /* with a batch's union output layer (tj_step_ws.ou): each column's position
+                         in it (not owned); NULL otherwise */
 } tj_sentence_ctx;
 
 /* Encodes src[0..len) (EOS included) and prepares ctx for decoding up to max_rows hypotheses at
@@ -48,6 +50,8 @@ typedef struct tj_step_ws {
     int cap_rows;
     float *x, *y1, *tmp, *att, *scores, *ffn;
     uint8_t *qbuf;
+    struct tj_out_union *ou; /* set by the caller (not owned): the output layer over the union of
+                                the groups' columns (decode/out_union.h), when it pays */
 } tj_step_ws;
 tj_status tj_step_ws_init(tj_step_ws *ws, const tj_model *m, int rows, int max_src_len,
                           tj_error *err);

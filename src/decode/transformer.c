@@ -163,21 +163,25 @@ void tj_ffn_block(const tj_model *m, const tj_ffn *f, float *x, int M, float *hi
     tj_block_post(m, &f->norm, tmp, x, M);
 }
 
-static void embed(const tj_model *m, int tok, int pos, float *out)
+/* out = token tok's embedding scaled by sqrt(d), plus the position signal sig (which may be out
+ * itself). */
+static void embed(const tj_model *m, int tok, const float *sig, float *out)
 {
     int d = m->d;
     float sq = sqrtf((float)d);
-    tj_position_signal(pos, d, out);
-    if (tok < 0) return; /* decoder step 0: zero embedding + position */
+    if (tok < 0) { /* decoder step 0: zero embedding + position */
+        if (out != sig) memcpy(out, sig, (size_t)d * sizeof *out);
+        return;
+    }
     if (m->emb) {
         const float *e = m->emb + (size_t)tok * d;
-        for (int i = 0; i < d; i++) out[i] = sq * e[i] + out[i];
+        for (int i = 0; i < d; i++) out[i] = sq * e[i] + sig[i];
         return;
     }
     /* int8 models: the row de-quantised as the model load of Marian does it, fl(q * (1/qe)). */
     const int8_t *q = m->emb_q8 + (size_t)tok * d;
     float inv = m->emb_inv;
-    for (int i = 0; i < d; i++) out[i] = sq * ((float)q[i] * inv) + out[i];
+    for (int i = 0; i < d; i++) out[i] = sq * ((float)q[i] * inv) + sig[i];
 }
 
 void tj_sentence_drop_scratch(tj_sentence_ctx *c)
@@ -267,7 +271,8 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
     for (int i = 0; i < L; i++) {
         float *xi = x + (size_t)i * d;
         if (!m->src_emb) {
-            embed(m, src[i], i, xi);
+            tj_position_signal(i, d, xi);
+            embed(m, src[i], xi, xi);
             continue;
         }
         /* Untied embeddings: the encoder's own table, the same arithmetic as embed(). */
@@ -375,7 +380,9 @@ void tj_decoder_step_groups(tj_sentence_ctx *const *ctxs, const int *grows, int 
     int d = m->d, rows = 0;
     for (int g = 0; g < ng; g++) rows += grows[g];
     float *y = ws->x, *y1 = ws->y1, *tmp = ws->tmp, *att = ws->att;
-    for (int r = 0; r < rows; r++) embed(m, prev[r], t, y + (size_t)r * d);
+    /* Every row is at step t: one position signal for all (in att, free until the attention). */
+    tj_position_signal(t, d, att);
+    for (int r = 0; r < rows; r++) embed(m, prev[r], att, y + (size_t)r * d);
     for (int l = 0; l < m->dec_depth; l++) {
         const tj_dec_layer *D = &m->dec[l];
         /* SSRU (spec §5.8): f = sigmoid(y·Wf + bf); c = f*c + (1-f)*(y·W); y1 = LN(relu(c) + y) */

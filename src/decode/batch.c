@@ -9,6 +9,7 @@
 #include "decode/out_union.h"
 #include "decode/sa_decoder.h"
 #include "decode/transformer.h"
+#include "nn/gemm_i8.h"
 #include "util/error.h"
 
 /* Sentences decoded together at most: the batch's memory (encoder caches, shortlists, scratch)
@@ -102,7 +103,7 @@ static tj_status greedy_batch(const tj_model *m, const tj_search_opts *o, const 
         const int *cl[BATCH_MAX];
         int nc[BATCH_MAX];
         for (int g = 0; g < ns; g++) cl[g] = s[g].ctx.cols, nc[g] = s[g].ctx.n_cols;
-        st = tj_out_union_build(&ou, m, cl, nc, ns, ns, err);
+        st = tj_out_union_build(&ou, m, cl, nc, ns, ns, tj_cpu_has_avx512bw(), err);
         if (st) {
             tj_step_ws_free(&ws);
             return st;

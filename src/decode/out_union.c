@@ -10,12 +10,13 @@
 int tj_out_union_usable(const tj_model *m)
 {
     return !m->is_float && !m->int8_at_load && !m->dec_self_att && m->out_w && m->d % 4 == 0 &&
-           (size_t)m->vocab * (size_t)m->d < ((size_t)1 << 31) && tj_cpu_has_avx512bw();
+           (size_t)m->vocab * (size_t)m->d < ((size_t)1 << 31);
 }
 
 void tj_out_union_free(tj_out_union *u)
 {
     free(u->P);
+    free(u->cols);
     free(u->pbias);
     free(u->logits);
     free(u->pos);
@@ -24,7 +25,7 @@ void tj_out_union_free(tj_out_union *u)
 }
 
 tj_status tj_out_union_build(tj_out_union *u, const tj_model *m, const int *const *cols,
-                             const int *n_cols, int ns, int rows, tj_error *err)
+                             const int *n_cols, int ns, int rows, int packed, tj_error *err)
 {
     memset(u, 0, sizeof *u);
     size_t V = (size_t)m->vocab, K = (size_t)m->d, total = 0;
@@ -37,7 +38,7 @@ tj_status tj_out_union_build(tj_out_union *u, const tj_model *m, const int *cons
     for (int g = 0; g < ns; g++)
         for (int j = 0; j < n_cols[g]; j++) at[cols[g][j]] = 1;
     /* Exact columns first (ascending), then the others (ascending). */
-    int vnni = tj_cpu_has_avx512vnni();
+    int vnni = packed && tj_cpu_has_avx512vnni();
     size_t n = 0, n_exact = 0;
     for (int pass = vnni ? 0 : 1; pass < 2; pass++)
         for (size_t id = 0; id < V; id++) {
@@ -54,19 +55,24 @@ tj_status tj_out_union_build(tj_out_union *u, const tj_model *m, const int *cons
     }
     u->n = n;
     u->n_exact = n_exact;
-    size_t psize = (tj_gemm_i8_packed_size(K, n) + 63) / 64 * 64;
-    u->P = aligned_alloc(64, psize ? psize : 64);
     u->pbias = malloc((n ? n : 1) * sizeof *u->pbias);
     u->logits = malloc((size_t)rows * (n ? n : 1) * sizeof *u->logits);
-    if (!u->P || !u->pbias || !u->logits) goto nomem;
-    tj_gemm_i8_pack(m->out_w, K, n, order, u->P);
+    if (!u->pbias || !u->logits) goto nomem;
     for (size_t j = 0; j < n; j++) u->pbias[j] = m->out_pbias[order[j]];
+    if (packed) {
+        size_t psize = (tj_gemm_i8_packed_size(K, n) + 63) / 64 * 64;
+        if (!(u->P = aligned_alloc(64, psize ? psize : 64))) goto nomem;
+        tj_gemm_i8_pack(m->out_w, K, n, order, u->P);
+        free(order);
+    } else {
+        /* Without AVX-512BW: the union's columns straight from out_w, all rows at once. */
+        u->cols = order;
+    }
     free(at);
-    free(order);
     return TJ_OK;
 nomem:
     free(at);
-    free(order);
+    if (order != u->cols) free(order);
     tj_out_union_free(u);
     return tj_fail(err, TJ_ERR_NOMEM, "out of memory (output layer of a batch of %d sentences)",
                    ns);
@@ -82,6 +88,10 @@ int tj_out_union_pays(const tj_out_union *u, int rows, size_t sum_cols)
 
 void tj_out_union_step(tj_out_union *u, const tj_model *m, const uint8_t *A, int rows)
 {
-    tj_gemm_i8_packed_avx512bw(A, (size_t)rows, (size_t)m->d, u->P, u->n, u->n_exact, NULL,
-                               m->out_unq, u->pbias, u->logits, u->n);
+    if (u->P)
+        tj_gemm_i8_packed_avx512bw(A, (size_t)rows, (size_t)m->d, u->P, u->n, u->n_exact, NULL,
+                                   m->out_unq, u->pbias, u->logits, u->n);
+    else
+        tj_gemm_i8(A, (size_t)rows, (size_t)m->d, m->out_w, u->cols, u->n, m->out_unq, u->pbias,
+                   u->logits, u->n);
 }

@@ -6,6 +6,7 @@
  * columns of all the batch's shortlists are packed once per batch (exact columns first, for
  * VNNI) and every step computes all rows against all of them in one packed product, where each
  * weight vector feeds four rows; each sentence then reads its own columns from that product.
+ * Without AVX-512BW the union is one multi-row tj_gemm_i8 over out_w's columns.
  * The union has more columns than any one sentence needs (about 3x for 16 sentences), but the
  * packed product runs 5-8x faster than the one-row products. Every value is the
  * fmaf(float(S), unq, pbias) of the same exact int32 S as tj_gemm_i8 on the sentence's own
@@ -20,7 +21,9 @@
 typedef struct tj_out_union {
     size_t n;       /* columns in the union */
     size_t n_exact; /* the first n_exact packed columns are exact (VNNI); 0 without VNNI */
-    int8_t *P;      /* out_w's union columns packed (nn/gemm_i8.h), exact ones first */
+    int8_t *P;      /* out_w's union columns packed (nn/gemm_i8.h), exact ones first; NULL
+                       without AVX-512BW, where the product reads them through cols */
+    int *cols;      /* without P: the union's token ids, ascending */
     float *pbias;   /* their prepared bias, in packed order */
     float *logits;  /* [rows][n] scratch of one step */
     int *pos;       /* per sentence: packed position of each of its columns, concatenated */
@@ -28,13 +31,14 @@ typedef struct tj_out_union {
 } tj_out_union;
 
 /* 1 when the model's output layer can run this way: an int8 output matrix (not a float model,
- * not int8 at load), packed kernels (AVX-512BW) and d a multiple of 4. */
+ * not int8 at load), an SSRU decoder (batched steps) and d a multiple of 4. */
 int tj_out_union_usable(const tj_model *m);
 
 /* Builds the union of ns sentences' columns cols[g][0..n_cols[g]) (ascending token ids) for up
- * to `rows` rows per step. */
+ * to `rows` rows per step; packed (only when tj_cpu_has_avx512bw()) packs it for the AVX-512
+ * kernels, else the product reads out_w's columns. */
 tj_status tj_out_union_build(tj_out_union *u, const tj_model *m, const int *const *cols,
-                             const int *n_cols, int ns, int rows, tj_error *err);
+                             const int *n_cols, int ns, int rows, int packed, tj_error *err);
 void tj_out_union_free(tj_out_union *u);
 
 /* Whether one step of `rows` rows whose sentences have sum_cols columns in all is cheaper over

@@ -2,6 +2,7 @@
 /* int8 GEMM: hand-computed products, the vpmaddubsw pair saturation, and agreement of the
  * scalar and AVX2 paths on random data; the float product against in-order fmaf, both paths;
  * the softmax paths and the layer norm against Marian's computation written out. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -565,8 +566,52 @@ static void test_quantize_relu(void)
     }
 }
 
+/* tj_argmax against the loop it replaces, on every length to 70 and some longer, with ties
+ * (equal maxima, -0 against +0), -inf, -FLT_MAX (the masked unknown token) and NaNs placed at
+ * the start, the middle and the end. */
+static void test_argmax(void)
+{
+    static float x[300];
+    uint32_t st = 12345;
+    for (int n = 1; n <= 300; n += n < 70 ? 1 : 23)
+        for (int kind = 0; kind < 8; kind++) {
+            for (int j = 0; j < n; j++) {
+                st = st * 1664525u + 1013904223u;
+                /* few distinct values, so that maxima repeat */
+                x[j] = (float)((int)(st >> 24) % 7) - 3.0f;
+            }
+            int at = (int)(st % (uint32_t)n);
+            switch (kind) {
+            case 1:
+                x[at] = NAN;
+                break;
+            case 2:
+                x[0] = NAN;
+                break;
+            case 3:
+                x[n - 1] = NAN;
+                break;
+            case 4:
+                for (int j = 0; j < n; j++) x[j] = j % 2 ? 0.0f : -0.0f;
+                break;
+            case 5:
+                for (int j = 0; j < n; j++) x[j] = -INFINITY;
+                break;
+            case 6:
+                x[at] = -FLT_MAX, x[n - 1] = 100.0f;
+                break;
+            case 7:
+                x[at] = INFINITY;
+                break;
+            }
+            CHECK(tj_argmax(x, n) == tj_argmax_scalar(x, n), "argmax n=%d kind %d: %d, loop %d", n,
+                  kind, tj_argmax(x, n), tj_argmax_scalar(x, n));
+        }
+}
+
 int main(void)
 {
+    test_argmax();
     test_quantize_relu();
     test_load_helpers();
     test_quantize();

@@ -10,6 +10,7 @@
 #include "decode/sa_decoder.h"
 #include "decode/transformer.h"
 #include "nn/gemm_i8.h"
+#include "nn/ops.h"
 #include "util/error.h"
 
 /* Sentences decoded together at most: the batch's memory (encoder caches, shortlists, scratch)
@@ -130,9 +131,7 @@ static tj_status greedy_batch(const tj_model *m, const tj_search_opts *o, const 
             sent *e = &s[active[k]];
             float *lg = e->logits;
             if (e->unk_col >= 0) lg[e->unk_col] = -FLT_MAX;
-            int best = 0;
-            for (int j = 1; j < e->ctx.n_cols; j++)
-                if (lg[j] > lg[best]) best = j;
+            int best = tj_argmax(lg, e->ctx.n_cols);
             int w = e->cols ? e->cols[best] : best;
             e->ids[e->n++] = w;
             if (w == m->eos_id || tj_reached_limit(t, o->max_length_factor, e->ctx.src_len) ||

@@ -41,9 +41,7 @@ static tj_status greedy(tj_sentence_ctx *c, const tj_search_opts *o, int *ids, i
     for (int t = 0; t < max_steps; t++) {
         tj_decoder_step(c, &prev, t, 1, state, logits);
         if (unk_col >= 0) logits[unk_col] = -FLT_MAX;
-        int best = 0;
-        for (int j = 1; j < c->n_cols; j++)
-            if (logits[j] > logits[best]) best = j;
+        int best = tj_argmax(logits, c->n_cols);
         int w = c->cols ? c->cols[best] : best;
         ids[n++] = w;
         if (w == eos || tj_reached_limit(t, o->max_length_factor, c->src_len)) break;

@@ -527,6 +527,57 @@ void tj_position_signal(int p, int d, float *out)
     }
 }
 
+int tj_argmax_scalar(const float *x, int n)
+{
+    int best = 0;
+    for (int j = 1; j < n; j++)
+        if (x[j] > x[best]) best = j;
+    return best;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* Without NaNs the loop's answer is the first index holding the maximum (values equal to it,
+ * -0 and +0 alike, do not replace an earlier one): one pass for the maximum, one to find it.
+ * With a NaN anywhere the loop itself decides. */
+__attribute__((target("avx2,avx512f"))) static int argmax_avx512(const float *x, int n)
+{
+    __m512 mx = _mm512_set1_ps(-INFINITY);
+    __mmask16 nan = 0;
+    int j = 0;
+    for (; j + 16 <= n; j += 16) {
+        __m512 v = _mm512_loadu_ps(x + j);
+        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        mx = _mm512_max_ps(mx, v);
+    }
+    if (j < n) {
+        __mmask16 m = (__mmask16)((1u << (n - j)) - 1u);
+        __m512 v = _mm512_mask_loadu_ps(_mm512_set1_ps(-INFINITY), m, x + j);
+        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        mx = _mm512_max_ps(mx, v);
+    }
+    if (nan) return tj_argmax_scalar(x, n);
+    float top = _mm512_reduce_max_ps(mx);
+    __m512 t = _mm512_set1_ps(top);
+    for (j = 0; j < n; j += 16) {
+        __mmask16 m = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1u);
+        __mmask16 eq = _mm512_mask_cmp_ps_mask(m, _mm512_maskz_loadu_ps(m, x + j), t, _CMP_EQ_OQ);
+        if (eq) return j + __builtin_ctz(eq);
+    }
+    return 0; /* not reached: the maximum is one of the values */
+}
+
+int tj_argmax(const float *x, int n)
+{
+    if (n > 16 && tj_cpu_has_avx512bw()) return argmax_avx512(x, n);
+    return tj_argmax_scalar(x, n);
+}
+#else
+int tj_argmax(const float *x, int n)
+{
+    return tj_argmax_scalar(x, n);
+}
+#endif
+
 void tj_relu(float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;

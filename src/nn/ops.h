@@ -29,6 +29,12 @@ void tj_logsoftmax_rows_portable(float *x, size_t rows, size_t n);
 void tj_layernorm(const float *x, float *y, size_t rows, size_t n, const float *gamma,
                   const float *beta, float eps);
 
+/* The greedy choice over x[0..n) (n >= 1): the first index whose value no later value exceeds,
+ * i.e. `best = 0; for j: if (x[j] > x[best]) best = j`, NaNs included (they never win, and a NaN
+ * at 0 is never replaced). tj_argmax_scalar is that loop; tj_argmax uses AVX-512 when it can. */
+int tj_argmax(const float *x, int n);
+int tj_argmax_scalar(const float *x, int n);
+
 /* Sinusoidal position signal for position p into out[0..d) (spec §5.2). */
 void tj_position_signal(int p, int d, float *out);
 

@@ -178,12 +178,23 @@ static void test_exp(void)
  * expf when tj_cpu_has_avx2()): every 61st float of the softmax range [-88, 0] (each
  * exponent and many mantissas), its ends, the special cases and values beyond the range that go
  * to libm itself. An exhaustive sweep of [-88, 0] (1.1e9 floats) passed when it was written. */
+static void test_expf_rows_with(void (*expf_rows)(const float *, size_t, float *),
+                                const char *name);
 static void test_expf_rows(void)
 {
     if (!tj_cpu_has_avx2()) {
         printf("test_gemm: no AVX2+FMA, vectorised expf not checked\n");
         return;
     }
+    test_expf_rows_with(tj_expf_rows_avx2, "AVX2");
+    if (tj_cpu_has_avx512bw())
+        test_expf_rows_with(tj_expf_rows_avx512, "AVX-512");
+    else
+        printf("test_gemm: no AVX-512, its expf not checked\n");
+}
+
+static void test_expf_rows_with(void (*expf_rows)(const float *, size_t, float *), const char *name)
+{
     enum { CH = 4096 };
     static float x[CH], y[CH];
     size_t n = 0, bad = 0, tested = 0;
@@ -192,7 +203,7 @@ static void test_expf_rows(void)
         uint32_t b = (uint32_t)u;
         memcpy(&x[n++], &b, sizeof b);
         if (n == CH || u + 61 > hi) {
-            tj_expf_rows_avx2(x, n, y);
+            expf_rows(x, n, y);
             for (size_t i = 0; i < n; i++) {
                 float w = expf(x[i]);
                 bad += memcmp(&w, &y[i], sizeof w) != 0;
@@ -206,13 +217,13 @@ static void test_expf_rows(void)
                                     88.72f,    89.0f,   -1e-30f, -1e-45f,  INFINITY,
                                     -INFINITY, NAN,     0.5f,    -0.3466f, -3.4657359f};
     size_t ns = sizeof special / sizeof *special;
-    tj_expf_rows_avx2(special, ns, y);
+    expf_rows(special, ns, y);
     for (size_t i = 0; i < ns; i++) {
         float w = expf(special[i]);
         int same = isnan(w) ? isnan(y[i]) : memcmp(&w, &y[i], sizeof w) == 0;
-        CHECK(same, "vectorised expf(%a) = %a, libm %a", special[i], y[i], w);
+        CHECK(same, "%s expf(%a) = %a, libm %a", name, special[i], y[i], w);
     }
-    CHECK(bad == 0, "vectorised expf differs from libm on %zu of %zu values", bad, tested);
+    CHECK(bad == 0, "%s expf differs from libm on %zu of %zu values", name, bad, tested);
 }
 
 /* The packed AVX-512BW kernel (weights re-laid at model load) must give the scalar kernel's bits

@@ -312,6 +312,49 @@ __attribute__((target("avx2,fma"))) void tj_expf_rows_avx2(const float *x, size_
     for (; i < n; i++) y[i] = expf(x[i]);
 }
 
+/* expf4_glibc on eight values: the same double-precision operations on 512 bits, with the table
+ * held in four registers (two vpermt2q pick among entries 0-15 and 16-31 by the low four bits
+ * of k, bit 4 picks between them) instead of a gather. */
+__attribute__((target("avx2,fma,avx512f"))) static __m256 expf8_glibc(__m256 x)
+{
+    __m256i ax = _mm256_and_si256(_mm256_castps_si256(x), _mm256_set1_epi32(0x7fffffff));
+    if (_mm256_movemask_ps(
+            _mm256_castsi256_ps(_mm256_cmpgt_epi32(ax, _mm256_set1_epi32(0x42afffff))))) {
+        float v[8];
+        _mm256_storeu_ps(v, x);
+        for (int l = 0; l < 8; l++) v[l] = expf(v[l]);
+        return _mm256_loadu_ps(v);
+    }
+    const __m512d inv_ln2n = _mm512_set1_pd(0x1.71547652b82fep+5);
+    const __m512d shift = _mm512_set1_pd(0x1.8p+52);
+    __m512d xd = _mm512_cvtps_pd(x);
+    __m512d kd = _mm512_fmadd_pd(inv_ln2n, xd, shift);
+    __m512i ki = _mm512_castpd_si512(kd);
+    kd = _mm512_sub_pd(kd, shift);
+    __m512d r = _mm512_fmsub_pd(inv_ln2n, xd, kd);
+    const __m512i t0 = _mm512_loadu_si512(expf_tab), t1 = _mm512_loadu_si512(expf_tab + 8),
+                  t2 = _mm512_loadu_si512(expf_tab + 16), t3 = _mm512_loadu_si512(expf_tab + 24);
+    __m512i t = _mm512_mask_blend_epi64(_mm512_test_epi64_mask(ki, _mm512_set1_epi64(16)),
+                                        _mm512_permutex2var_epi64(t0, ki, t1),
+                                        _mm512_permutex2var_epi64(t2, ki, t3));
+    __m512d sc = _mm512_castsi512_pd(_mm512_add_epi64(t, _mm512_slli_epi64(ki, 47)));
+    __m512d z = _mm512_fmadd_pd(r, _mm512_set1_pd(0x1.c6af84b912394p-20),
+                                _mm512_set1_pd(0x1.ebfce50fac4f3p-13));
+    __m512d r2 = _mm512_mul_pd(r, r);
+    __m512d y = _mm512_fmadd_pd(r, _mm512_set1_pd(0x1.62e42ff0c52d6p-6), _mm512_set1_pd(1.0));
+    y = _mm512_fmadd_pd(z, r2, y);
+    return _mm512_cvtpd_ps(_mm512_mul_pd(y, sc));
+}
+
+__attribute__((target("avx2,fma,avx512f"))) void tj_expf_rows_avx512(const float *x, size_t n,
+                                                                     float *y)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, expf8_glibc(_mm256_loadu_ps(x + i)));
+    for (; i + 4 <= n; i += 4) _mm_storeu_ps(y + i, expf4_glibc(_mm_loadu_ps(x + i)));
+    for (; i < n; i++) y[i] = expf(x[i]);
+}
+
 /* exp_sum_lanes with one lane (a row length not a multiple of 4): the same maximum, differences,
  * exps (four at a time above) and left-to-right sum. */
 __attribute__((target("avx2,fma"))) static float exp_sum1_avx2(float *row, size_t n, int keep_exp)
@@ -376,7 +419,10 @@ __attribute__((target("avx2,fma"))) static void softmax_rows8x1_avx2(float *x, s
         for (; i + 4 <= n; i += 4) _mm_storeu_ps(row + i, _mm_sub_ps(_mm_loadu_ps(row + i), mr));
         for (; i < n; i++) row[i] = row[i] - m[r];
     }
-    tj_expf_rows_avx2(x, 8 * n, x);
+    if (tj_cpu_has_avx512bw())
+        tj_expf_rows_avx512(x, 8 * n, x);
+    else
+        tj_expf_rows_avx2(x, 8 * n, x);
     __m256 vs = _mm256_setzero_ps();
     for (size_t i = 0; i < n; i++) vs = _mm256_add_ps(vs, _mm256_i32gather_ps(x + i, idx, 4));
     _mm256_storeu_ps(s, vs);
@@ -390,6 +436,10 @@ __attribute__((target("avx2,fma"))) static void softmax_rows8x1_avx2(float *x, s
 void tj_expf_rows_avx2(const float *x, size_t n, float *y)
 {
     for (size_t i = 0; i < n; i++) y[i] = expf(x[i]);
+}
+void tj_expf_rows_avx512(const float *x, size_t n, float *y)
+{
+    tj_expf_rows_avx2(x, n, y);
 }
 #endif
 

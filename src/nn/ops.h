@@ -23,6 +23,8 @@ void tj_softmax_rows_portable(float *x, size_t rows, size_t n);
  * rows use it when tj_cpu_has_avx2() (which then is also the expf libm runs). Exposed for tests;
  * call it only when tj_cpu_has_avx2(). */
 void tj_expf_rows_avx2(const float *x, size_t n, float *y);
+/* The same, eight at a time on 512 bits; call it only when tj_cpu_has_avx512bw(). */
+void tj_expf_rows_avx512(const float *x, size_t n, float *y);
 void tj_logsoftmax_rows_portable(float *x, size_t rows, size_t n);
 
 /* y = gamma * (x - mean) / sqrt(var + eps) + beta per row of length n (in place allowed). */

@@ -59,6 +59,21 @@ static void free_sents(sent *s, size_t n)
     }
 }
 
+/* The output layer over the union of the shortlists of sentences s[active[0..na)]
+ * (decode/out_union.h), replacing *ou. */
+static tj_status build_union(const tj_model *m, sent *s, const int *active, int na,
+                             tj_out_union *ou, tj_error *err)
+{
+    const int *cl[BATCH_MAX];
+    int nc[BATCH_MAX];
+    for (int k = 0; k < na; k++) cl[k] = s[active[k]].ctx.cols, nc[k] = s[active[k]].ctx.n_cols;
+    tj_out_union_free(ou);
+    tj_status st = tj_out_union_build(ou, m, cl, nc, na, na, tj_cpu_has_avx512bw(), err);
+    if (st) return st;
+    for (int k = 0; k < na; k++) s[active[k]].ctx.ucols = ou->pos + ou->off[k];
+    return TJ_OK;
+}
+
 /* Greedy search of ns sentences together: every step decodes one row per unfinished sentence;
  * a sentence leaves the batch when it emits EOS or reaches its length limit (as greedy() in
  * search.c), and the state rows of the others close up. No allocation inside the step loop. */
@@ -96,22 +111,7 @@ static tj_status greedy_batch(const tj_model *m, const tj_search_opts *o, const 
     tj_step_ws ws;
     tj_status st = tj_step_ws_init(&ws, m, ns, max_len, err);
     if (st) return st;
-    /* Several shortlists: the output layer over their union (decode/out_union.h). */
     tj_out_union ou = {0};
-    int union_ok = ns > 1 && tj_out_union_usable(m);
-    for (int g = 0; g < ns; g++) union_ok = union_ok && s[g].ctx.cols;
-    if (union_ok) {
-        const int *cl[BATCH_MAX];
-        int nc[BATCH_MAX];
-        for (int g = 0; g < ns; g++) cl[g] = s[g].ctx.cols, nc[g] = s[g].ctx.n_cols;
-        st = tj_out_union_build(&ou, m, cl, nc, ns, ns, tj_cpu_has_avx512bw(), err);
-        if (st) {
-            tj_step_ws_free(&ws);
-            return st;
-        }
-        for (int g = 0; g < ns; g++) s[g].ctx.ucols = ou.pos + ou.off[g];
-        ws.ou = &ou;
-    }
     float *state = calloc((size_t)ns * sdim, sizeof(float));
     int *active = malloc((size_t)ns * sizeof *active), *prev = malloc((size_t)ns * sizeof *prev);
     int *ones = malloc((size_t)ns * sizeof *ones);
@@ -123,7 +123,19 @@ static tj_status greedy_batch(const tj_model *m, const tj_search_opts *o, const 
     }
     int na = ns;
     for (int g = 0; g < ns; g++) active[g] = g, prev[g] = -1, ones[g] = 1;
+    /* Several shortlists: the output layer over their union, built again for the sentences
+     * left when the batch has drained so far that the old union no longer pays. */
+    int union_ok = ns > 1 && tj_out_union_usable(m), union_na = 0;
+    for (int g = 0; g < ns; g++) union_ok = union_ok && s[g].ctx.cols;
     for (int t = 0; na > 0; t++) {
+        size_t sum_cols = 0;
+        for (int k = 0; k < na; k++) sum_cols += (size_t)s[active[k]].ctx.n_cols;
+        if (union_ok && na < union_na && !tj_out_union_pays(&ou, na, sum_cols)) union_na = 0;
+        if (union_ok && !union_na) {
+            if ((st = build_union(m, s, active, na, &ou, err))) goto done;
+            ws.ou = &ou;
+            union_na = na;
+        }
         for (int k = 0; k < na; k++) ctxs[k] = &s[active[k]].ctx, lp[k] = s[active[k]].logits;
         tj_decoder_step_groups(ctxs, ones, na, prev, t, state, lp, &ws);
         int kept = 0;

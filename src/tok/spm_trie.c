@@ -6,11 +6,6 @@
 
 #include "util/error.h"
 
-static size_t slot_of(const spm_trie *t, uint32_t key)
-{
-    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & t->mask;
-}
-
 /* A table of `slots` entries (a power of two) holding every edge of the old one. */
 static int rehash(spm_trie *t, size_t slots)
 {
@@ -22,7 +17,7 @@ static int rehash(spm_trie *t, size_t slots)
     t->mask = slots - 1;
     for (size_t i = 0; i < old_n; i++) {
         if (!old[i].key) continue;
-        size_t h = slot_of(t, old[i].key);
+        size_t h = spm_trie_slot_of(t, old[i].key);
         while (s[h].key) h = (h + 1) & t->mask;
         s[h] = old[i];
     }
@@ -64,13 +59,13 @@ int32_t spm_trie_insert(spm_trie *t, const char *key, size_t len, int32_t value)
     uint32_t node = 0;
     for (size_t i = 0; i < len; i++) {
         uint32_t k = (node << 8 | (unsigned char)key[i]) + 1;
-        size_t h = slot_of(t, k);
+        size_t h = spm_trie_slot_of(t, k);
         while (t->slot[h].key != 0 && t->slot[h].key != k) h = (h + 1) & t->mask;
         if (t->slot[h].key == 0) {
             /* one more edge: double the table first when it would pass half full */
             if (2 * (size_t)t->n_nodes > t->mask) {
                 if (rehash(t, 2 * (t->mask + 1))) return SPM_TRIE_NOMEM;
-                h = slot_of(t, k);
+                h = spm_trie_slot_of(t, k);
                 while (t->slot[h].key != 0) h = (h + 1) & t->mask;
             }
             /* spm_trie_init sized the node array for the total key length: never full here. */

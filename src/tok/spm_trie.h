@@ -36,11 +36,18 @@ void spm_trie_free(spm_trie *t);
 #define SPM_TRIE_NOMEM (-2)
 int32_t spm_trie_insert(spm_trie *t, const char *key, size_t len, int32_t value);
 
+/* The table slot where an edge key's probe starts (Fibonacci hashing: the multiply spreads the
+ * node bits into the high half, which the mask then samples). */
+static inline size_t spm_trie_slot_of(const spm_trie *t, uint32_t key)
+{
+    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & t->mask;
+}
+
 /* The child of node along byte c, or 0 (the root, never a child) when absent. */
 static inline uint32_t spm_trie_child(const spm_trie *t, uint32_t node, unsigned char c)
 {
     uint32_t key = (node << 8 | c) + 1;
-    size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & t->mask;
+    size_t h = spm_trie_slot_of(t, key);
     for (;;) {
         uint32_t k = t->slot[h].key;
         if (k == key) return t->slot[h].child;

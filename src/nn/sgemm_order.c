@@ -8,6 +8,7 @@
 #endif
 
 #include "nn/gemm_i8.h" /* tj_cpu_has_avx2 */
+#include "nn/sgemm_rows512.h"
 
 /* How OpenBLAS 0.3.21 computes a row-major y = alpha·x·W with its AVX2 sgemm kernel
  * (sgemm_kernel_8x4_haswell_2.c, chosen for Haswell and Zen), in the terms of this file:
@@ -338,6 +339,62 @@ static void row_span(const float *x, size_t ldx, const float *W, size_t ldw, flo
         row_span_tail(p2->x, ldx, p2->W, ldw, alpha, p2->y, ldy, i, j0, mw, k0, kl, at, simd, j);
 }
 
+/* Where row i of rows [s, e) sits in the kernel's blocks: in halves of `half` rows, through the
+ * driver's calls (driver) or the kernel's walk alone. */
+static row_place place(size_t s, size_t e, size_t half, size_t i, int driver)
+{
+    size_t hs = s + (i - s) / half * half, he = hs + half < e ? hs + half : e;
+    return driver ? driver_rows(hs, he, i) : kernel_rows(hs, he, i);
+}
+
+#if defined(__x86_64__)
+/* Rows whose column groups all sum the same way (two_chains gives the same answers): 1 for a
+ * 4-row block (every full group split), 2 and 3 for the first and the last six rows of a 12-row
+ * block of at least 16 columns, 0 for every other row (no group split). */
+static int chain_kind(row_place at, size_t mw)
+{
+    if (at.nb == 4) return 1;
+    if (at.nb == 12 && mw >= 16) return at.r < 6 ? 2 : 3;
+    return 0;
+}
+
+/* row_span for rows i <= r < i + R of the same chain_kind on AVX-512 (nn/sgemm_rows512.h): the
+ * same blocks and groups, each lane the same chain. */
+static void row_span_rows(const float *x, size_t ldx, const float *W, size_t ldw, float alpha,
+                          float *y, size_t ldy, size_t i, int R, size_t j0, size_t mw, size_t k0,
+                          size_t kl, row_place at, const second_product *p2)
+{
+    size_t ngroups = mw / GROUP, j = 0;
+    tj_sgo_rows b = {x + i * ldx,
+                     p2 ? p2->x + i * ldx : NULL,
+                     ldx,
+                     W + j0,
+                     p2 ? p2->W + j0 : NULL,
+                     ldw,
+                     y + i * ldy + j0,
+                     p2 ? p2->y + i * ldy + j0 : NULL,
+                     ldy,
+                     R};
+    for (;; j += GROUP) {
+        int block = j + 4 * GROUP <= mw;
+        unsigned splits = 0;
+        for (unsigned g = 0; g < (block ? 4u : 1u); g++)
+            splits |= (unsigned)two_chains(at.nb, at.r, j / GROUP + g, ngroups, mw) << g;
+        if (block && (splits == 0 || splits == 0xF)) {
+            tj_sgo_block32_avx512(&b, k0, kl, splits != 0, alpha);
+            j += 3 * GROUP;
+        } else if (j < mw) {
+            tj_sgo_group_avx512(&b, mw - j < GROUP ? mw - j : GROUP, k0, kl, splits & 1, alpha);
+        } else {
+            break;
+        }
+        size_t step = block && (splits == 0 || splits == 0xF) ? 4 * GROUP : GROUP;
+        b.W += step, b.y += step;
+        if (b.W2) b.W2 += step, b.y2 += step;
+    }
+}
+#endif
+
 static void sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const float *W,
                           size_t ldw, size_t N, float alpha, float *y, size_t ldy, size_t threads,
                           int simd, const second_product *p2)
@@ -354,6 +411,8 @@ static void sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const 
         threaded = plan.tm * plan.tn > 1;
     }
     if (!threaded) plan = (split_plan){.tm = 1, .tn = 1, .cols = {0, N}, .rows = {0, M}};
+    int wide = simd && tj_cpu_has_avx512bw();
+    (void)wide;
     for (size_t k0 = 0, kl; k0 < K; k0 += kl) {
         kl = k_chunk(K - k0, threaded);
         for (size_t pm = 0; pm < plan.tm; pm++) {
@@ -366,11 +425,25 @@ static void sgemm_ordered(const float *x, size_t ldx, size_t M, size_t K, const 
                     /* The thread computing these columns for this region's group of rows. */
                     size_t owner = q / plan.tm * plan.tm + pm;
                     size_t half = threaded ? ceil_div(e - s, 2) : e - s;
-                    for (size_t i = s; i < e; i++) {
-                        size_t hs = s + (i - s) / half * half, he = hs + half < e ? hs + half : e;
-                        row_place at = j0 == m_from && q == owner ? driver_rows(hs, he, i)
-                                                                  : kernel_rows(hs, he, i);
+                    for (size_t i = s; i < e;) {
+                        row_place at = place(s, e, half, i, j0 == m_from && q == owner);
+#if defined(__x86_64__)
+                        if (wide) {
+                            /* Up to four rows summing their groups the same way, together. */
+                            int R = 1, kind = chain_kind(at, mw);
+                            while (R < 4 && i + (size_t)R < e &&
+                                   chain_kind(
+                                       place(s, e, half, i + (size_t)R, j0 == m_from && q == owner),
+                                       mw) == kind)
+                                R++;
+                            row_span_rows(x, ldx, W, ldw, alpha, y, ldy, i, R, j0, mw, k0, kl, at,
+                                          p2);
+                            i += (size_t)R;
+                            continue;
+                        }
+#endif
                         row_span(x, ldx, W, ldw, alpha, y, ldy, i, j0, mw, k0, kl, at, simd, p2);
+                        i++;
                     }
                 }
             }

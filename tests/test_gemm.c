@@ -413,7 +413,7 @@ static void test_sgemm(void)
  * Cephes exp included (row values far below the maximum). */
 static void test_softmax_paths(void)
 {
-    static const size_t lens[] = {8, 16, 40, 12, 13, 1, 16000};
+    static const size_t lens[] = {8, 16, 40, 12, 13, 1, 16000, 4, 20, 36, 164};
     static float a[3 * 16000], b[3 * 16000];
     for (size_t li = 0; li < sizeof lens / sizeof *lens; li++) {
         size_t n = lens[li], rows = 3;

@@ -220,6 +220,49 @@ __attribute__((target("avx2,fma"))) static inline __m256 exp8(__m256 x)
     return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
 }
 
+/* Marian's float32x4 path (rows of 4k entries, k odd): exp8's operations on four lanes. */
+__attribute__((target("avx2,fma"))) static inline __m128 exp4(__m128 x)
+{
+    x = _mm_min_ps(_mm_set1_ps(88.3762626647949f), x);
+    x = _mm_max_ps(_mm_set1_ps(-88.3762626647949f), x);
+    __m128 n = _mm_floor_ps(_mm_fmadd_ps(x, _mm_set1_ps(1.44269504088896341f), _mm_set1_ps(0.5f)));
+    __m128 r = _mm_fnmadd_ps(n, _mm_set1_ps(0.693359375f), x);
+    r = _mm_fnmadd_ps(n, _mm_set1_ps(-2.12194440e-4f), r);
+    __m128 r2 = _mm_mul_ps(r, r);
+    __m128 p = _mm_set1_ps(1.9875691500e-4f);
+    p = _mm_fmadd_ps(p, r, _mm_set1_ps(1.3981999507e-3f));
+    p = _mm_fmadd_ps(p, r, _mm_set1_ps(8.3334519073e-3f));
+    p = _mm_fmadd_ps(p, r, _mm_set1_ps(4.1665795894e-2f));
+    p = _mm_fmadd_ps(p, r, _mm_set1_ps(1.6666665459e-1f));
+    p = _mm_fmadd_ps(p, r, _mm_set1_ps(5.0000001201e-1f));
+    p = _mm_fmadd_ps(p, r2, r);
+    p = _mm_add_ps(p, _mm_set1_ps(1.0f));
+    __m128i e = _mm_slli_epi32(_mm_add_epi32(_mm_cvttps_epi32(n), _mm_set1_epi32(127)), 23);
+    return _mm_mul_ps(p, _mm_castsi128_ps(e));
+}
+
+/* exp_sum_lanes with 4 lanes, then the division: the portable float32x4 softmax of one row. */
+__attribute__((target("avx2,fma"))) static void softmax_row4_avx2(float *row, size_t n)
+{
+    __m128 mx = _mm_loadu_ps(row);
+    for (size_t i = 4; i < n; i += 4) mx = _mm_max_ps(_mm_loadu_ps(row + i), mx);
+    float v[4];
+    _mm_storeu_ps(v, mx);
+    float m = v[0];
+    for (int l = 1; l < 4; l++) m = v[l] > m ? v[l] : m;
+    __m128 vm = _mm_set1_ps(m), sm = _mm_setzero_ps();
+    for (size_t i = 0; i < n; i += 4) {
+        __m128 e = exp4(_mm_sub_ps(_mm_loadu_ps(row + i), vm));
+        sm = _mm_add_ps(sm, e);
+        _mm_storeu_ps(row + i, e);
+    }
+    _mm_storeu_ps(v, sm);
+    float sum = 0.0f;
+    for (int l = 0; l < 4; l++) sum += v[l];
+    __m128 vs = _mm_set1_ps(sum);
+    for (size_t i = 0; i < n; i += 4) _mm_storeu_ps(row + i, _mm_div_ps(_mm_loadu_ps(row + i), vs));
+}
+
 /* Row maximum over 8 lanes (max(new, old) per lane), then across lanes as hmax8 does. */
 __attribute__((target("avx2,fma"))) static float rowmax8(const float *row, size_t n)
 {
@@ -468,6 +511,7 @@ __attribute__((target("avx2,fma"))) static void softmax_rows8x1_avx2(float *x, s
 }
 #else
 #define softmax_row8_avx2(row, n) ((void)0)
+#define softmax_row4_avx2(row, n) ((void)0)
 #define logsoftmax_row8_avx2(row, n) ((void)0)
 #define softmax_row1_avx2(row, n) ((void)0)
 #define softmax_rows8x1_avx2(x, n) ((void)0)
@@ -485,6 +529,10 @@ void tj_softmax_rows(float *x, size_t rows, size_t n)
 {
     if (n % 8 == 0 && n > 0 && tj_cpu_has_avx2()) {
         for (size_t r = 0; r < rows; r++) softmax_row8_avx2(x + r * n, n);
+        return;
+    }
+    if (n % 4 == 0 && n > 0 && tj_cpu_has_avx2()) {
+        for (size_t r = 0; r < rows; r++) softmax_row4_avx2(x + r * n, n);
         return;
     }
     if (n % 4 != 0 && tj_cpu_has_avx2()) {

@@ -138,15 +138,25 @@ group_body(const tj_sgo_rows *b, __mmask8 m, size_t k0, size_t kl, int split, fl
     {                                                                                              \
         group_body(b, m, k0, kl, S, alpha, R, H);                                                  \
     }
-#define ALL(F)                                                                                     \
-    F(1, 1, 0)                                                                                     \
-    F(2, 1, 0)                                                                                     \
-    F(3, 1, 0) F(4, 1, 0) F(1, 2, 0) F(2, 2, 0) F(3, 2, 0) F(4, 2, 0) F(1, 1, 1) F(2, 1, 1)        \
-        F(3, 1, 1) F(4, 1, 1) F(1, 2, 1) F(2, 2, 1)
-ALL(B32)
-ALL(GRP)
+/* Every combination the tables below use (split products of two heads take at most two rows). */
+/* clang-format off */
+B32(1, 1, 0) GRP(1, 1, 0)
+B32(2, 1, 0) GRP(2, 1, 0)
+B32(3, 1, 0) GRP(3, 1, 0)
+B32(4, 1, 0) GRP(4, 1, 0)
+B32(1, 2, 0) GRP(1, 2, 0)
+B32(2, 2, 0) GRP(2, 2, 0)
+B32(3, 2, 0) GRP(3, 2, 0)
+B32(4, 2, 0) GRP(4, 2, 0)
+B32(1, 1, 1) GRP(1, 1, 1)
+B32(2, 1, 1) GRP(2, 1, 1)
+B32(3, 1, 1) GRP(3, 1, 1)
+B32(4, 1, 1) GRP(4, 1, 1)
+B32(1, 2, 1) GRP(1, 2, 1)
+B32(2, 2, 1) GRP(2, 2, 1)
+    /* clang-format on */
 
-typedef void (*b32_fn)(const tj_sgo_rows *, size_t, size_t, float);
+    typedef void (*b32_fn)(const tj_sgo_rows *, size_t, size_t, float);
 typedef void (*grp_fn)(const tj_sgo_rows *, __mmask8, size_t, size_t, float);
 
 /* [split][H - 1][R - 1]; two split products of more than two rows go two rows at a time (their

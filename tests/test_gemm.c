@@ -620,9 +620,27 @@ static void test_argmax(void)
         }
 }
 
+/* tj_transpose on shapes around its 8 x 8 blocks: every value lands at [j][i]. */
+static void test_transpose(void)
+{
+    static float src[45 * 37], dst[45 * 37];
+    static const size_t sizes[] = {1, 3, 8, 9, 16, 37, 45};
+    for (size_t a = 0; a < sizeof sizes / sizeof *sizes; a++)
+        for (size_t b = 0; b < sizeof sizes / sizeof *sizes; b++) {
+            size_t rows = sizes[a], cols = sizes[b] < 37 ? sizes[b] : 37, bad = 0;
+            for (size_t i = 0; i < rows * cols; i++) src[i] = (float)i;
+            memset(dst, 0, sizeof dst);
+            tj_transpose(src, rows, cols, dst);
+            for (size_t i = 0; i < rows; i++)
+                for (size_t j = 0; j < cols; j++) bad += dst[j * rows + i] != src[i * cols + j];
+            CHECK(bad == 0, "transpose %zux%zu: %zu values misplaced", rows, cols, bad);
+        }
+}
+
 int main(void)
 {
     test_argmax();
+    test_transpose();
     test_quantize_relu();
     test_load_helpers();
     test_quantize();

@@ -87,12 +87,6 @@ static void attention(const tj_model *m, const float *q, int Tq, const float *kt
 }
 
 /* dst[d][rows] = src[rows][d]ᵀ: keys are kept transposed for attention. */
-static void transpose(const float *src, int rows, int d, float *dst)
-{
-    for (int i = 0; i < rows; i++)
-        for (int j = 0; j < d; j++) dst[(size_t)j * rows + i] = src[(size_t)i * d + j];
-}
-
 const float *tj_block_pre(const tj_model *m, const tj_norm *n, const float *x, int M, float *buf)
 {
     const float *in = x;
@@ -293,7 +287,7 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
         affine(&a->q, in, L, q, c->qbuf);
         affine(&a->k, x, L, k, c->qbuf);
         affine(&a->v, x, L, v, c->qbuf);
-        transpose(k, L, d, kt);
+        tj_transpose(k, (size_t)L, (size_t)d, kt);
         attention(m, q, L, kt, v, L, c->scores, o, 0);
         affine(&a->o, o, L, q, c->qbuf);
         tj_block_post(m, &a->norm, q, x, L);
@@ -303,7 +297,7 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
     /* Context keys/values for every decoder layer, computed once per sentence. */
     for (int l = 0; l < m->dec_depth; l++) {
         affine(&m->dec[l].ctx.k, x, L, k, c->qbuf);
-        transpose(k, L, d, c->ctx_k + (size_t)l * ld);
+        tj_transpose(k, (size_t)L, (size_t)d, c->ctx_k + (size_t)l * ld);
         affine(&m->dec[l].ctx.v, x, L, c->ctx_v + (size_t)l * ld, c->qbuf);
     }
     free(o), free(kt);

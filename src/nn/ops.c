@@ -472,6 +472,24 @@ __attribute__((target("avx2,fma"))) static inline void columns8(const float *x, 
     }
 }
 
+/* tj_transpose by 8 x 8 blocks (columns8), the edges one value at a time. */
+__attribute__((target("avx2,fma"))) static void transpose_avx2(const float *src, size_t rows,
+                                                               size_t cols, float *dst)
+{
+    size_t r8 = rows / 8 * 8, c8 = cols / 8 * 8;
+    __m256 c[8];
+    for (size_t i = 0; i < r8; i += 8) {
+        for (size_t j = 0; j < c8; j += 8) {
+            columns8(src + i * cols + j, cols, c);
+            for (int k = 0; k < 8; k++) _mm256_storeu_ps(dst + (j + (size_t)k) * rows + i, c[k]);
+        }
+        for (size_t j = c8; j < cols; j++)
+            for (size_t k = i; k < i + 8; k++) dst[j * rows + k] = src[k * cols + j];
+    }
+    for (size_t j = 0; j < cols; j++)
+        for (size_t k = r8; k < rows; k++) dst[j * rows + k] = src[k * cols + j];
+}
+
 __attribute__((target("avx2,fma"))) static void softmax_rows8x1_avx2(float *x, size_t n)
 {
     const __m256i idx =
@@ -713,6 +731,18 @@ int tj_argmax(const float *x, int n)
     return tj_argmax_scalar(x, n);
 }
 #endif
+
+void tj_transpose(const float *src, size_t rows, size_t cols, float *dst)
+{
+#ifdef TJ_OPS_X86
+    if (tj_cpu_has_avx2()) {
+        transpose_avx2(src, rows, cols, dst);
+        return;
+    }
+#endif
+    for (size_t j = 0; j < cols; j++)
+        for (size_t i = 0; i < rows; i++) dst[j * rows + i] = src[i * cols + j];
+}
 
 void tj_relu(float *x, size_t n)
 {

@@ -40,6 +40,9 @@ int tj_argmax_scalar(const float *x, int n);
 /* Sinusoidal position signal for position p into out[0..d) (spec §5.2). */
 void tj_position_signal(int p, int d, float *out);
 
+/* dst[j][i] = src[i][j] for a rows x cols matrix (dst: cols x rows). */
+void tj_transpose(const float *src, size_t rows, size_t cols, float *dst);
+
 /* Elementwise helpers. */
 void tj_relu(float *x, size_t n);
 void tj_add(float *y, const float *x, size_t n); /* y += x */

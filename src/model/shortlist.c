@@ -147,8 +147,16 @@ tj_status tj_shortlist_generate(const tj_shortlist *sl, const int *src, size_t n
         free(sel);
         return tj_fail(err, TJ_ERR_NOMEM, "out of memory building the shortlist");
     }
-    size_t m = 0;
-    for (size_t i = 0; i < trg_vocab_size; i++)
+    /* Most of sel is zero: skip it eight bytes at a time. */
+    size_t m = 0, i = 0;
+    for (; i + 8 <= trg_vocab_size; i += 8) {
+        uint64_t w;
+        memcpy(&w, sel + i, sizeof w);
+        if (!w) continue;
+        for (size_t k = i; k < i + 8; k++)
+            if (sel[k]) ids[m++] = (int)k;
+    }
+    for (; i < trg_vocab_size; i++)
         if (sel[i]) ids[m++] = (int)i;
     free(sel);
     *ids_out = ids;

@@ -37,8 +37,19 @@ tj_status tj_out_union_build(tj_out_union *u, const tj_model *m, const int *cons
     if (!at || !order || !u->pos || !u->off) goto nomem;
     for (int g = 0; g < ns; g++)
         for (int j = 0; j < n_cols[g]; j++) at[cols[g][j]] = 1;
-    /* Exact columns first (ascending), then the others (ascending). */
+    /* Packed only where VNNI pays for the copy (n x d bytes per batch and thread): when at least
+     * half of a sample of the columns (the union's first 256) are exact, as in trained models;
+     * randomly initialised ones have few, and their union is read from out_w in place. Packed,
+     * the exact columns go first (ascending), then the others (ascending). */
     int vnni = packed && tj_cpu_has_avx512vnni();
+    if (vnni) {
+        size_t seen = 0, exact = 0;
+        for (size_t id = 0; id < V && seen < 256; id++)
+            if (at[id])
+                seen++, exact += (size_t)tj_gemm_i8_exact_column_avx512(m->out_w + id * K, K);
+        vnni = 2 * exact >= seen;
+    }
+    packed = vnni;
     size_t n = 0, n_exact = 0;
     for (int pass = vnni ? 0 : 1; pass < 2; pass++)
         for (size_t id = 0; id < V; id++) {
@@ -65,7 +76,7 @@ tj_status tj_out_union_build(tj_out_union *u, const tj_model *m, const int *cons
         tj_gemm_i8_pack(m->out_w, K, n, order, u->P);
         free(order);
     } else {
-        /* Without AVX-512BW: the union's columns straight from out_w, all rows at once. */
+        /* The union's columns straight from out_w, all rows at once. */
         u->cols = order;
     }
     free(at);
@@ -80,10 +91,11 @@ nomem:
 
 int tj_out_union_pays(const tj_out_union *u, int rows, size_t sum_cols)
 {
-    /* Measured on AVX-512 (bench_batch): the packed product over the union runs several times
-     * faster per column than one-row products, so it wins until the union is several times
-     * the columns the remaining rows need. */
-    return (size_t)rows * u->n <= 4 * sum_cols;
+    /* Measured (CPU time over 200 FLORES lines, tiny-aren and the starter model): the packed
+     * VNNI product over the union runs about 5x faster per column than one-row products, the
+     * plain multi-row product 2-3x, so each wins until the union is that many times the columns
+     * the rows need. */
+    return (size_t)rows * u->n <= (u->P ? 4 : 2) * sum_cols;
 }
 
 void tj_out_union_step(tj_out_union *u, const tj_model *m, const uint8_t *A, int rows)

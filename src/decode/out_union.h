@@ -21,8 +21,8 @@
 typedef struct tj_out_union {
     size_t n;       /* columns in the union */
     size_t n_exact; /* the first n_exact packed columns are exact (VNNI); 0 without VNNI */
-    int8_t *P;      /* out_w's union columns packed (nn/gemm_i8.h), exact ones first; NULL
-                       without AVX-512BW, where the product reads them through cols */
+    int8_t *P;      /* out_w's union columns packed (nn/gemm_i8.h), exact ones first; or NULL,
+                       and the product reads them through cols */
     int *cols;      /* without P: the union's token ids, ascending */
     float *pbias;   /* their prepared bias, in packed order */
     float *logits;  /* [rows][n] scratch of one step */
@@ -35,8 +35,9 @@ typedef struct tj_out_union {
 int tj_out_union_usable(const tj_model *m);
 
 /* Builds the union of ns sentences' columns cols[g][0..n_cols[g]) (ascending token ids) for up
- * to `rows` rows per step; packed (only when tj_cpu_has_avx512bw()) packs it for the AVX-512
- * kernels, else the product reads out_w's columns. */
+ * to `rows` rows per step; packed (only when tj_cpu_has_avx512bw()) allows packing it for the
+ * AVX-512 kernels, which happens with VNNI when most columns are exact; else the product reads
+ * out_w's columns. */
 tj_status tj_out_union_build(tj_out_union *u, const tj_model *m, const int *const *cols,
                              const int *n_cols, int ns, int rows, int packed, tj_error *err);
 void tj_out_union_free(tj_out_union *u);

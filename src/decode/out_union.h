@@ -2,15 +2,15 @@
 /* The output layer of a greedy batch over the union of its sentences' shortlists (issue 25).
  *
  * Each sentence of a batch has its own shortlist, so the output layer is a one-row product per
- * sentence per step: every column's weights are read from memory for one row only. Here the
- * columns of all the batch's shortlists are packed once per batch (exact columns first, for
- * VNNI) and every step computes all rows against all of them in one packed product, where each
- * weight vector feeds four rows; each sentence then reads its own columns from that product.
- * Without AVX-512BW the union is one multi-row tj_gemm_i8 over out_w's columns.
- * The union has more columns than any one sentence needs (about 3x for 16 sentences), but the
- * packed product runs 5-8x faster than the one-row products. Every value is the
- * fmaf(float(S), unq, pbias) of the same exact int32 S as tj_gemm_i8 on the sentence's own
- * columns, so the logits are bit for bit the same. */
+ * sentence per step: every column's weights are read from memory for one row only. Here every
+ * step computes all rows against the union of the batch's columns in one multi-row product,
+ * and each sentence reads its own columns from it. The union has more columns than any one
+ * sentence needs (3-6x for 16 sentences), so it pays where the multi-row product is that much
+ * faster: with VNNI on a trained model (most columns exact) the union is packed once per batch,
+ * exact columns first, and runs about 5x faster than the one-row products; otherwise it is read
+ * from out_w in place (2-3x faster) and falls back to the one-row products sooner
+ * (tj_out_union_pays). Every value is the fmaf(float(S), unq, pbias) of the same exact int32 S
+ * as tj_gemm_i8 on the sentence's own columns, so the logits are bit for bit the same. */
 #ifndef TJ_DECODE_OUT_UNION_H
 #define TJ_DECODE_OUT_UNION_H
 

@@ -264,7 +264,7 @@ static void test_packed(void)
                     size_t n_exact = 0;
                     const int32_t *pm = NULL;
                     if (mode == 1) {
-                        n_exact = tj_gemm_i8_exact_order(B, K, N, perm);
+                        n_exact = tj_gemm_i8_exact_order(B, K, NULL, N, perm);
                         pm = perm;
                         for (size_t j = 0; j < N; j++) pbp[j] = pb[perm[j]];
                         if (n_exact >= 64 || n_exact == N) n_vnni_panels++;

@@ -624,7 +624,7 @@ static void pack_one(tj_linear *l, pack_ctx *c)
         perm = (int32_t *)(c->next + tj_gemm_i8_packed_size(K, N));
         pb = (float *)((unsigned char *)perm + up64(N * 4));
         emask = (uint16_t *)((unsigned char *)pb + up64(N * 4)); /* zeroed: a fresh mapping */
-        n_exact = tj_gemm_i8_exact_order(l->w, K, N, perm);
+        n_exact = tj_gemm_i8_exact_order(l->w, K, NULL, N, perm);
         if (n_exact == N) {
             perm = NULL; /* all exact: the file's order */
         } else if (n_exact < 64) {
@@ -685,10 +685,10 @@ static void *arena_map(size_t n)
 }
 #endif
 
-/* With AVX-512BW, every int8 weight matrix of the layers gets a copy in the layout the packed
- * kernel streams (nn/gemm_i8.h), 1.1-1.6x faster than the file's layout. All copies share one
- * anonymous mapping made resident in one call (MAP_POPULATE): page faults one by one cost more
- * than the packing itself. */
+/* Every int8 matrix's prepared bias and, with AVX-512BW, a copy in the layout the packed kernel
+ * streams (nn/gemm_i8.h), 1.1-1.6x faster than the file's layout. All copies share one anonymous
+ * mapping made resident up front (arena_map): page faults one by one cost more than the packing
+ * itself. */
 static tj_status prepare_weights(tj_model *m, tj_error *err)
 {
     pack_ctx c = {0};

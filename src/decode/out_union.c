@@ -49,16 +49,19 @@ tj_status tj_out_union_build(tj_out_union *u, const tj_model *m, const int *cons
                 seen++, exact += (size_t)tj_gemm_i8_exact_column_avx512(m->out_w + id * K, K);
         vnni = 2 * exact >= seen;
     }
-    packed = vnni;
     size_t n = 0, n_exact = 0;
-    for (int pass = vnni ? 0 : 1; pass < 2; pass++)
-        for (size_t id = 0; id < V; id++) {
-            if (!at[id]) continue;
-            int exact = vnni && tj_gemm_i8_exact_column_avx512(m->out_w + id * K, K);
-            if (exact != (pass == 0)) continue;
-            order[n++] = (int32_t)id;
-            if (pass == 0) n_exact++;
+    for (size_t id = 0; id < V; id++)
+        if (at[id]) order[n++] = (int32_t)id;
+    if (vnni) {
+        /* In ids: the union ascending, reordered into order. */
+        int32_t *ids = order;
+        if (!(order = malloc((n ? n : 1) * sizeof *order))) {
+            order = ids;
+            goto nomem;
         }
+        n_exact = tj_gemm_i8_exact_order(m->out_w, K, ids, n, order);
+        free(ids);
+    }
     for (size_t j = 0; j < n; j++) at[order[j]] = (int32_t)j + 1;
     for (int g = 0, o = 0; g < ns; g++) {
         u->off[g] = (size_t)o;
@@ -70,7 +73,7 @@ tj_status tj_out_union_build(tj_out_union *u, const tj_model *m, const int *cons
     u->logits = malloc((size_t)rows * (n ? n : 1) * sizeof *u->logits);
     if (!u->pbias || !u->logits) goto nomem;
     for (size_t j = 0; j < n; j++) u->pbias[j] = m->out_pbias[order[j]];
-    if (packed) {
+    if (vnni) {
         size_t psize = (tj_gemm_i8_packed_size(K, n) + 63) / 64 * 64;
         if (!(u->P = aligned_alloc(64, psize ? psize : 64))) goto nomem;
         tj_gemm_i8_pack(m->out_w, K, n, order, u->P);

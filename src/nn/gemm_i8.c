@@ -303,18 +303,20 @@ int tj_gemm_i8_exact_column(const int8_t *b, size_t K)
     return 1;
 }
 
-size_t tj_gemm_i8_exact_order(const int8_t *B, size_t K, size_t N, int32_t *perm)
+size_t tj_gemm_i8_exact_order(const int8_t *B, size_t K, const int32_t *cols, size_t N,
+                              int32_t *perm)
 {
     /* One pass: exact columns from the front, the others from the back, then the back put in
      * ascending order. */
     size_t n = 0, e = N;
     int wide = tj_cpu_has_avx512bw();
     for (size_t j = 0; j < N; j++) {
-        if (wide ? tj_gemm_i8_exact_column_avx512(B + j * K, K)
-                 : tj_gemm_i8_exact_column(B + j * K, K))
-            perm[n++] = (int32_t)j;
+        int32_t c = cols ? cols[j] : (int32_t)j;
+        if (wide ? tj_gemm_i8_exact_column_avx512(B + (size_t)c * K, K)
+                 : tj_gemm_i8_exact_column(B + (size_t)c * K, K))
+            perm[n++] = c;
         else
-            perm[--e] = (int32_t)j;
+            perm[--e] = c;
     }
     for (size_t a = n, b = N; a + 1 < b; a++, b--) {
         int32_t t = perm[a];

@@ -65,9 +65,10 @@ void tj_gemm_i8_pack_avx512(const int8_t *B, size_t K, size_t N, const int32_t *
 int tj_gemm_i8_exact_column(const int8_t *b, size_t K);
 /* The same answer with AVX-512BW; only when tj_cpu_has_avx512bw(). */
 int tj_gemm_i8_exact_column_avx512(const int8_t *b, size_t K);
-/* A packing order for VNNI: perm gets the exact columns first (in order), then the others;
- * returns how many are exact. */
-size_t tj_gemm_i8_exact_order(const int8_t *B, size_t K, size_t N, int32_t *perm);
+/* A packing order for VNNI over the columns cols[0..N) of B (ascending; NULL: 0..N-1): perm gets
+ * the exact ones first (in order), then the others; returns how many are exact. */
+size_t tj_gemm_i8_exact_order(const int8_t *B, size_t K, const int32_t *cols, size_t N,
+                              int32_t *perm);
 /* AVX-512 VNNI (vpdpbusd) on top of AVX-512BW. */
 int tj_cpu_has_avx512vnni(void);
 

@@ -220,25 +220,11 @@ __attribute__((target("avx2,fma"))) static inline __m256 exp8(__m256 x)
     return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
 }
 
-/* Marian's float32x4 path (rows of 4k entries, k odd): exp8's operations on four lanes. */
+/* Marian's float32x4 path (rows of 4k entries, k odd): exp8's operations, lane for lane, on
+ * four values (the upper four lanes zero and discarded). */
 __attribute__((target("avx2,fma"))) static inline __m128 exp4(__m128 x)
 {
-    x = _mm_min_ps(_mm_set1_ps(88.3762626647949f), x);
-    x = _mm_max_ps(_mm_set1_ps(-88.3762626647949f), x);
-    __m128 n = _mm_floor_ps(_mm_fmadd_ps(x, _mm_set1_ps(1.44269504088896341f), _mm_set1_ps(0.5f)));
-    __m128 r = _mm_fnmadd_ps(n, _mm_set1_ps(0.693359375f), x);
-    r = _mm_fnmadd_ps(n, _mm_set1_ps(-2.12194440e-4f), r);
-    __m128 r2 = _mm_mul_ps(r, r);
-    __m128 p = _mm_set1_ps(1.9875691500e-4f);
-    p = _mm_fmadd_ps(p, r, _mm_set1_ps(1.3981999507e-3f));
-    p = _mm_fmadd_ps(p, r, _mm_set1_ps(8.3334519073e-3f));
-    p = _mm_fmadd_ps(p, r, _mm_set1_ps(4.1665795894e-2f));
-    p = _mm_fmadd_ps(p, r, _mm_set1_ps(1.6666665459e-1f));
-    p = _mm_fmadd_ps(p, r, _mm_set1_ps(5.0000001201e-1f));
-    p = _mm_fmadd_ps(p, r2, r);
-    p = _mm_add_ps(p, _mm_set1_ps(1.0f));
-    __m128i e = _mm_slli_epi32(_mm_add_epi32(_mm_cvttps_epi32(n), _mm_set1_epi32(127)), 23);
-    return _mm_mul_ps(p, _mm_castsi128_ps(e));
+    return _mm256_castps256_ps128(exp8(_mm256_zextps128_ps256(x)));
 }
 
 /* exp_sum_lanes with 4 lanes, then the division: the portable float32x4 softmax of one row. */
@@ -440,13 +426,6 @@ __attribute__((target("avx2,fma"))) static void softmax_row1_avx2(float *row, si
     div_row_avx2(row, n, exp_sum1_avx2(row, n, 1));
 }
 
-/* softmax_row1_avx2 on 8 rows at once (x: 8 rows of n, n % 4 != 0). One row's maximum and sum are
- * each a chain of dependent operations (the sum's order is fixed: left to right), so a row alone
- * waits on an add's latency per value; here vector lane r carries row r's chain, reading column i
- * of the 8 rows with one gather, so the 8 chains advance together. Every lane does what the
- * single row does, in the same order: m = x[i] > m ? x[i] : m (vmaxps(x, m)), then
- * e = expf(x - m) (tj_expf_rows_avx2 gives libm's bits whatever the grouping), s = 0 + e0 + e1 +
- * ..., x / s. */
 /* Columns i..i+7 of 8 rows n apart as 8 vectors (c[j]: column i + j, lane r: row r): eight
  * loads and an 8x8 transpose instead of eight gathers. */
 __attribute__((target("avx2,fma"))) static inline void columns8(const float *x, size_t n,
@@ -490,6 +469,13 @@ __attribute__((target("avx2,fma"))) static void transpose_avx2(const float *src,
         for (size_t k = r8; k < rows; k++) dst[j * rows + k] = src[k * cols + j];
 }
 
+/* softmax_row1_avx2 on 8 rows at once (x: 8 rows of n, n % 4 != 0). One row's maximum and sum are
+ * each a chain of dependent operations (the sum's order is fixed: left to right), so a row alone
+ * waits on an add's latency per value; here vector lane r carries row r's chain, reading the
+ * columns of the 8 rows eight at a time through columns8 (the last ones with a gather each), so
+ * the 8 chains advance together. Every lane does what the single row does, in the same order:
+ * m = x[i] > m ? x[i] : m (vmaxps(x, m)), then e = expf(x - m) (tj_expf_rows_avx2/avx512 give
+ * libm's bits whatever the grouping), s = 0 + e0 + e1 + ..., x / s. */
 __attribute__((target("avx2,fma"))) static void softmax_rows8x1_avx2(float *x, size_t n)
 {
     const __m256i idx =

@@ -375,20 +375,18 @@ static void row_span_rows(const float *x, size_t ldx, const float *W, size_t ldw
                      p2 ? p2->y + i * ldy + j0 : NULL,
                      ldy,
                      R};
-    for (;; j += GROUP) {
+    while (j < mw) {
+        /* A 4-group block whose groups all sum alike goes whole; anything else group by group. */
         int block = j + 4 * GROUP <= mw;
         unsigned splits = 0;
         for (unsigned g = 0; g < (block ? 4u : 1u); g++)
             splits |= (unsigned)two_chains(at.nb, at.r, j / GROUP + g, ngroups, mw) << g;
-        if (block && (splits == 0 || splits == 0xF)) {
-            tj_sgo_block32_avx512(&b, k0, kl, splits != 0, alpha);
-            j += 3 * GROUP;
-        } else if (j < mw) {
-            tj_sgo_group_avx512(&b, mw - j < GROUP ? mw - j : GROUP, k0, kl, splits & 1, alpha);
-        } else {
-            break;
-        }
         size_t step = block && (splits == 0 || splits == 0xF) ? 4 * GROUP : GROUP;
+        if (step > GROUP)
+            tj_sgo_block32_avx512(&b, k0, kl, splits != 0, alpha);
+        else
+            tj_sgo_group_avx512(&b, mw - j < GROUP ? mw - j : GROUP, k0, kl, splits & 1, alpha);
+        j += step;
         b.W += step, b.y += step;
         if (b.W2) b.W2 += step, b.y2 += step;
     }

@@ -86,7 +86,6 @@ static void attention(const tj_model *m, const float *q, int Tq, const float *kt
         }
 }
 
-/* dst[d][rows] = src[rows][d]ᵀ: keys are kept transposed for attention. */
 const float *tj_block_pre(const tj_model *m, const tj_norm *n, const float *x, int M, float *buf)
 {
     const float *in = x;
@@ -287,7 +286,7 @@ tj_status tj_sentence_begin(tj_sentence_ctx *c, const tj_model *m, const int *sr
         affine(&a->q, in, L, q, c->qbuf);
         affine(&a->k, x, L, k, c->qbuf);
         affine(&a->v, x, L, v, c->qbuf);
-        tj_transpose(k, (size_t)L, (size_t)d, kt);
+        tj_transpose(k, (size_t)L, (size_t)d, kt); /* keys transposed for attention */
         attention(m, q, L, kt, v, L, c->scores, o, 0);
         affine(&a->o, o, L, q, c->qbuf);
         tj_block_post(m, &a->norm, q, x, L);

@@ -138,7 +138,6 @@ typedef struct worker_ctx {
     job_list *jl;
     size_t *order;  /* greedy: the jobs to decode, shortest first; NULL: one job at a time */
     size_t n_order; /* entries in order */
-    size_t batch;   /* jobs per tj_search_batch call */
     size_t *starts; /* greedy: batch i is order[starts[i] .. starts[i + 1]) */
     size_t n_batches;
     atomic_size_t next;
@@ -157,7 +156,7 @@ static void record_failure(worker_ctx *w, tj_status st, const tj_error *err)
     pthread_mutex_unlock(&w->lock);
 }
 
-/* Greedy: batches of w->batch jobs of similar length (consecutive in w->order). Each sentence's
+/* Greedy: the batches w->starts cuts from w->order (jobs of similar length). Each sentence's
  * ids are what tj_search gives it alone (decode/batch.h), so the output does not depend on the
  * batch size, the thread count or which thread takes which batch. */
 static void batch_worker(worker_ctx *w)
@@ -249,7 +248,6 @@ static tj_status run_jobs(const tj_model *m, const tj_options *o, job_list *jl, 
     w.jl = jl;
     w.order = NULL;
     w.n_order = 0;
-    w.batch = 1;
     w.starts = NULL;
     w.n_batches = 0;
     atomic_init(&w.next, 0);
@@ -272,10 +270,10 @@ static tj_status run_jobs(const tj_model *m, const tj_options *o, job_list *jl, 
         free(bl);
         /* Batches no larger than a thread's share, so that every thread gets work. */
         size_t share = (w.n_order + (size_t)nt - 1) / (size_t)nt;
-        w.batch = share < TJ_BATCH ? (share ? share : 1) : TJ_BATCH;
+        size_t batch = share < TJ_BATCH ? (share ? share : 1) : TJ_BATCH;
         size_t per_token = 2 * (size_t)m->dec_depth * (size_t)m->d * sizeof(float);
         w.n_batches =
-            tj_batch_cut(lens, w.n_order, w.batch, TJ_BATCH_CTX_BYTES / per_token, w.starts);
+            tj_batch_cut(lens, w.n_order, batch, TJ_BATCH_CTX_BYTES / per_token, w.starts);
         free(lens);
     }
     pthread_mutex_init(&w.lock, NULL);

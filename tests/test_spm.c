@@ -412,6 +412,57 @@ static tj_status load_status(const tmodel *m)
     return st;
 }
 
+/* The error of loading m, "" when it loads. */
+static const char *load_error(const tmodel *m, tj_error *err)
+{
+    size_t bounds[512], nb;
+    pb p = build_model(m, bounds, &nb);
+    tj_spm *spm = NULL;
+    tj_status st = tj_spm_load_mem(p.b, p.len, &spm, err);
+    tj_spm_free(spm);
+    free(p.b);
+    return st ? err->message : "";
+}
+
+/* A repeated piece is reported at its second occurrence in id order, with the first one's id,
+ * and only after the errors of the pieces before it; the reserved pieces (control, unknown,
+ * byte) are a separate name space from the others. */
+static void test_duplicate_pieces(void)
+{
+    tj_error err;
+    tpiece dup[14];
+    tmodel m = main_model;
+    m.pieces = dup;
+
+    memcpy(dup, main_pieces, sizeof dup);
+    dup[9].s = "a";
+    CHECK(strstr(load_error(&m, &err), "piece 'a' is defined twice (ids 4 and 9)"), "got '%s'",
+          err.message);
+
+    memcpy(dup, main_pieces, sizeof dup);
+    dup[13].s = "a"; /* 4 and 13 */
+    dup[9].s = "b";  /* 5, 9 and 10: the first error is at 9 */
+    dup[10].s = "b";
+    CHECK(strstr(load_error(&m, &err), "piece 'b' is defined twice (ids 5 and 9)"), "got '%s'",
+          err.message);
+
+    memcpy(dup, main_pieces, sizeof dup);
+    dup[13].s = "\u2581a"; /* repeats 8, but 10 fails first */
+    dup[10].s = "<0x41>";
+    dup[10].type = BYTE;
+    CHECK(strstr(load_error(&m, &err), "byte piece '<0x41>' found although"), "got '%s'",
+          err.message);
+
+    memcpy(dup, main_pieces, sizeof dup);
+    dup[2].s = "<s>";
+    CHECK(strstr(load_error(&m, &err), "piece '<s>' is defined twice (ids 1 and 2)"), "got '%s'",
+          err.message);
+
+    memcpy(dup, main_pieces, sizeof dup);
+    dup[9].s = "<s>"; /* a normal piece spelt as a control one */
+    CHECK(!strcmp(load_error(&m, &err), ""), "got '%s'", err.message);
+}
+
 static void test_bad_models(void)
 {
     tmodel m = main_model;
@@ -688,6 +739,65 @@ static void test_trie_growth(void)
     EXPECT(spm_trie_init(&t, (size_t)1 << 24, &err) == TJ_ERR_FORMAT);
 }
 
+/* spm_trie_build against spm_trie_insert in payload order: keys over a four-letter alphabet
+ * with NUL (so many are prefixes of others or repeat), built at once, give the same payload for
+ * every string up to the longest key's length, and the first repeat in payload order. */
+static void test_trie_build(void)
+{
+    enum { N = 3000, MAXLEN = 7 };
+    static char pool[N * (MAXLEN + 1) + 8];
+    static spm_trie_key keys[N];
+    static const char alpha[] = {'a', 'b', '\0', '\xff'};
+    uint32_t x = 777, off = 0;
+    size_t total = 0;
+    for (int i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        uint32_t len = 1 + (x >> 16) % MAXLEN;
+        keys[i] = (spm_trie_key){off, len, i, 0};
+        for (uint32_t j = 0; j < len; j++) {
+            x = x * 1103515245u + 12345u;
+            pool[off++] = alpha[(x >> 16) % 4];
+        }
+        pool[off++] = 'z'; /* not part of any key */
+        total += len;
+    }
+    spm_trie inc, built;
+    tj_error err;
+    EXPECT(spm_trie_init(&inc, total, &err) == TJ_OK);
+    int32_t want_dup = -1, want_of = -1;
+    for (int i = 0; i < N; i++) {
+        int32_t prev = spm_trie_insert(&inc, pool + keys[i].off, keys[i].len, i);
+        if (prev >= 0 && want_dup < 0) want_dup = i, want_of = prev;
+    }
+    int32_t dup, dup_of;
+    EXPECT(spm_trie_build(&built, pool, keys, N, &dup, &dup_of, &err) == TJ_OK);
+    CHECK(dup == want_dup && dup_of == want_of, "first repeat %d of %d, want %d of %d", (int)dup,
+          (int)dup_of, (int)want_dup, (int)want_of);
+    EXPECT(want_dup > 0);
+    CHECK(built.n_nodes == inc.n_nodes, "%u nodes, want %u", built.n_nodes, inc.n_nodes);
+    CHECK(2 * (size_t)built.n_nodes <= built.mask + 1, "load factor above 1/2: %u nodes, %zu slots",
+          built.n_nodes, built.mask + 1);
+    /* every string over the alphabet up to MAXLEN + 1 bytes */
+    int bad = 0;
+    char s[MAXLEN + 1];
+    for (int len = 0; len <= MAXLEN + 1; len++) {
+        long count = 1;
+        for (int j = 0; j < len; j++) count *= 4;
+        for (long c = 0; c < count; c++) {
+            long v = c;
+            for (int j = 0; j < len; j++, v /= 4) s[j] = alpha[v % 4];
+            bad += spm_trie_find(&built, s, (size_t)len) != spm_trie_find(&inc, s, (size_t)len);
+        }
+    }
+    CHECK(bad == 0, "%d strings found differently", bad);
+    spm_trie_free(&built);
+    spm_trie_free(&inc);
+
+    EXPECT(spm_trie_build(&built, pool, keys, 0, &dup, &dup_of, &err) == TJ_OK && dup == -1);
+    EXPECT(spm_trie_find(&built, "a", 1) == -1 && spm_trie_find(&built, "", 0) == -1);
+    spm_trie_free(&built);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "--write-model")) {
@@ -710,10 +820,12 @@ int main(int argc, char **argv)
     test_custom_unk_and_keep_spaces();
     test_byte_fallback();
     test_bad_models();
+    test_duplicate_pieces();
     test_truncations();
     test_corruptions();
     test_files();
     test_trie_growth();
+    test_trie_build();
     printf("test_spm: %d checks, %d failures\n", checks, failures);
     return failures ? 1 : 0;
 }

@@ -43,6 +43,42 @@ static int shown_len(size_t len)
     return len > 40 ? 40 : (int)len;
 }
 
+/* The matchable, reserved and (when total_user) user-defined tries of m's pieces. *dup gets the
+ * smallest id whose piece repeats one of a smaller id (*dup_of) in the same trie, or -1. */
+static tj_status build_tries(tj_spm *m, size_t total_user, int32_t *dup, int32_t *dup_of,
+                             tj_error *err)
+{
+    size_t n = (size_t)m->n_pieces, n_match = 0, n_reserved = 0;
+    spm_trie_key *keys = malloc((n ? n : 1) * sizeof *keys);
+    if (!keys) return tj_fail(err, TJ_ERR_NOMEM, "out of memory for the piece trie");
+    for (size_t i = 0; i < n; i++) {
+        spm_trie_key k = {(uint32_t)m->piece_off[i], (uint32_t)m->piece_len[i], (int32_t)i, 0};
+        if (is_matchable(m->type[i]))
+            keys[n_match++] = k;
+        else
+            keys[n - ++n_reserved] = k;
+    }
+    int32_t d2, d2_of;
+    tj_status st = spm_trie_build(&m->matchable, m->pool, keys, n_match, dup, dup_of, err);
+    if (!st)
+        st = spm_trie_build(&m->reserved, m->pool, keys + n_match, n_reserved, &d2, &d2_of, err);
+    if (!st && d2 >= 0 && (*dup < 0 || d2 < *dup)) {
+        *dup = d2;
+        *dup_of = d2_of;
+    }
+    if (!st && total_user) {
+        size_t n_user = 0;
+        for (size_t i = 0; i < n; i++)
+            if (m->type[i] == SPM_USER_DEFINED)
+                keys[n_user++] = (spm_trie_key){(uint32_t)m->piece_off[i],
+                                                (uint32_t)m->piece_len[i], (int32_t)i, 0};
+        /* its repeats are the matchable trie's too */
+        st = spm_trie_build(&m->user_defined, m->pool, keys, n_user, &d2, &d2_of, err);
+    }
+    free(keys);
+    return st;
+}
+
 static tj_status build(tj_spm *m, const spm_proto *p, tj_error *err)
 {
     size_t n = p->n_pieces;
@@ -50,6 +86,7 @@ static tj_status build(tj_spm *m, const spm_proto *p, tj_error *err)
     m->n_pieces = (int)n;
 
     size_t total = 0, total_match = 0, total_reserved = 0, total_user = 0;
+    int32_t dup, dup_of;
     for (size_t i = 0; i < n; i++) {
         size_t l = p->pieces[i].piece.len;
         total += l + 1;
@@ -66,38 +103,39 @@ static tj_status build(tj_spm *m, const spm_proto *p, tj_error *err)
     m->type = malloc(n ? n : 1);
     if (!m->pool || !m->piece_off || !m->piece_len || !m->score || !m->type)
         return tj_fail(err, TJ_ERR_NOMEM, "out of memory for %zu pieces", n);
-    tj_status st;
-    if ((st = spm_trie_init(&m->matchable, total_match, err)) ||
-        (st = spm_trie_init(&m->reserved, total_reserved, err)))
-        return st;
-    if (total_user && (st = spm_trie_init(&m->user_defined, total_user, err))) return st;
+    if (total_match >= SPM_TRIE_MAX_BYTES || total_reserved >= SPM_TRIE_MAX_BYTES)
+        return tj_fail(err, TJ_ERR_FORMAT,
+                       "vocabulary too large (%zu bytes of pieces; at most 16 MiB)",
+                       total_match >= SPM_TRIE_MAX_BYTES ? total_match : total_reserved);
 
-    m->unk_id = -1;
-    for (int b = 0; b < 256; b++) m->byte_ids[b] = -1;
-    m->min_score = FLT_MAX;
-    m->max_score = FLT_MIN; /* sic: SentencePiece starts from FLT_MIN, not -FLT_MAX */
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
         const spm_proto_piece *pc = &p->pieces[i];
-        const char *s = pc->piece.s;
         size_t l = pc->piece.len;
-        memcpy(m->pool + off, s, l);
+        memcpy(m->pool + off, pc->piece.s, l);
         m->pool[off + l] = '\0';
         m->piece_off[i] = off;
         m->piece_len[i] = l;
         off += l + 1;
         m->score[i] = pc->score;
         m->type[i] = (unsigned char)pc->type;
+    }
+    tj_status st = build_tries(m, total_user, &dup, &dup_of, err);
+    if (st) return st;
 
-        spm_trie *t = is_matchable(pc->type) ? &m->matchable : &m->reserved;
-        int32_t prev = spm_trie_insert(t, s, l, (int32_t)i);
-        if (prev == SPM_TRIE_NOMEM ||
-            (pc->type == SPM_USER_DEFINED &&
-             spm_trie_insert(&m->user_defined, s, l, (int32_t)i) == SPM_TRIE_NOMEM))
-            return tj_fail(err, TJ_ERR_NOMEM, "out of memory for the piece trie");
-        if (prev >= 0)
+    m->unk_id = -1;
+    for (int b = 0; b < 256; b++) m->byte_ids[b] = -1;
+    m->min_score = FLT_MAX;
+    m->max_score = FLT_MIN; /* sic: SentencePiece starts from FLT_MIN, not -FLT_MAX */
+    for (size_t i = 0; i < n; i++) {
+        const spm_proto_piece *pc = &p->pieces[i];
+        const char *s = pc->piece.s;
+        size_t l = pc->piece.len;
+        /* the errors come in piece order, the first one found by a load that inserted piece
+         * by piece */
+        if ((int32_t)i == dup)
             return tj_fail(err, TJ_ERR_FORMAT, "piece '%.*s' is defined twice (ids %d and %zu)",
-                           shown_len(l), s, (int)prev, i);
+                           shown_len(l), s, (int)dup_of, i);
         if (pc->type == SPM_NORMAL) {
             if (pc->score < m->min_score) m->min_score = pc->score;
             if (pc->score > m->max_score) m->max_score = pc->score;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/bigmem.h"
 #include "util/error.h"
 
 /* A table of `slots` entries (a power of two) holding every edge of the old one. */
@@ -28,7 +29,7 @@ static int rehash(spm_trie *t, size_t slots)
 tj_status spm_trie_init(spm_trie *t, size_t total_bytes, tj_error *err)
 {
     memset(t, 0, sizeof *t);
-    if (total_bytes >= (1u << 24) - 1)
+    if (total_bytes >= SPM_TRIE_MAX_BYTES)
         return tj_fail(err, TJ_ERR_FORMAT,
                        "vocabulary too large (%zu bytes of pieces; at most 16 MiB)", total_bytes);
     /* Each key byte adds at most one node; the value array is only touched as nodes are made.
@@ -47,10 +48,174 @@ tj_status spm_trie_init(spm_trie *t, size_t total_bytes, tj_error *err)
     return TJ_OK;
 }
 
+/* Byte d of key k plus one, or 0 past its end, so that a key sorts before its extensions. */
+static inline int key_byte(const char *base, const spm_trie_key *k, uint32_t d)
+{
+    return d < k->len ? (unsigned char)base[k->off + d] + 1 : 0;
+}
+
+static void swap_keys(spm_trie_key *a, spm_trie_key *b)
+{
+    spm_trie_key x = *a;
+    *a = *b;
+    *b = x;
+}
+
+/* a < b for two keys that agree in their first d bytes. */
+static int key_less(const char *base, const spm_trie_key *a, const spm_trie_key *b, uint32_t d)
+{
+    uint32_t la = a->len - d, lb = b->len - d;
+    int c = memcmp(base + a->off + d, base + b->off + d, la < lb ? la : lb);
+    return c < 0 || (c == 0 && la < lb);
+}
+
+/* A run of keys that agree in their first d bytes, still to be sorted from byte d on. */
+typedef struct sort_task {
+    size_t lo, n;
+    uint32_t d;
+} sort_task;
+
+/* Multikey quicksort (Bentley and Sedgewick): a three-way split on one byte, so each byte of a
+ * shared prefix is compared once per split rather than once per comparison as in qsort with
+ * memcmp. Runs on the stack are disjoint and hold at least two keys, so it needs n / 2 + 3
+ * entries. The pivot is drawn at random so that no input order makes it quadratic. */
+static void sort_keys(const char *base, spm_trie_key *keys, size_t n, sort_task *stack)
+{
+    size_t top = 0;
+    uint32_t seed = 0x9E3779B9u;
+    if (n > 1) stack[top++] = (sort_task){0, n, 0};
+    while (top) {
+        sort_task tk = stack[--top];
+        spm_trie_key *a = keys + tk.lo;
+        size_t m = tk.n;
+        if (m < 12) {
+            for (size_t i = 1; i < m; i++) {
+                spm_trie_key x = a[i];
+                size_t j = i;
+                for (; j > 0 && key_less(base, &x, &a[j - 1], tk.d); j--) a[j] = a[j - 1];
+                a[j] = x;
+            }
+            continue;
+        }
+        seed = seed * 1664525u + 1013904223u;
+        swap_keys(&a[0], &a[(seed >> 8) % m]);
+        int v = key_byte(base, &a[0], tk.d);
+        /* a[0, lt) < v, a[lt, i) == v, a[gt, m) > v */
+        size_t lt = 0, i = 0, gt = m;
+        while (i < gt) {
+            int c = key_byte(base, &a[i], tk.d);
+            if (c < v)
+                swap_keys(&a[lt++], &a[i++]);
+            else if (c > v)
+                swap_keys(&a[i], &a[--gt]);
+            else
+                i++;
+        }
+        if (lt > 1) stack[top++] = (sort_task){tk.lo, lt, tk.d};
+        if (m - gt > 1) stack[top++] = (sort_task){tk.lo + gt, m - gt, tk.d};
+        /* v == 0: keys that all end here are equal; their order does not matter */
+        if (gt - lt > 1 && v) stack[top++] = (sort_task){tk.lo + lt, gt - lt, tk.d + 1};
+    }
+}
+
+tj_status spm_trie_build(spm_trie *t, const char *base, spm_trie_key *keys, size_t n, int32_t *dup,
+                         int32_t *dup_of, tj_error *err)
+{
+    memset(t, 0, sizeof *t);
+    *dup = *dup_of = -1;
+    size_t total = 0, max_len = 0;
+    for (size_t k = 0; k < n; k++) {
+        total += keys[k].len;
+        if (keys[k].len > max_len) max_len = keys[k].len;
+    }
+    if (total >= SPM_TRIE_MAX_BYTES)
+        return tj_fail(err, TJ_ERR_FORMAT,
+                       "vocabulary too large (%zu bytes of pieces; at most 16 MiB)", total);
+    sort_task *stack = malloc((n / 2 + 3) * sizeof *stack);
+    if (!stack) return tj_fail(err, TJ_ERR_NOMEM, "out of memory for the piece trie");
+    sort_keys(base, keys, n, stack);
+    free(stack);
+
+    /* One node for the root and one per byte of a key past its common prefix with the key
+     * before it in sorted order. */
+    size_t nodes = 1;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t l = 0;
+        if (k) {
+            const char *a = base + keys[k - 1].off, *b = base + keys[k].off;
+            uint32_t m = keys[k - 1].len < keys[k].len ? keys[k - 1].len : keys[k].len;
+            while (l < m && a[l] == b[l]) l++;
+        }
+        keys[k].lcp = l;
+        nodes += keys[k].len - l;
+    }
+    size_t slots = 16;
+    while (slots < 2 * nodes) slots *= 2;
+    /* the edges and the payloads in one block: a megabyte or more for a real vocabulary */
+    t->slot = tj_bigmem_zalloc(slots * sizeof *t->slot + nodes * sizeof *t->value, &t->mapped);
+    if (t->slot) {
+        t->value = (int32_t *)(t->slot + slots);
+        t->built = 1;
+    }
+    uint32_t *path = malloc((max_len + 1) * sizeof *path); /* path[d]: node of a key's d-prefix */
+    if (!t->slot || !path) {
+        free(path);
+        spm_trie_free(t);
+        return tj_fail(err, TJ_ERR_NOMEM, "out of memory for the piece trie");
+    }
+    t->mask = slots - 1;
+    t->cap_nodes = (uint32_t)nodes;
+    t->n_nodes = 1;
+    t->value[0] = -1;
+    path[0] = 0;
+    int32_t first = -1, second = -1; /* smallest payloads of a run of equal keys */
+    for (size_t k = 0; k < n; k++) {
+        const spm_trie_key *key = &keys[k];
+        if (k && key->lcp == key->len) {
+            /* the same key as keys[k - 1]: sorted order puts a prefix before its extensions */
+            int32_t v = key->value;
+            if (v < first) {
+                second = first;
+                first = v;
+            } else if (second < 0 || v < second) {
+                second = v;
+            }
+            t->value[path[key->len]] = first;
+            if (*dup < 0 || second < *dup) {
+                *dup = second;
+                *dup_of = first;
+            }
+            continue;
+        }
+        const unsigned char *s = (const unsigned char *)base + key->off;
+        for (uint32_t j = key->lcp; j < key->len; j++) {
+            /* a new edge: no probe for an equal key, and the child's number is known at once,
+             * so the next byte's probe does not wait for this one's cache miss */
+            uint32_t e = (path[j] << 8 | s[j]) + 1;
+            size_t h = spm_trie_slot_of(t, e);
+            while (t->slot[h].key) h = (h + 1) & t->mask;
+            uint32_t child = t->n_nodes++;
+            t->value[child] = -1;
+            t->slot[h].key = e;
+            t->slot[h].child = child;
+            path[j + 1] = child;
+        }
+        t->value[path[key->len]] = key->value;
+        first = key->value;
+        second = -1;
+    }
+    free(path);
+    return TJ_OK;
+}
+
 void spm_trie_free(spm_trie *t)
 {
-    free(t->value);
-    free(t->slot);
+    if (t->built) {
+        tj_bigmem_free(t->slot, t->mapped);
+    } else {
+        free(t->value);
+        free(t->slot);
+    }
     memset(t, 0, sizeof *t);
 }
 

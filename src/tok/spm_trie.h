@@ -22,13 +22,37 @@ typedef struct spm_trie {
     int32_t *value; /* per node: payload set by spm_trie_insert, or -1 */
     uint32_t n_nodes, cap_nodes;
     spm_trie_slot *slot;
-    size_t mask; /* table size - 1 (a power of two) */
+    size_t mask;   /* table size - 1 (a power of two) */
+    int built;     /* by spm_trie_build: value follows slot in one tj_bigmem block */
+    size_t mapped; /* its tj_bigmem length */
 } spm_trie;
+
+/* Keys of a trie total fewer bytes than this: node numbers fit in 24 bits. */
+#define SPM_TRIE_MAX_BYTES (((size_t)1 << 24) - 1)
 
 /* Prepares an empty trie able to hold keys totalling at most total_bytes bytes (less than
  * 16 MiB: node numbers fit in 24 bits). */
 tj_status spm_trie_init(spm_trie *t, size_t total_bytes, tj_error *err);
 void spm_trie_free(spm_trie *t);
+
+/* A key for spm_trie_build: base + off, len bytes, with a non-negative payload. lcp is the
+ * build's scratch. */
+typedef struct spm_trie_key {
+    uint32_t off, len;
+    int32_t value;
+    uint32_t lcp;
+} spm_trie_key;
+
+/* Builds the trie of keys[0..n), which total less than SPM_TRIE_MAX_BYTES, at once (t need not be
+ * initialised; on failure it is left empty). Inserting one key at a time walks every byte of every
+ * key through the edge table, a chain of dependent cache misses; in sorted order a key's common
+ * prefix with the one before it is already on a stack of nodes, only its new edges are hashed, and
+ * the node count is known before the table is sized, so it never grows. keys is reordered. A
+ * repeated key keeps the smallest payload, as spm_trie_insert in payload order would; *dup gets the
+ * smallest payload that repeats a key with a smaller one and *dup_of that smaller one, or both -1.
+ */
+tj_status spm_trie_build(spm_trie *t, const char *base, spm_trie_key *keys, size_t n, int32_t *dup,
+                         int32_t *dup_of, tj_error *err);
 
 /* Inserts key with a non-negative payload. Returns the payload already stored for key
  * (>= 0) without changing it, -1 after storing value, or SPM_TRIE_NOMEM when the table could

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/bigmem.h"
 #include "util/blob.h"
 #include "util/error.h"
 
@@ -43,25 +44,27 @@ static int shown_len(size_t len)
     return len > 40 ? 40 : (int)len;
 }
 
-/* The matchable, reserved and (when total_user) user-defined tries of m's pieces. *dup gets the
- * smallest id whose piece repeats one of a smaller id (*dup_of) in the same trie, or -1. */
-static tj_status build_tries(tj_spm *m, size_t total_user, int32_t *dup, int32_t *dup_of,
-                             tj_error *err)
+/* The matchable, reserved and (when total_user) user-defined tries of p's pieces, and in the
+ * matchable trie's block `arrays` bytes at *mem for m's piece arrays. *dup gets the smallest id
+ * whose piece repeats one of a smaller id (*dup_of) in the same trie, or -1. */
+static tj_status build_tries(tj_spm *m, const spm_proto *p, size_t arrays, void **mem,
+                             size_t total_user, int32_t *dup, int32_t *dup_of, tj_error *err)
 {
-    size_t n = (size_t)m->n_pieces, n_match = 0, n_reserved = 0;
-    spm_trie_key *keys = malloc((n ? n : 1) * sizeof *keys);
+    size_t n = p->n_pieces, n_match = 0, n_reserved = 0, mapped;
+    spm_trie_key *keys = tj_bigmem_zalloc((n ? n : 1) * sizeof *keys, &mapped);
     if (!keys) return tj_fail(err, TJ_ERR_NOMEM, "out of memory for the piece trie");
     for (size_t i = 0; i < n; i++) {
-        spm_trie_key k = {(uint32_t)m->piece_off[i], (uint32_t)m->piece_len[i], (int32_t)i, 0};
-        if (is_matchable(m->type[i]))
+        const spm_proto_piece *pc = &p->pieces[i];
+        spm_trie_key k = {pc->piece.s, (uint32_t)pc->piece.len, (int32_t)i, 0};
+        if (is_matchable(pc->type))
             keys[n_match++] = k;
         else
             keys[n - ++n_reserved] = k;
     }
     int32_t d2, d2_of;
-    tj_status st = spm_trie_build(&m->matchable, m->pool, keys, n_match, dup, dup_of, err);
+    tj_status st = spm_trie_build(&m->matchable, keys, n_match, arrays, mem, dup, dup_of, err);
     if (!st)
-        st = spm_trie_build(&m->reserved, m->pool, keys + n_match, n_reserved, &d2, &d2_of, err);
+        st = spm_trie_build(&m->reserved, keys + n_match, n_reserved, 0, NULL, &d2, &d2_of, err);
     if (!st && d2 >= 0 && (*dup < 0 || d2 < *dup)) {
         *dup = d2;
         *dup_of = d2_of;
@@ -69,13 +72,13 @@ static tj_status build_tries(tj_spm *m, size_t total_user, int32_t *dup, int32_t
     if (!st && total_user) {
         size_t n_user = 0;
         for (size_t i = 0; i < n; i++)
-            if (m->type[i] == SPM_USER_DEFINED)
-                keys[n_user++] = (spm_trie_key){(uint32_t)m->piece_off[i],
-                                                (uint32_t)m->piece_len[i], (int32_t)i, 0};
+            if (p->pieces[i].type == SPM_USER_DEFINED)
+                keys[n_user++] = (spm_trie_key){p->pieces[i].piece.s,
+                                                (uint32_t)p->pieces[i].piece.len, (int32_t)i, 0};
         /* its repeats are the matchable trie's too */
-        st = spm_trie_build(&m->user_defined, m->pool, keys, n_user, &d2, &d2_of, err);
+        st = spm_trie_build(&m->user_defined, keys, n_user, 0, NULL, &d2, &d2_of, err);
     }
-    free(keys);
+    tj_bigmem_free(keys, mapped);
     return st;
 }
 
@@ -86,7 +89,6 @@ static tj_status build(tj_spm *m, const spm_proto *p, tj_error *err)
     m->n_pieces = (int)n;
 
     size_t total = 0, total_match = 0, total_reserved = 0, total_user = 0;
-    int32_t dup, dup_of;
     for (size_t i = 0; i < n; i++) {
         size_t l = p->pieces[i].piece.len;
         total += l + 1;
@@ -96,22 +98,27 @@ static tj_status build(tj_spm *m, const spm_proto *p, tj_error *err)
             total_reserved += l;
         if (p->pieces[i].type == SPM_USER_DEFINED) total_user += l;
     }
-    m->pool = malloc(total ? total : 1);
-    m->piece_off = malloc((n ? n : 1) * sizeof *m->piece_off);
-    m->piece_len = malloc((n ? n : 1) * sizeof *m->piece_len);
-    m->score = malloc((n ? n : 1) * sizeof *m->score);
-    m->type = malloc(n ? n : 1);
-    if (!m->pool || !m->piece_off || !m->piece_len || !m->score || !m->type)
-        return tj_fail(err, TJ_ERR_NOMEM, "out of memory for %zu pieces", n);
     if (total_match >= SPM_TRIE_MAX_BYTES || total_reserved >= SPM_TRIE_MAX_BYTES)
         return tj_fail(err, TJ_ERR_FORMAT,
                        "vocabulary too large (%zu bytes of pieces; at most 16 MiB)",
                        total_match >= SPM_TRIE_MAX_BYTES ? total_match : total_reserved);
 
-    size_t off = 0;
+    /* The piece arrays share the matchable trie's block (and its huge pages): score, offsets and
+     * lengths, then the strings and the types. */
+    void *mem = NULL;
+    int32_t dup, dup_of;
+    size_t arrays = n * (sizeof *m->score + sizeof *m->piece_off + sizeof *m->piece_len + 1);
+    tj_status st = build_tries(m, p, arrays + total, &mem, total_user, &dup, &dup_of, err);
+    if (st) return st;
+    m->score = mem;
+    m->piece_off = (uint32_t *)(m->score + n);
+    m->piece_len = m->piece_off + n;
+    m->pool = (char *)(m->piece_len + n);
+    m->type = (unsigned char *)m->pool + total;
+    uint32_t off = 0;
     for (size_t i = 0; i < n; i++) {
         const spm_proto_piece *pc = &p->pieces[i];
-        size_t l = pc->piece.len;
+        uint32_t l = (uint32_t)pc->piece.len;
         memcpy(m->pool + off, pc->piece.s, l);
         m->pool[off + l] = '\0';
         m->piece_off[i] = off;
@@ -120,8 +127,6 @@ static tj_status build(tj_spm *m, const spm_proto *p, tj_error *err)
         m->score[i] = pc->score;
         m->type[i] = (unsigned char)pc->type;
     }
-    tj_status st = build_tries(m, total_user, &dup, &dup_of, err);
-    if (st) return st;
 
     m->unk_id = -1;
     for (int b = 0; b < 256; b++) m->byte_ids[b] = -1;
@@ -252,12 +257,7 @@ tj_status tj_spm_load(const char *path, tj_spm **out, tj_error *err)
 void tj_spm_free(tj_spm *m)
 {
     if (!m) return;
-    free(m->pool);
-    free(m->piece_off);
-    free(m->piece_len);
-    free(m->score);
-    free(m->type);
-    spm_trie_free(&m->matchable);
+    spm_trie_free(&m->matchable); /* and the piece arrays in its block */
     spm_trie_free(&m->reserved);
     spm_trie_free(&m->user_defined);
     free(m->unk_surface);

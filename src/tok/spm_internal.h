@@ -13,9 +13,10 @@
 
 struct tj_spm {
     int n_pieces;
-    char *pool;        /* every piece string, each NUL-terminated */
-    size_t *piece_off; /* piece i = pool + piece_off[i], piece_len[i] bytes */
-    size_t *piece_len;
+    /* in the matchable trie's block (spm_trie_build's extra), freed with it */
+    char *pool;          /* every piece string, each NUL-terminated */
+    uint32_t *piece_off; /* piece i = pool + piece_off[i], piece_len[i] bytes */
+    uint32_t *piece_len;
     float *score;
     unsigned char *type; /* SPM_NORMAL ... SPM_BYTE */
 

@@ -38,8 +38,8 @@ typedef struct spm_proto_normalizer {
 } spm_proto_normalizer;
 
 typedef struct spm_proto {
-    spm_proto_piece *pieces; /* malloc'd */
-    size_t n_pieces;
+    spm_proto_piece *pieces; /* from tj_bigmem_zalloc */
+    size_t n_pieces, pieces_mapped;
     int model_type;
     int treat_whitespace_as_suffix, byte_fallback;
     int unk_id, bos_id, eos_id, pad_id;

@@ -49,9 +49,9 @@ tj_status spm_trie_init(spm_trie *t, size_t total_bytes, tj_error *err)
 }
 
 /* Byte d of key k plus one, or 0 past its end, so that a key sorts before its extensions. */
-static inline int key_byte(const char *base, const spm_trie_key *k, uint32_t d)
+static inline int key_byte(const spm_trie_key *k, uint32_t d)
 {
-    return d < k->len ? (unsigned char)base[k->off + d] + 1 : 0;
+    return d < k->len ? (unsigned char)k->s[d] + 1 : 0;
 }
 
 static void swap_keys(spm_trie_key *a, spm_trie_key *b)
@@ -62,10 +62,10 @@ static void swap_keys(spm_trie_key *a, spm_trie_key *b)
 }
 
 /* a < b for two keys that agree in their first d bytes. */
-static int key_less(const char *base, const spm_trie_key *a, const spm_trie_key *b, uint32_t d)
+static int key_less(const spm_trie_key *a, const spm_trie_key *b, uint32_t d)
 {
     uint32_t la = a->len - d, lb = b->len - d;
-    int c = memcmp(base + a->off + d, base + b->off + d, la < lb ? la : lb);
+    int c = memcmp(a->s + d, b->s + d, la < lb ? la : lb);
     return c < 0 || (c == 0 && la < lb);
 }
 
@@ -79,7 +79,7 @@ typedef struct sort_task {
  * shared prefix is compared once per split rather than once per comparison as in qsort with
  * memcmp. Runs on the stack are disjoint and hold at least two keys, so it needs n / 2 + 3
  * entries. The pivot is drawn at random so that no input order makes it quadratic. */
-static void sort_keys(const char *base, spm_trie_key *keys, size_t n, sort_task *stack)
+static void sort_keys(spm_trie_key *keys, size_t n, sort_task *stack)
 {
     size_t top = 0;
     uint32_t seed = 0x9E3779B9u;
@@ -92,18 +92,18 @@ static void sort_keys(const char *base, spm_trie_key *keys, size_t n, sort_task 
             for (size_t i = 1; i < m; i++) {
                 spm_trie_key x = a[i];
                 size_t j = i;
-                for (; j > 0 && key_less(base, &x, &a[j - 1], tk.d); j--) a[j] = a[j - 1];
+                for (; j > 0 && key_less(&x, &a[j - 1], tk.d); j--) a[j] = a[j - 1];
                 a[j] = x;
             }
             continue;
         }
         seed = seed * 1664525u + 1013904223u;
         swap_keys(&a[0], &a[(seed >> 8) % m]);
-        int v = key_byte(base, &a[0], tk.d);
+        int v = key_byte(&a[0], tk.d);
         /* a[0, lt) < v, a[lt, i) == v, a[gt, m) > v */
         size_t lt = 0, i = 0, gt = m;
         while (i < gt) {
-            int c = key_byte(base, &a[i], tk.d);
+            int c = key_byte(&a[i], tk.d);
             if (c < v)
                 swap_keys(&a[lt++], &a[i++]);
             else if (c > v)
@@ -118,8 +118,8 @@ static void sort_keys(const char *base, spm_trie_key *keys, size_t n, sort_task 
     }
 }
 
-tj_status spm_trie_build(spm_trie *t, const char *base, spm_trie_key *keys, size_t n, int32_t *dup,
-                         int32_t *dup_of, tj_error *err)
+tj_status spm_trie_build(spm_trie *t, spm_trie_key *keys, size_t n, size_t extra, void **extra_mem,
+                         int32_t *dup, int32_t *dup_of, tj_error *err)
 {
     memset(t, 0, sizeof *t);
     *dup = *dup_of = -1;
@@ -133,7 +133,7 @@ tj_status spm_trie_build(spm_trie *t, const char *base, spm_trie_key *keys, size
                        "vocabulary too large (%zu bytes of pieces; at most 16 MiB)", total);
     sort_task *stack = malloc((n / 2 + 3) * sizeof *stack);
     if (!stack) return tj_fail(err, TJ_ERR_NOMEM, "out of memory for the piece trie");
-    sort_keys(base, keys, n, stack);
+    sort_keys(keys, n, stack);
     free(stack);
 
     /* One node for the root and one per byte of a key past its common prefix with the key
@@ -142,7 +142,7 @@ tj_status spm_trie_build(spm_trie *t, const char *base, spm_trie_key *keys, size
     for (size_t k = 0; k < n; k++) {
         uint32_t l = 0;
         if (k) {
-            const char *a = base + keys[k - 1].off, *b = base + keys[k].off;
+            const char *a = keys[k - 1].s, *b = keys[k].s;
             uint32_t m = keys[k - 1].len < keys[k].len ? keys[k - 1].len : keys[k].len;
             while (l < m && a[l] == b[l]) l++;
         }
@@ -151,11 +151,16 @@ tj_status spm_trie_build(spm_trie *t, const char *base, spm_trie_key *keys, size
     }
     size_t slots = 16;
     while (slots < 2 * nodes) slots *= 2;
-    /* the edges and the payloads in one block: a megabyte or more for a real vocabulary */
-    t->slot = tj_bigmem_zalloc(slots * sizeof *t->slot + nodes * sizeof *t->value, &t->mapped);
+    /* the edges, the payloads and the caller's arrays in one block: a megabyte or more for a
+     * real vocabulary */
+    size_t extra_at = (slots * sizeof *t->slot + nodes * sizeof *t->value + 7) / 8 * 8;
+    if (extra > SIZE_MAX - extra_at)
+        return tj_fail(err, TJ_ERR_NOMEM, "out of memory for the piece trie");
+    t->slot = tj_bigmem_zalloc(extra_at + extra, &t->mapped);
     if (t->slot) {
         t->value = (int32_t *)(t->slot + slots);
         t->built = 1;
+        if (extra_mem) *extra_mem = (char *)t->slot + extra_at;
     }
     uint32_t *path = malloc((max_len + 1) * sizeof *path); /* path[d]: node of a key's d-prefix */
     if (!t->slot || !path) {
@@ -187,7 +192,7 @@ tj_status spm_trie_build(spm_trie *t, const char *base, spm_trie_key *keys, size
             }
             continue;
         }
-        const unsigned char *s = (const unsigned char *)base + key->off;
+        const unsigned char *s = (const unsigned char *)key->s;
         for (uint32_t j = key->lcp; j < key->len; j++) {
             /* a new edge: no probe for an equal key, and the child's number is known at once,
              * so the next byte's probe does not wait for this one's cache miss */

@@ -35,10 +35,10 @@ typedef struct spm_trie {
 tj_status spm_trie_init(spm_trie *t, size_t total_bytes, tj_error *err);
 void spm_trie_free(spm_trie *t);
 
-/* A key for spm_trie_build: base + off, len bytes, with a non-negative payload. lcp is the
- * build's scratch. */
+/* A key for spm_trie_build: s[0..len) with a non-negative payload. lcp is the build's scratch. */
 typedef struct spm_trie_key {
-    uint32_t off, len;
+    const char *s;
+    uint32_t len;
     int32_t value;
     uint32_t lcp;
 } spm_trie_key;
@@ -50,9 +50,10 @@ typedef struct spm_trie_key {
  * the node count is known before the table is sized, so it never grows. keys is reordered. A
  * repeated key keeps the smallest payload, as spm_trie_insert in payload order would; *dup gets the
  * smallest payload that repeats a key with a smaller one and *dup_of that smaller one, or both -1.
- */
-tj_status spm_trie_build(spm_trie *t, const char *base, spm_trie_key *keys, size_t n, int32_t *dup,
-                         int32_t *dup_of, tj_error *err);
+ * extra: bytes for the caller's arrays that live as long as the trie, in the same block (zeroed,
+ * 8-aligned, at *extra_mem, freed by spm_trie_free), one set of huge pages for both. */
+tj_status spm_trie_build(spm_trie *t, spm_trie_key *keys, size_t n, size_t extra, void **extra_mem,
+                         int32_t *dup, int32_t *dup_of, tj_error *err);
 
 /* Inserts key with a non-negative payload. Returns the payload already stored for key
  * (>= 0) without changing it, -1 after storing value, or SPM_TRIE_NOMEM when the table could

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
-#define BIG ((size_t)1 << 20)  /* smaller blocks: calloc, whose few faults cost little */
-#define HUGE ((size_t)2 << 20) /* one transparent huge page */
+#define BIG ((size_t)256 << 10) /* smaller blocks: calloc, whose few faults cost little */
+#define HUGE ((size_t)2 << 20)  /* one transparent huge page */
 
 #ifdef MAP_POPULATE
 #define POPULATE MAP_POPULATE

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Zeroed memory for a large table that a load fills at once (the piece trie's edges). Touched
- * page by page, each 4 KB page is a fault of ~10 us on a virtual machine, more than the writes
- * cost: from a megabyte on, the block is taken in transparent huge pages made resident in one
- * call (rounded up to 2 MB, a fault or two in all), or failing that populated in one call. */
+/* Zeroed memory for the large arrays a load fills at once (the piece trie's block, the parsed
+ * pieces). Touched page by page, each 4 KB page is a fault of ~10 us on our virtual machines,
+ * more than the writes cost: from 256 KB on, the block is taken in transparent huge pages made
+ * resident in one call (rounded up to 2 MB: a fault or two in all, at the price of up to 2 MB
+ * more resident memory), or failing that populated in one call. */
 #ifndef TJ_UTIL_BIGMEM_H
 #define TJ_UTIL_BIGMEM_H
 

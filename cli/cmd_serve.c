@@ -13,7 +13,7 @@
 
 #ifdef TJ_HAVE_SERVER
 #include "registry/registry.h"
-#include "server.h"
+#include "server_module.h"
 #endif
 
 static const char usage[] =
@@ -241,7 +241,14 @@ int cmd_serve(int argc, char **argv)
     }
     cfg.models = models;
     cfg.n_models = n_models;
-    rc = tj_server_run(&cfg);
+    tj_error merr = {0};
+    const tj_serve_module *sm = tj_module_load("tarjama-serve", sizeof(tj_serve_module), &merr);
+    if (!sm) {
+        cli_error("serve: %s", merr.message);
+        rc = 1;
+        goto done;
+    }
+    rc = sm->run(&cfg);
 done:
     for (size_t i = 0; i < n_models; i++) {
         tj_model_close(models[i].model);

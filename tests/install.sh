@@ -48,5 +48,17 @@ for d in ar-en en-ar; do
         bad "$d: installed output '$(cat "$tmp/inst.$d")' differs from the build tree's '$(cat "$tmp/tree.$d")'"
 done
 
+# The modules (src/util/module.h) are found from the installed command and library.
+for m in doc fetch; do
+    found=0
+    for f in "$prefix"/lib*/tarjama/tarjama-$m.so "$prefix"/lib/*/tarjama/tarjama-$m.so; do
+        [ -f "$f" ] && found=1
+    done
+    [ $found = 1 ] || bad "tarjama-$m.so not installed in LIBDIR/tarjama"
+done
+printf '%s\n' '<p>The president arrived in Cairo.</p>' > "$tmp/en.html"
+"$prefix/bin/tarjama" translate --from en --format html < "$tmp/en.html" > "$tmp/inst.html" 2> "$tmp/err" &&
+    grep -q '^<p' "$tmp/inst.html" || bad "installed translate --format html: $(head -1 "$tmp/err")"
+
 if [ $fails -ne 0 ]; then echo "install: $fails failure(s)"; exit 1; fi
 echo "install: all checks passed"

@@ -142,6 +142,8 @@ tj_status tj_models_fetch(const tj_registry *reg, const tj_reg_model *model,
 /* 1 when url may be fetched: https, or plain http to a loopback host (127.0.0.0/8, ::1,
  * localhost). */
 int tj_url_allowed(const char *url);
+/* 1 when url's host is a loopback one (downloads from it bypass any proxy). */
+int tj_url_is_loopback(const char *url);
 
 /* ---------------------------------------------------------------- verify and remove */
 

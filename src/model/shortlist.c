@@ -72,11 +72,17 @@ static tj_status validate(tj_shortlist *sl, size_t src_vocab_size, size_t trg_vo
     if (sl->offsets[sl->n_src] != sl->n_lists)
         return tj_fail(err, TJ_ERR_FORMAT, "last offset %llu differs from the id count %llu",
                        (unsigned long long)sl->offsets[sl->n_src], (unsigned long long)sl->n_lists);
-    for (uint64_t i = 0; i < sl->n_lists; i++)
-        if (sl->ids[i] >= trg_vocab_size)
-            return tj_fail(err, TJ_ERR_FORMAT,
-                           "target id %u is outside the target vocabulary (size %zu)",
-                           (unsigned)sl->ids[i], trg_vocab_size);
+    /* The largest id first, a loop without an exit that the compiler vectorises (the ids are
+     * most of the file: the early-exit scan was 4 % of a one-word translation); the first id out
+     * of range is looked for only when there is one. */
+    uint32_t top = 0;
+    for (uint64_t i = 0; i < sl->n_lists; i++) top = sl->ids[i] > top ? sl->ids[i] : top;
+    if (sl->n_lists && top >= trg_vocab_size)
+        for (uint64_t i = 0; i < sl->n_lists; i++)
+            if (sl->ids[i] >= trg_vocab_size)
+                return tj_fail(err, TJ_ERR_FORMAT,
+                               "target id %u is outside the target vocabulary (size %zu)",
+                               (unsigned)sl->ids[i], trg_vocab_size);
     return TJ_OK;
 }
 

@@ -27,7 +27,7 @@ static int dir_of(char *path)
  * load (wrong architecture, a missing library) is kept in why: it says more than "not found". */
 static void *open_in(const char *dir, const char *name, char *why, size_t why_size)
 {
-    static const char *const sub[] = {"", "/tarjama", "/" TJ_BIN_TO_MODULES};
+    static const char *const sub[] = {"", "/tarjama", ("/" TJ_BIN_TO_MODULES)};
     for (size_t i = 0; i < sizeof sub / sizeof *sub; i++) {
         char path[PATH_MAX];
         int n = snprintf(path, sizeof path, "%s%s/%s.so", dir, sub[i], name);

@@ -47,7 +47,9 @@ const void *tj_module_load(const char *name, size_t size, tj_error *err)
     char dirs[2][PATH_MAX];
     int n_dirs = 0;
     Dl_info info;
-    if (dladdr((void *)tj_module_load, &info) && info.dli_fname &&
+    /* Only an absolute name: for a program linking this statically it is argv[0], which a
+     * relative realpath would resolve against the current directory (and load its files). */
+    if (dladdr((void *)tj_module_load, &info) && info.dli_fname && info.dli_fname[0] == '/' &&
         realpath(info.dli_fname, dirs[n_dirs]) && dir_of(dirs[n_dirs]))
         n_dirs++;
     ssize_t len = readlink("/proc/self/exe", dirs[n_dirs], PATH_MAX - 1);

@@ -109,6 +109,17 @@ for d in ar-en en-ar; do
     fi
 done
 
+# The modules (src/util/module.h): documents through libtarjama0's tarjama-doc.so, found from the
+# packaged command; the server module is in tarjama.
+for f in "usr/lib/$multi/tarjama/tarjama-doc.so" "usr/lib/$multi/tarjama/tarjama-fetch.so" \
+    "usr/lib/$multi/tarjama/tarjama-serve.so"; do
+    [ -f "$inst/$f" ] || bad "/$f not installed by the packages"
+done
+printf '%s\n' '<p>The president arrived in Cairo.</p>' > "$tmp/en.html"
+TARJAMA_BUNDLED_MODELS=$inst/usr/share/tarjama/models "$tj" translate --from en --format html \
+    < "$tmp/en.html" > "$tmp/pkg.html" 2> "$tmp/err" && grep -q '^<p' "$tmp/pkg.html" ||
+    bad "packaged translate --format html: $(head -1 "$tmp/err")"
+
 # libtarjama-dev + libtarjama0: the README example through the packaged pkg-config file.
 awk '/^## Library/{l=1} l && /^```c$/{c=1; next} c && /^```$/{exit} c' "$root/README.md" |
     sed "s|\"models/ar-en\"|\"$inst/usr/share/tarjama/models/ar-en\"|" > "$tmp/app.c"

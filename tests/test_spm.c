@@ -739,22 +739,30 @@ static void test_trie_growth(void)
     EXPECT(spm_trie_init(&t, (size_t)1 << 24, &err) == TJ_ERR_FORMAT);
 }
 
-/* spm_trie_build against spm_trie_insert in payload order: keys over a four-letter alphabet
- * with NUL (so many are prefixes of others or repeat), built at once, give the same payload for
- * every string up to the longest key's length, and the first repeat in payload order. */
+/* spm_trie_build against spm_trie_insert in payload order: keys of a shared prefix (none, or 5
+ * or 9 bytes of "▁ال…", so that many keys agree past the sort's first seven bytes) and 1-6 bytes
+ * over a four-letter alphabet with NUL (so many are prefixes of others or repeat), built at
+ * once, give the same payload for every string of a prefix of the shared one and up to 7
+ * alphabet bytes, and the first repeat in payload order. */
 static void test_trie_build(void)
 {
-    enum { N = 3000, MAXLEN = 7 };
-    static char pool[N * (MAXLEN + 1)];
+    enum { N = 3000, TAIL = 6 };
+    static const char pre[] = "\xe2\x96\x81\xd8\xa7\xd9\x84\xd9\x85";
+    static char pool[N * (sizeof pre + TAIL)];
     static spm_trie_key keys[N];
     static const char alpha[] = {'a', 'b', '\0', '\xff'};
     uint32_t x = 777, off = 0;
     size_t total = 0;
     for (int i = 0; i < N; i++) {
         x = x * 1103515245u + 12345u;
-        uint32_t len = 1 + (x >> 16) % MAXLEN;
-        keys[i] = (spm_trie_key){pool + off, len, i, 0};
-        for (uint32_t j = 0; j < len; j++) {
+        static const uint32_t pre_len[] = {0, 5, 9};
+        uint32_t np = pre_len[(x >> 16) % 3];
+        x = x * 1103515245u + 12345u;
+        uint32_t len = np + 1 + (x >> 16) % TAIL;
+        keys[i] = (spm_trie_key){.s = pool + off, .len = len, .value = i};
+        memcpy(pool + off, pre, np);
+        off += np;
+        for (uint32_t j = np; j < len; j++) {
             x = x * 1103515245u + 12345u;
             pool[off++] = alpha[(x >> 16) % 4];
         }
@@ -777,16 +785,20 @@ static void test_trie_build(void)
     CHECK(built.n_nodes == inc.n_nodes, "%u nodes, want %u", built.n_nodes, inc.n_nodes);
     CHECK(2 * (size_t)built.n_nodes <= built.mask + 1, "load factor above 1/2: %u nodes, %zu slots",
           built.n_nodes, built.mask + 1);
-    /* every string over the alphabet up to MAXLEN + 1 bytes */
+    /* every prefix of pre followed by every string over the alphabet up to TAIL + 1 bytes */
     int bad = 0;
-    char s[MAXLEN + 1];
-    for (int len = 0; len <= MAXLEN + 1; len++) {
-        long count = 1;
-        for (int j = 0; j < len; j++) count *= 4;
-        for (long c = 0; c < count; c++) {
-            long v = c;
-            for (int j = 0; j < len; j++, v /= 4) s[j] = alpha[v % 4];
-            bad += spm_trie_find(&built, s, (size_t)len) != spm_trie_find(&inc, s, (size_t)len);
+    char s[sizeof pre + TAIL + 1];
+    for (size_t np = 0; np < sizeof pre; np++) {
+        memcpy(s, pre, np);
+        for (int len = 0; len <= TAIL + 1; len++) {
+            long count = 1;
+            for (int j = 0; j < len; j++) count *= 4;
+            for (long c = 0; c < count; c++) {
+                long v = c;
+                for (int j = 0; j < len; j++, v /= 4) s[np + (size_t)j] = alpha[v % 4];
+                size_t n = np + (size_t)len;
+                bad += spm_trie_find(&built, s, n) != spm_trie_find(&inc, s, n);
+            }
         }
     }
     CHECK(bad == 0, "%d strings found differently", bad);

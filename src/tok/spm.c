@@ -55,7 +55,7 @@ static tj_status build_tries(tj_spm *m, const spm_proto *p, size_t arrays, void 
     if (!keys) return tj_fail(err, TJ_ERR_NOMEM, "out of memory for the piece trie");
     for (size_t i = 0; i < n; i++) {
         const spm_proto_piece *pc = &p->pieces[i];
-        spm_trie_key k = {pc->piece.s, (uint32_t)pc->piece.len, (int32_t)i, 0};
+        spm_trie_key k = {.s = pc->piece.s, .len = (uint32_t)pc->piece.len, .value = (int32_t)i};
         if (is_matchable(pc->type))
             keys[n_match++] = k;
         else
@@ -73,8 +73,9 @@ static tj_status build_tries(tj_spm *m, const spm_proto *p, size_t arrays, void 
         size_t n_user = 0;
         for (size_t i = 0; i < n; i++)
             if (p->pieces[i].type == SPM_USER_DEFINED)
-                keys[n_user++] = (spm_trie_key){p->pieces[i].piece.s,
-                                                (uint32_t)p->pieces[i].piece.len, (int32_t)i, 0};
+                keys[n_user++] = (spm_trie_key){.s = p->pieces[i].piece.s,
+                                                .len = (uint32_t)p->pieces[i].piece.len,
+                                                .value = (int32_t)i};
         /* its repeats are the matchable trie's too */
         st = spm_trie_build(&m->user_defined, keys, n_user, 0, NULL, &d2, &d2_of, err);
     }

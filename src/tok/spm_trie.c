@@ -48,10 +48,22 @@ tj_status spm_trie_init(spm_trie *t, size_t total_bytes, tj_error *err)
     return TJ_OK;
 }
 
-/* Byte d of key k plus one, or 0 past its end, so that a key sorts before its extensions. */
-static inline int key_byte(const spm_trie_key *k, uint32_t d)
+/* Bytes d .. d + 6 of key k (which has at least d) as a number that orders keys like their
+ * bytes from d on: big-endian in the top seven bytes, zero past the key's end, and in the low
+ * byte how many of the seven the key has, so that a key ending in the window sorts before its
+ * extensions and equal numbers below 7 mean equal keys. */
+static inline uint64_t key_chunk(const spm_trie_key *k, uint32_t d)
 {
-    return d < k->len ? (unsigned char)k->s[d] + 1 : 0;
+    const unsigned char *s = (const unsigned char *)k->s + d;
+    uint32_t rem = k->len - d;
+    uint64_t v = 0;
+    if (rem >= 8) {
+        for (int j = 0; j < 7; j++) v = v << 8 | s[j];
+        return v << 8 | 7;
+    }
+    uint32_t w = rem < 7 ? rem : 7;
+    for (uint32_t j = 0; j < 7; j++) v = v << 8 | (j < w ? s[j] : 0);
+    return v << 8 | w;
 }
 
 static void swap_keys(spm_trie_key *a, spm_trie_key *b)
@@ -69,21 +81,25 @@ static int key_less(const spm_trie_key *a, const spm_trie_key *b, uint32_t d)
     return c < 0 || (c == 0 && la < lb);
 }
 
-/* A run of keys that agree in their first d bytes, still to be sorted from byte d on. */
+/* A run of keys that agree in their first d bytes, still to be sorted from byte d on; their
+ * chunk holds key_chunk(d) unless fresh. */
 typedef struct sort_task {
     size_t lo, n;
     uint32_t d;
+    int fresh;
 } sort_task;
 
-/* Multikey quicksort (Bentley and Sedgewick): a three-way split on one byte, so each byte of a
- * shared prefix is compared once per split rather than once per comparison as in qsort with
- * memcmp. Runs on the stack are disjoint and hold at least two keys, so it needs n / 2 + 3
- * entries. The pivot is drawn at random so that no input order makes it quadratic. */
-static void sort_keys(spm_trie_key *keys, size_t n, sort_task *stack)
+/* Multikey quicksort (Bentley and Sedgewick) on seven bytes at a time: a three-way split on
+ * key_chunk, so each byte of a shared prefix is compared once per split rather than once per
+ * comparison as in qsort with memcmp; the chunk is computed once per key and depth and kept in
+ * the key, so the splits at one depth read the keys array only. Runs on the stack are disjoint
+ * and hold at least two keys, so it needs n / 2 + 3 entries. The pivot is drawn at random so
+ * that no input order makes it quadratic. */
+static void sort_run(spm_trie_key *keys, size_t n, uint32_t d, sort_task *stack)
 {
     size_t top = 0;
     uint32_t seed = 0x9E3779B9u;
-    if (n > 1) stack[top++] = (sort_task){0, n, 0};
+    if (n > 1) stack[top++] = (sort_task){0, n, d, 1};
     while (top) {
         sort_task tk = stack[--top];
         spm_trie_key *a = keys + tk.lo;
@@ -97,13 +113,15 @@ static void sort_keys(spm_trie_key *keys, size_t n, sort_task *stack)
             }
             continue;
         }
+        if (tk.fresh)
+            for (size_t i = 0; i < m; i++) a[i].chunk = key_chunk(&a[i], tk.d);
         seed = seed * 1664525u + 1013904223u;
         swap_keys(&a[0], &a[(seed >> 8) % m]);
-        int v = key_byte(&a[0], tk.d);
+        uint64_t v = a[0].chunk;
         /* a[0, lt) < v, a[lt, i) == v, a[gt, m) > v */
         size_t lt = 0, i = 0, gt = m;
         while (i < gt) {
-            int c = key_byte(&a[i], tk.d);
+            uint64_t c = a[i].chunk;
             if (c < v)
                 swap_keys(&a[lt++], &a[i++]);
             else if (c > v)
@@ -111,10 +129,44 @@ static void sort_keys(spm_trie_key *keys, size_t n, sort_task *stack)
             else
                 i++;
         }
-        if (lt > 1) stack[top++] = (sort_task){tk.lo, lt, tk.d};
-        if (m - gt > 1) stack[top++] = (sort_task){tk.lo + gt, m - gt, tk.d};
-        /* v == 0: keys that all end here are equal; their order does not matter */
-        if (gt - lt > 1 && v) stack[top++] = (sort_task){tk.lo + lt, gt - lt, tk.d + 1};
+        if (lt > 1) stack[top++] = (sort_task){tk.lo, lt, tk.d, 0};
+        if (m - gt > 1) stack[top++] = (sort_task){tk.lo + gt, m - gt, tk.d, 0};
+        /* (v & 0xFF) < 7: keys that all end in the window are equal; their order does not
+         * matter */
+        if (gt - lt > 1 && (v & 0xFF) == 7)
+            stack[top++] = (sort_task){tk.lo + lt, gt - lt, tk.d + 7, 1};
+    }
+}
+
+/* Sorts keys[0..n) by their bytes: a least-significant-digit radix sort of their first seven
+ * bytes (key_chunk(0), eight passes of one byte over the keys in sequence, a pass skipped where
+ * all keys share the byte), then sort_run on each run of keys that share those seven bytes and go
+ * on. tmp: room for n keys. */
+static void sort_keys(spm_trie_key *keys, spm_trie_key *tmp, size_t n, sort_task *stack)
+{
+    for (size_t i = 0; i < n; i++) keys[i].chunk = key_chunk(&keys[i], 0);
+    spm_trie_key *src = keys, *dst = tmp;
+    for (int shift = 0; shift < 64; shift += 8) {
+        size_t count[256] = {0};
+        for (size_t i = 0; i < n; i++) count[src[i].chunk >> shift & 0xFF]++;
+        if (n && count[src[0].chunk >> shift & 0xFF] == n) continue;
+        size_t sum = 0;
+        for (int b = 0; b < 256; b++) {
+            size_t c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) dst[count[src[i].chunk >> shift & 0xFF]++] = src[i];
+        spm_trie_key *x = src;
+        src = dst;
+        dst = x;
+    }
+    if (src != keys) memcpy(keys, src, n * sizeof *keys);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && keys[j].chunk == keys[i].chunk) j++;
+        if (j - i > 1 && (keys[i].chunk & 0xFF) == 7) sort_run(keys + i, j - i, 7, stack);
+        i = j;
     }
 }
 
@@ -131,9 +183,16 @@ tj_status spm_trie_build(spm_trie *t, spm_trie_key *keys, size_t n, size_t extra
     if (total >= SPM_TRIE_MAX_BYTES)
         return tj_fail(err, TJ_ERR_FORMAT,
                        "vocabulary too large (%zu bytes of pieces; at most 16 MiB)", total);
+    size_t tmp_mapped;
+    spm_trie_key *tmp = tj_bigmem_zalloc((n ? n : 1) * sizeof *tmp, &tmp_mapped);
     sort_task *stack = malloc((n / 2 + 3) * sizeof *stack);
-    if (!stack) return tj_fail(err, TJ_ERR_NOMEM, "out of memory for the piece trie");
-    sort_keys(keys, n, stack);
+    if (!tmp || !stack) {
+        if (tmp) tj_bigmem_free(tmp, tmp_mapped);
+        free(stack);
+        return tj_fail(err, TJ_ERR_NOMEM, "out of memory for the piece trie");
+    }
+    sort_keys(keys, tmp, n, stack);
+    tj_bigmem_free(tmp, tmp_mapped);
     free(stack);
 
     /* One node for the root and one per byte of a key past its common prefix with the key

@@ -35,9 +35,11 @@ typedef struct spm_trie {
 tj_status spm_trie_init(spm_trie *t, size_t total_bytes, tj_error *err);
 void spm_trie_free(spm_trie *t);
 
-/* A key for spm_trie_build: s[0..len) with a non-negative payload. lcp is the build's scratch. */
+/* A key for spm_trie_build: s[0..len) with a non-negative payload. chunk and lcp are the
+ * build's scratch. */
 typedef struct spm_trie_key {
     const char *s;
+    uint64_t chunk;
     uint32_t len;
     int32_t value;
     uint32_t lcp;

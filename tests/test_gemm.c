@@ -538,6 +538,28 @@ static void test_load_helpers(void)
             tj_i8_colsums_avx512(B, 7, K, got);
             CHECK(memcmp(got, want, sizeof want) == 0, "AVX-512 column sums wrong (K=%zu)", K);
         }
+        /* With the range: rows 2.. only (no -128/127 rows), from starts of 0 and of values
+         * outside the rows' range; the bytes past K must not count. */
+        int8_t wlo = 0, whi = 0;
+        for (size_t i = 2 * K; i < 7 * K; i++) {
+            wlo = B[i] < wlo ? B[i] : wlo;
+            whi = B[i] > whi ? B[i] : whi;
+        }
+        static const int8_t starts[][2] = {{0, 0}, {-128, 127}, {5, -5}};
+        for (int s = 0; s < 3; s++)
+            for (int path = 0; path < 2; path++) {
+                if (path && !tj_cpu_has_avx512bw()) continue;
+                int8_t lo = starts[s][0], hi = starts[s][1];
+                memset(got, 0x55, sizeof got);
+                (path ? tj_i8_colsums_range_avx512 : tj_i8_colsums_range_scalar)(B + 2 * K, 5, K,
+                                                                                 got, &lo, &hi);
+                int8_t elo = wlo < starts[s][0] ? wlo : starts[s][0];
+                int8_t ehi = whi > starts[s][1] ? whi : starts[s][1];
+                CHECK(memcmp(got, want + 2, 5 * sizeof *got) == 0,
+                      "%s column sums with range wrong (K=%zu)", path ? "AVX-512" : "scalar", K);
+                CHECK(lo == elo && hi == ehi, "%s range [%d, %d], want [%d, %d] (K=%zu)",
+                      path ? "AVX-512" : "scalar", lo, hi, elo, ehi, K);
+            }
     }
     int8_t tab[256], src[700], a[700], b[700];
     for (int v = 0; v < 256; v++) tab[v] = (int8_t)(rand() % 256 - 128);

@@ -11,15 +11,10 @@
 
 #include "model/hf.h"
 #include "model/yaml.h"
+#include "util/bigmem.h"
 #include "util/blob.h"
 #include "nn/gemm_i8.h"
 #include "util/error.h"
-
-#ifdef MAP_POPULATE
-#define TJ_MAP_POPULATE MAP_POPULATE
-#else
-#define TJ_MAP_POPULATE 0
-#endif
 
 static const tj_item *find_item(const tj_model *m, const char *name, tj_error *err)
 {
@@ -65,27 +60,32 @@ bad:
     return -1;
 }
 
-static tj_status prepare_bias(const int8_t *w, int in, int out, float alpha, float beta,
-                              const float *bias, float **pb_out, tj_error *err)
+/* intgemm's PrepareBias from the matrix's column sums (owned by the caller). */
+static tj_status prepare_bias_sums(const int32_t *sums, int out, float alpha, float beta,
+                                   const float *bias, float **pb_out, tj_error *err)
 {
-    int32_t *sums = malloc((size_t)out * sizeof *sums);
     float *pb = malloc((size_t)out * sizeof *pb);
-    if (!sums || !pb) {
-        free(sums);
-        free(pb);
-        return tj_fail(err, TJ_ERR_NOMEM, "out of memory preparing weights");
-    }
-    tj_i8_colsums(w, (size_t)out, (size_t)in, sums);
-    /* intgemm's PrepareBias: v = (-1 * (127/alpha) * (127/beta)) / 127, each step in float. */
+    if (!pb) return tj_fail(err, TJ_ERR_NOMEM, "out of memory preparing weights");
+    /* v = (-1 * (127/alpha) * (127/beta)) / 127, each step in float. */
     float qa = 127.0f / alpha, qb = 127.0f / beta;
     float prod = qa * qb;
     float neg = -1.0f * prod;
     float v = neg / 127.0f;
     for (int j = 0; j < out; j++)
         pb[j] = bias ? fmaf((float)sums[j], v, bias[j]) : (float)sums[j] * v;
-    free(sums);
     *pb_out = pb;
     return TJ_OK;
+}
+
+static tj_status prepare_bias(const int8_t *w, int in, int out, float alpha, float beta,
+                              const float *bias, float **pb_out, tj_error *err)
+{
+    int32_t *sums = malloc((size_t)out * sizeof *sums);
+    if (!sums) return tj_fail(err, TJ_ERR_NOMEM, "out of memory preparing weights");
+    tj_i8_colsums(w, (size_t)out, (size_t)in, sums);
+    tj_status st = prepare_bias_sums(sums, out, alpha, beta, bias, pb_out, err);
+    free(sums);
+    return st;
 }
 
 static tj_status load_linear(tj_model *m, const char *wname, const char *bname, int in, int out,
@@ -429,7 +429,6 @@ static tj_status load_embeddings(tj_model *m, tj_error *err)
         return tj_fail(err, TJ_ERR_FORMAT, "%s: Wemb must be an intgemm8 [vocab, %d] matrix",
                        m->files.model, m->d);
     m->vocab = it->shape[0];
-    size_t n = (size_t)m->vocab * m->d;
     const int8_t *q8 = (const int8_t *)it->data;
     float qe = tj_item_quant_mult(it);
     if (!(qe > 0.0f) || !isfinite(qe))
@@ -439,63 +438,16 @@ static tj_status load_embeddings(tj_model *m, tj_error *err)
      * fl(q * (1/qe)) for one of 255 int8 values q, so both steps go through tables of those
      * values instead of a float copy of the matrix (vocab x d floats that would be written, and
      * paged in, at every load): the embedding lookup de-quantises its row on the fly (the same
-     * product, so the same bits) and the output matrix is a table lookup per weight. */
-    float inv = 1.0f / qe;
+     * product, so the same bits) and the output matrix is a table lookup per weight
+     * (prepare_out, with the other weights). */
     m->emb_q8 = q8;
-    m->emb_inv = inv;
-    /* The largest |q * (1/qe)| over the matrix: |q| * (1/qe) grows with |q| (a product rounded
-     * to float is monotonic), so it is that of the smallest or the largest q. */
-    int8_t qmin = 0, qmax = 0;
-    for (size_t i = 0; i < n; i++) {
-        qmin = q8[i] < qmin ? q8[i] : qmin;
-        qmax = q8[i] > qmax ? q8[i] : qmax;
-    }
-    float maxabs = fmaxf(fabsf((float)qmin * inv), fabsf((float)qmax * inv));
-    if (!(maxabs > 0.0f))
-        return tj_fail(err, TJ_ERR_FORMAT, "%s: Wemb is all zeros", m->files.model);
-    m->out_beta = 127.0f / maxabs;
-    int8_t requant[256];
-    for (int v = -128; v < 128; v++) {
-        long r = lrintf(((float)v * inv) * m->out_beta);
-        requant[(uint8_t)v] = (int8_t)(r > 127 ? 127 : (r < -127 ? -127 : r));
-    }
-    /* A Wemb quantised to the full range (max |q| = 127, as Marian's converter writes it) gives
-     * out_beta == qe and every value it holds maps to itself: the output layer then reads the
-     * file's bytes in place, instead of a vocab x d copy that is the same bytes (12 MB of
-     * resident memory and a pass over it at every load for the base models). */
-    int same = 1;
-    for (int v = qmin; v <= qmax; v++) same &= requant[(uint8_t)v] == v;
-    if (same) {
-        m->out_w = q8;
-    } else {
-        /* Resident in one call (MAP_POPULATE): written once, its ~2 000 page faults one by one
-         * cost more than the writing. */
-        void *ow = mmap(NULL, n, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS | TJ_MAP_POPULATE, -1, 0);
-        int8_t *w = ow != MAP_FAILED ? ow : malloc(n);
-        if (!w) return tj_fail(err, TJ_ERR_NOMEM, "out of memory loading embeddings");
-        if (ow != MAP_FAILED)
-            m->out_w_mapped = n;
-        else
-            m->out_w_owned = w;
-        m->out_w = w;
-        tj_i8_map(q8, n, requant, w);
-    }
-    if (m->dec_self_att) {
-        /* The self-attention decoder (sa_decoder.c) reads its embeddings from the float copy. */
-        if (!(m->emb = malloc(n * sizeof *m->emb)))
-            return tj_fail(err, TJ_ERR_NOMEM, "out of memory loading embeddings");
-        for (size_t i = 0; i < n; i++) m->emb[i] = (float)q8[i] * inv;
-    }
+    m->emb_inv = 1.0f / qe;
     if (scalar_param(m, "Wemb_QuantMultA", &m->out_alpha, err))
         return err ? err->code : TJ_ERR_FORMAT;
-    const float *bias = float_param(m, "decoder_ff_logit_out_b", (size_t)m->vocab, err);
-    if (!bias) return err ? err->code : TJ_ERR_FORMAT;
-    float ab = m->out_alpha * m->out_beta;
-    m->out_unq = 1.0f / ab;
-    m->n_params += n + (size_t)m->vocab;
-    return prepare_bias(m->out_w, m->d, m->vocab, m->out_alpha, m->out_beta, bias, &m->out_pbias,
-                        err);
+    m->out_bias = float_param(m, "decoder_ff_logit_out_b", (size_t)m->vocab, err);
+    if (!m->out_bias) return err ? err->code : TJ_ERR_FORMAT;
+    m->n_params += (size_t)m->vocab * m->d + (size_t)m->vocab;
+    return TJ_OK;
 }
 
 static tj_status load_layers(tj_model *m, tj_error *err)
@@ -575,6 +527,8 @@ typedef struct pack_ctx {
     const unsigned char *map; /* the mapped model file, or NULL when it is not mapped */
     size_t map_size;
     const unsigned char *lo, *hi; /* pass 2: file bytes packed and not yet given back */
+    size_t largest;               /* pass 1: bytes of the largest matrix */
+    int8_t *stage; /* pass 2: the matrix being prepared, read from the file (NULL: in place) */
 } pack_ctx;
 
 static size_t up64(size_t n)
@@ -591,7 +545,11 @@ static size_t pack_bytes(const pack_ctx *c, const tj_linear *l)
 
 static void pack_size(tj_linear *l, void *ctx)
 {
-    if (l->w && !l->dyn) ((pack_ctx *)ctx)->total += pack_bytes(ctx, l);
+    pack_ctx *c = ctx;
+    if (!l->w || l->dyn) return;
+    c->total += pack_bytes(c, l);
+    size_t n = (size_t)l->in * (size_t)l->out;
+    if (n > c->largest) c->largest = n;
 }
 
 /* Gives the file's pages under [c->lo, c->hi) back: every product now reads the packed copies.
@@ -612,7 +570,8 @@ static void drop_packed(pack_ctx *c)
  * matrix cost 10 % of the load). */
 #define TJ_DROP_SPAN ((size_t)4 << 20)
 
-static void pack_one(tj_linear *l, pack_ctx *c)
+/* w: l->w's bytes (the file's, or a copy of them). */
+static void pack_one(tj_linear *l, const int8_t *w, pack_ctx *c)
 {
     size_t K = (size_t)l->in, N = (size_t)l->out;
     int8_t *P = (int8_t *)c->next;
@@ -624,7 +583,7 @@ static void pack_one(tj_linear *l, pack_ctx *c)
         perm = (int32_t *)(c->next + tj_gemm_i8_packed_size(K, N));
         pb = (float *)((unsigned char *)perm + up64(N * 4));
         emask = (uint16_t *)((unsigned char *)pb + up64(N * 4)); /* zeroed: a fresh mapping */
-        n_exact = tj_gemm_i8_exact_order(l->w, K, NULL, N, perm);
+        n_exact = tj_gemm_i8_exact_order(w, K, NULL, N, perm);
         if (n_exact == N) {
             perm = NULL; /* all exact: the file's order */
         } else if (n_exact < 64) {
@@ -637,7 +596,7 @@ static void pack_one(tj_linear *l, pack_ctx *c)
         }
     }
     c->next += pack_bytes(c, l);
-    tj_gemm_i8_pack(l->w, K, N, perm, P);
+    tj_gemm_i8_pack(w, K, N, perm, P);
     /* The exact-first order is put back by expands (no scattered stores) where a row fits. */
     l->pk =
         (tj_packed){P, perm, perm ? pb : NULL, n_exact, perm && N <= TJ_SPLIT_MAX_N ? emask : NULL};
@@ -653,42 +612,111 @@ static void pack_one(tj_linear *l, pack_ctx *c)
 
 /* Every int8 matrix of the layers: its prepared bias (from its column sums) and, with
  * AVX-512BW, its packed copy, one matrix after the other so that it is read from memory once
- * and the file's pages under it can be given back as soon as it is copied. */
+ * and the file's pages under it can be given back as soon as it is copied. With a stage, the
+ * matrix is first read from the file into it (tj_blob_read): the passes over it (column sums,
+ * exactness, packing) then read memory that is resident and in cache, and the file's pages
+ * under it are never mapped into the process (their faults cost more than the passes). */
 static void prepare_one(tj_linear *l, void *ctx)
 {
     pack_ctx *c = ctx;
     if (c->st || !l->w || l->dyn) return;
-    c->st = prepare_bias(l->w, l->in, l->out, l->alpha, l->beta, l->bias_file, &l->pbias, c->err);
-    if (!c->st && c->pack) pack_one(l, c);
+    const int8_t *w = l->w;
+    size_t n = (size_t)l->in * (size_t)l->out;
+    const unsigned char *b = (const unsigned char *)w;
+    if (c->stage && c->map && b >= c->map && b + n <= c->map + c->map_size) {
+        tj_blob_read(&c->m->bin.blob, b, n, c->stage);
+        w = c->stage;
+    }
+    c->st = prepare_bias(w, l->in, l->out, l->alpha, l->beta, l->bias_file, &l->pbias, c->err);
+    if (!c->st && c->pack) pack_one(l, w, c);
 }
 
-#if defined(MADV_HUGEPAGE) && defined(MADV_POPULATE_WRITE)
-/* The packed arena in transparent huge pages where the system allows them (THP "madvise" or
- * "always"): made resident in ~10 faults of 2 MB instead of 4 KB pages one by one, and the
- * products stream it with fewer TLB misses. Without them (the advice is refused or the kernel
- * predates MADV_POPULATE_WRITE), the ordinary populated mapping. NULL when out of memory. */
-static void *arena_map(size_t n)
+/* The output layer of an int8 model from Wemb (m->emb_q8, the file's bytes): its re-quantised
+ * matrix and its prepared bias. With copy (vocab x d bytes of resident memory), Wemb is first
+ * read into it, the embeddings and the output layer then read the copy; each block is read from
+ * the file (tj_blob_read: no page faults on the file's pages) and its column sums and range
+ * computed while it is in cache, so Wemb is read from memory once. */
+static tj_status prepare_out(tj_model *m, int8_t *copy, tj_error *err)
 {
-    void *a = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (a == MAP_FAILED) return NULL;
-    if (madvise(a, n, MADV_HUGEPAGE) == 0 && madvise(a, n, MADV_POPULATE_WRITE) == 0) return a;
-    munmap(a, n);
-    a = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | TJ_MAP_POPULATE, -1, 0);
-    return a == MAP_FAILED ? NULL : a;
+    size_t d = (size_t)m->d, rows = (size_t)m->vocab, n = rows * d;
+    int32_t *sums = malloc(rows * sizeof *sums);
+    if (!sums) return tj_fail(err, TJ_ERR_NOMEM, "out of memory preparing the output layer");
+    int8_t qmin = 0, qmax = 0;
+    if (copy) {
+        size_t step = ((size_t)256 << 10) / d + 1; /* rows of a block: 256 kB, in L2 */
+        for (size_t r = 0; r < rows; r += step) {
+            size_t nr = rows - r < step ? rows - r : step;
+            tj_blob_read(&m->bin.blob, m->emb_q8 + r * d, nr * d, copy + r * d);
+            tj_i8_colsums_range(copy + r * d, nr, d, sums + r, &qmin, &qmax);
+        }
+        m->emb_q8 = copy;
+    } else {
+        tj_i8_colsums_range(m->emb_q8, rows, d, sums, &qmin, &qmax);
+    }
+    const int8_t *q8 = m->emb_q8;
+    float inv = m->emb_inv;
+    /* The largest |q * (1/qe)| over the matrix: |q| * (1/qe) grows with |q| (a product rounded
+     * to float is monotonic), so it is that of the smallest or the largest q. */
+    float maxabs = fmaxf(fabsf((float)qmin * inv), fabsf((float)qmax * inv));
+    tj_status st = TJ_OK;
+    if (!(maxabs > 0.0f)) {
+        st = tj_fail(err, TJ_ERR_FORMAT, "%s: Wemb is all zeros", m->files.model);
+        goto done;
+    }
+    m->out_beta = 127.0f / maxabs;
+    int8_t requant[256];
+    for (int v = -128; v < 128; v++) {
+        long r = lrintf(((float)v * inv) * m->out_beta);
+        requant[(uint8_t)v] = (int8_t)(r > 127 ? 127 : (r < -127 ? -127 : r));
+    }
+    /* A Wemb quantised to the full range (max |q| = 127, as Marian's converter writes it) gives
+     * out_beta == qe and every value it holds maps to itself: the output layer then reads
+     * emb_q8 itself, instead of a vocab x d copy that is the same bytes (12 MB of resident
+     * memory and a pass over it at every load for the base models). */
+    int same = 1;
+    for (int v = qmin; v <= qmax; v++) same &= requant[(uint8_t)v] == v;
+    if (same) {
+        m->out_w = q8;
+    } else {
+        size_t mapped;
+        int8_t *w = tj_bigmem_zalloc(n, &mapped);
+        if (w && mapped) {
+            m->out_w_mapped = mapped;
+        } else if (w) {
+            m->out_w_owned = w;
+        } else {
+            st = tj_fail(err, TJ_ERR_NOMEM, "out of memory preparing the output layer");
+            goto done;
+        }
+        m->out_w = w;
+        tj_i8_map(q8, n, requant, w);
+        tj_i8_colsums(w, rows, d, sums);
+    }
+    if (m->dec_self_att) {
+        /* The self-attention decoder (sa_decoder.c) reads its embeddings from the float copy. */
+        if (!(m->emb = malloc(n * sizeof *m->emb))) {
+            st = tj_fail(err, TJ_ERR_NOMEM, "out of memory preparing the embeddings");
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++) m->emb[i] = (float)q8[i] * inv;
+    }
+    float ab = m->out_alpha * m->out_beta;
+    m->out_unq = 1.0f / ab;
+    st = prepare_bias_sums(sums, m->vocab, m->out_alpha, m->out_beta, m->out_bias, &m->out_pbias,
+                           err);
+done:
+    free(sums);
+    return st;
 }
-#else
-static void *arena_map(size_t n)
-{
-    void *a =
-        mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | TJ_MAP_POPULATE, -1, 0);
-    return a == MAP_FAILED ? NULL : a;
-}
-#endif
 
 /* Every int8 matrix's prepared bias and, with AVX-512BW, a copy in the layout the packed kernel
- * streams (nn/gemm_i8.h), 1.1-1.6x faster than the file's layout. All copies share one anonymous
- * mapping made resident up front (arena_map): page faults one by one cost more than the packing
- * itself. */
+ * streams (nn/gemm_i8.h), 1.1-1.6x faster than the file's layout; and the output layer
+ * (prepare_out). With the model file kept open (a plain file), Wemb is copied and the matrices
+ * are read through a stage (prepare_one), so that no page of the file's weights is mapped: in
+ * a virtual machine with shadow page tables each 4 KB page costs several microseconds at its
+ * first touch, more than the work on it. The packed copies, Wemb's copy and the stage share one
+ * block (tj_bigmem_zalloc: huge pages, resident up front); the stage and the block's rounding
+ * to huge pages are given back at the end. */
 static tj_status prepare_weights(tj_model *m, tj_error *err)
 {
     pack_ctx c = {0};
@@ -697,21 +725,29 @@ static tj_status prepare_weights(tj_model *m, tj_error *err)
     c.pack = !m->is_float && tj_cpu_has_avx512bw();
     c.vnni = c.pack && tj_cpu_has_avx512vnni();
     if (c.pack) each_linear(m, pack_size, &c);
-    if (c.total) {
-        void *a = arena_map(c.total);
-        if (!a)
+    if (!c.total) c.pack = 0;
+    int int8_emb = !m->is_float && m->emb_q8, fd = m->bin.blob.has_fd;
+    size_t emb = int8_emb && fd ? up64((size_t)m->vocab * (size_t)m->d) : 0;
+    size_t stage = c.pack && fd ? c.largest : 0, all = c.total + emb + stage;
+    size_t mapped = 0;
+    unsigned char *a = all ? tj_bigmem_zalloc(all, &mapped) : NULL;
+    if (all && !a) {
+        if (c.total)
             return tj_fail(err, TJ_ERR_NOMEM, "%s: out of memory packing the weights (%zu bytes)",
-                           m->files.model, c.total);
-        m->packed = a;
-        m->packed_size = c.total;
-        c.next = a;
-        c.map = m->bin.blob.map;
-        c.map_size = m->bin.blob.map_size;
-    } else {
-        c.pack = 0;
+                           m->files.model, all);
+        emb = stage = all = 0; /* Wemb read in place */
     }
+    m->packed = a;
+    m->packed_size = mapped;
+    c.next = a;
+    c.map = m->bin.blob.map;
+    c.map_size = m->bin.blob.map_size;
+    c.stage = stage ? (int8_t *)a + c.total + emb : NULL;
+    tj_status st = int8_emb ? prepare_out(m, emb ? (int8_t *)a + c.total : NULL, err) : TJ_OK;
+    if (st) return st;
     each_linear(m, prepare_one, &c);
     drop_packed(&c);
+    tj_bigmem_trim(a, mapped, c.total + emb);
     return c.st;
 }
 
@@ -726,12 +762,12 @@ void tj_model_close(tj_model *m)
     if (!m) return;
     tj_model_free_quant(m);
     each_linear(m, free_linear, NULL);
-    if (m->packed) munmap(m->packed, m->packed_size);
+    if (m->packed) tj_bigmem_free(m->packed, m->packed_size);
     free(m->enc);
     free(m->dec);
     free(m->emb);
     free(m->emb_t);
-    if (m->out_w_mapped) munmap((void *)m->out_w, m->out_w_mapped);
+    if (m->out_w_mapped) tj_bigmem_free((void *)m->out_w, m->out_w_mapped);
     free(m->out_w_owned);
     free(m->out_pbias);
     free(m->start_emb);
@@ -952,6 +988,7 @@ tj_status tj_model_open(const char *dir, tj_model **out, tj_error *err)
     if (!m->untied) m->src_rows = m->vocab;
     if ((st = load_layers(m, err))) goto fail;
     if ((st = prepare_weights(m, err))) goto fail;
+    tj_blob_close_fd(&m->bin.blob); /* read from by load_wemb and prepare_weights only */
     const tj_item *start = tj_marian_find(&m->bin, "tarjama:decoder_start");
     if (start) {
         const float *se = float_param(m, "tarjama:decoder_start", (size_t)m->d, err);

@@ -86,7 +86,8 @@ struct tj_model {
 
     int d, d_ffn, heads, enc_depth, dec_depth, vocab;
     int is_float; /* float32 weights (no quantisation anywhere) */
-    void *packed; /* the packed weight copies (decode/model.c pack_weights), or NULL */
+    void
+        *packed; /* the packed weight copies and Wemb's (decode/model.c prepare_weights), or NULL */
     size_t packed_size;
     int dec_self_att; /* decoder layers are self-attention (decode/sa_decoder.h), not SSRU */
     int ffn_act;      /* TJ_ACT_*: the feed-forward activation */
@@ -100,10 +101,11 @@ struct tj_model {
     int d_ffn_max;                               /* the widest feed-forward layer */
     float *emb;           /* Wemb [vocab][d] as float (owned): float models and self-attention
                            * decoders; NULL for int8 SSRU models, which read emb_q8 */
-    const int8_t *emb_q8; /* int8 models: Wemb as stored [vocab][d]; a value is q * emb_inv */
+    const int8_t *emb_q8; /* int8 models: Wemb as stored [vocab][d] (the file's bytes, or a copy
+                           * in the packed block); a value is q * emb_inv */
     float emb_inv;
     float *emb_t;          /* float models: Wemb transposed [d][vocab], the output layer (owned) */
-    const float *out_bias; /* float models: output bias */
+    const float *out_bias; /* output bias as stored (int8 models: until out_pbias is made) */
     const int8_t *out_w;   /* output matrix re-quantised [vocab][d]: emb_q8 itself when the
                             * re-quantisation maps every value to itself */
     size_t out_w_mapped;   /* its size when it is an anonymous mapping of ours, else 0 */

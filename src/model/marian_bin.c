@@ -273,7 +273,7 @@ static tj_status parse(tj_marian_file *f, tj_error *err)
 tj_status tj_marian_open(const char *path, tj_marian_file *f, tj_error *err)
 {
     memset(f, 0, sizeof *f);
-    tj_status st = tj_blob_load(path, &f->blob, err);
+    tj_status st = tj_blob_load_keep_fd(path, &f->blob, err);
     if (st != TJ_OK) return st;
     f->file_bytes = f->blob.size;
     st = parse(f, err);

@@ -35,7 +35,8 @@ typedef struct tj_marian_file {
 
 /* Opens and validates a Marian model: a .bin (plain, .gz or .zst) or a float .npz (model/npz.c,
  * recognised by its ZIP magic). Unknown item types are an TJ_ERR_UNSUPPORTED error naming the
- * item; anything else (random bytes, text) is TJ_ERR_FORMAT with a clear message. */
+ * item; anything else (random bytes, text) is TJ_ERR_FORMAT with a clear message. A plain file
+ * stays open (blob.has_fd) for tj_blob_read until tj_blob_close_fd or tj_marian_close. */
 tj_status tj_marian_open(const char *path, tj_marian_file *f, tj_error *err);
 void tj_marian_close(tj_marian_file *f);
 

@@ -115,6 +115,31 @@ void tj_i8_colsums(const int8_t *B, size_t N, size_t K, int32_t *sums)
         tj_i8_colsums_scalar(B, N, K, sums);
 }
 
+void tj_i8_colsums_range(const int8_t *B, size_t N, size_t K, int32_t *sums, int8_t *lo, int8_t *hi)
+{
+    if (tj_cpu_has_avx512bw())
+        tj_i8_colsums_range_avx512(B, N, K, sums, lo, hi);
+    else
+        tj_i8_colsums_range_scalar(B, N, K, sums, lo, hi);
+}
+
+void tj_i8_colsums_range_scalar(const int8_t *B, size_t N, size_t K, int32_t *sums, int8_t *lo,
+                                int8_t *hi)
+{
+    int8_t mn = *lo, mx = *hi;
+    for (size_t j = 0; j < N; j++) {
+        int32_t s = 0;
+        for (size_t k = 0; k < K; k++) {
+            int8_t v = B[j * K + k];
+            s += v;
+            mn = v < mn ? v : mn;
+            mx = v > mx ? v : mx;
+        }
+        sums[j] = s;
+    }
+    *lo = mn, *hi = mx;
+}
+
 void tj_i8_map_scalar(const int8_t *src, size_t n, const int8_t tab[256], int8_t *dst)
 {
     for (size_t i = 0; i < n; i++) dst[i] = tab[(uint8_t)src[i]];

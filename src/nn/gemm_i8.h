@@ -112,6 +112,16 @@ void tj_i8_colsums(const int8_t *B, size_t N, size_t K, int32_t *sums);
 /* Its two implementations (the same sums); the AVX-512 one only when tj_cpu_has_avx512bw(). */
 void tj_i8_colsums_scalar(const int8_t *B, size_t N, size_t K, int32_t *sums);
 void tj_i8_colsums_avx512(const int8_t *B, size_t N, size_t K, int32_t *sums);
+/* tj_i8_colsums and, in the same pass, the range of B's values: *lo is lowered to the smallest,
+ * *hi raised to the largest (the caller starts them, e.g. both at 0, and may carry them over
+ * consecutive blocks of rows). One read of the output matrix at load for both. */
+void tj_i8_colsums_range(const int8_t *B, size_t N, size_t K, int32_t *sums, int8_t *lo,
+                         int8_t *hi);
+/* Its two implementations (the same results); the AVX-512 one only when tj_cpu_has_avx512bw(). */
+void tj_i8_colsums_range_scalar(const int8_t *B, size_t N, size_t K, int32_t *sums, int8_t *lo,
+                                int8_t *hi);
+void tj_i8_colsums_range_avx512(const int8_t *B, size_t N, size_t K, int32_t *sums, int8_t *lo,
+                                int8_t *hi);
 
 /* dst[i] = tab[(uint8_t)src[i]] for n bytes (a byte-to-byte table, e.g. a re-quantisation). */
 void tj_i8_map(const int8_t *src, size_t n, const int8_t tab[256], int8_t *dst);

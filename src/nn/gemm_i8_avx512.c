@@ -401,6 +401,36 @@ __attribute__((target(TJ_T512))) void tj_i8_colsums_avx512(const int8_t *B, size
     }
 }
 
+/* tj_i8_colsums_avx512 with the range: the bytes as loaded (before the xor) go through masked
+ * vpminsb/vpmaxsb, so the -128 that stands in for bytes past K changes neither. */
+__attribute__((target(TJ_T512))) void tj_i8_colsums_range_avx512(const int8_t *B, size_t N,
+                                                                 size_t K, int32_t *sums,
+                                                                 int8_t *lo, int8_t *hi)
+{
+    const __m512i flip = _mm512_set1_epi8((char)0x80), zero = _mm512_setzero_si512();
+    __m512i vmin = _mm512_set1_epi8(*lo), vmax = _mm512_set1_epi8(*hi);
+    for (size_t j = 0; j < N; j++) {
+        const int8_t *b = B + j * K;
+        __m512i acc = _mm512_setzero_si512();
+        for (size_t k = 0; k < K; k += 64) {
+            size_t rem = K - k;
+            __mmask64 m = rem >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << rem) - 1);
+            __m512i v = _mm512_mask_loadu_epi8(flip, m, b + k);
+            vmin = _mm512_mask_min_epi8(vmin, m, vmin, v);
+            vmax = _mm512_mask_max_epi8(vmax, m, vmax, v);
+            acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(v, flip), zero));
+        }
+        sums[j] = (int32_t)(_mm512_reduce_add_epi64(acc) - 128 * (long long)K);
+    }
+    int8_t mn[64], mx[64];
+    _mm512_storeu_si512(mn, vmin);
+    _mm512_storeu_si512(mx, vmax);
+    for (int i = 0; i < 64; i++) {
+        *lo = mn[i] < *lo ? mn[i] : *lo;
+        *hi = mx[i] > *hi ? mx[i] : *hi;
+    }
+}
+
 /* tj_i8_map with two 128-entry halves of the table in four registers: vpermi2b picks from the
  * low or the high 64 entries of a half by bit 6 of the byte, and the byte's top bit picks the
  * half (a masked blend). */
@@ -490,6 +520,11 @@ void tj_i8_colsums_avx512(const int8_t *B, size_t N, size_t K, int32_t *sums)
 void tj_i8_map_avx512vbmi(const int8_t *src, size_t n, const int8_t tab[256], int8_t *dst)
 {
     tj_i8_map_scalar(src, n, tab, dst);
+}
+void tj_i8_colsums_range_avx512(const int8_t *B, size_t N, size_t K, int32_t *sums, int8_t *lo,
+                                int8_t *hi)
+{
+    tj_i8_colsums_range_scalar(B, N, K, sums, lo, hi);
 }
 int tj_gemm_i8_exact_column_avx512(const int8_t *b, size_t K)
 {

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define BIG ((size_t)256 << 10) /* smaller blocks: calloc, whose few faults cost little */
 #define HUGE ((size_t)2 << 20)  /* one transparent huge page */
@@ -61,4 +62,12 @@ void tj_bigmem_free(void *p, size_t mapped)
         munmap(p, mapped);
     else
         free(p);
+}
+
+void tj_bigmem_trim(void *p, size_t mapped, size_t keep)
+{
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096;
+    uintptr_t lo = ((uintptr_t)p + keep + page - 1) & ~(page - 1), hi = (uintptr_t)p + mapped;
+    if (mapped && keep < mapped && hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }

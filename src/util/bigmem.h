@@ -12,5 +12,9 @@
 /* n zeroed bytes, or NULL. *mapped gets the length to pass to tj_bigmem_free. */
 void *tj_bigmem_zalloc(size_t n, size_t *mapped);
 void tj_bigmem_free(void *p, size_t mapped);
+/* Gives back the pages of the block p (mapped as from tj_bigmem_zalloc) past its first keep
+ * bytes: a part used only while the block was filled, and the rounding to huge pages. They read
+ * as zeros afterwards. Nothing for a calloc'd block. */
+void tj_bigmem_trim(void *p, size_t mapped, size_t keep);
 
 #endif

@@ -302,7 +302,7 @@ tj_status tj_blob_load(const char *path, tj_blob *out, tj_error *err)
     return tj_blob_load_max(path, BLOB_MAX_SIZE, out, err);
 }
 
-tj_status tj_blob_load_max(const char *path, size_t max, tj_blob *out, tj_error *err)
+static tj_status load(const char *path, size_t max, int keep_fd, tj_blob *out, tj_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!path || !*path) return tj_fail(err, TJ_ERR_ARG, "empty file name");
@@ -353,20 +353,62 @@ tj_status tj_blob_load_max(const char *path, size_t max, tj_blob *out, tj_error 
     }
     void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     int e = errno;
-    close(fd);
-    if (map == MAP_FAILED) return tj_fail(err, TJ_ERR_IO, "%s: cannot map: %s", path, strerror(e));
+    if (map == MAP_FAILED) {
+        close(fd);
+        return tj_fail(err, TJ_ERR_IO, "%s: cannot map: %s", path, strerror(e));
+    }
 
     const unsigned char *p = map;
     if (is_gzip(p, size) || is_zstd(p, size)) {
+        close(fd);
         st = decompress(path, p, size, max, out, err);
         munmap(map, size);
         return st;
+    }
+    if (keep_fd) {
+        out->fd = fd;
+        out->has_fd = 1;
+    } else {
+        close(fd);
     }
     out->data = p;
     out->size = size;
     out->map = map;
     out->map_size = size;
     return TJ_OK;
+}
+
+tj_status tj_blob_load_max(const char *path, size_t max, tj_blob *out, tj_error *err)
+{
+    return load(path, max, 0, out, err);
+}
+
+tj_status tj_blob_load_keep_fd(const char *path, tj_blob *out, tj_error *err)
+{
+    return load(path, BLOB_MAX_SIZE, 1, out, err);
+}
+
+void tj_blob_read(const tj_blob *b, const void *src, size_t n, void *dst)
+{
+    const unsigned char *s = src;
+    unsigned char *d = dst;
+    if (b->has_fd) {
+        off_t off = (off_t)(s - b->data);
+        while (n > 0) {
+            ssize_t got = pread(b->fd, d, n, off);
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) break; /* the rest from the mapping */
+            d += got, s += got, off += got;
+            n -= (size_t)got;
+        }
+    }
+    memcpy(d, s, n);
+}
+
+void tj_blob_close_fd(tj_blob *b)
+{
+    if (b->has_fd) close(b->fd);
+    b->has_fd = 0;
 }
 
 tj_status tj_blob_load_text(const char *path, size_t max, char **out, tj_error *err)
@@ -391,6 +433,7 @@ void tj_blob_free(tj_blob *b)
 {
     if (!b) return;
     if (b->map) munmap(b->map, b->map_size);
+    tj_blob_close_fd(b);
     free(b->owned);
     memset(b, 0, sizeof *b);
 }

@@ -43,12 +43,16 @@ static int scalar_param(const tj_model *m, const char *name, float *out, tj_erro
     const tj_item *it = find_item(m, name, err);
     if (!it) return -1;
     if (it->elements != 1) goto bad;
+    /* Read with tj_blob_read: each matrix has such a scalar, alone on a page of the file that
+     * nothing else at load touches (its fault cost more than the rest of the load of it). */
     if (it->type == TJ_TYPE_FLOAT32) {
-        memcpy(out, it->data, sizeof *out);
+        tj_blob_read(&m->bin.blob, it->data, sizeof *out, out);
     } else if (it->type == TJ_TYPE_INTGEMM8) {
         float q = tj_item_quant_mult(it);
         float inv = 1.0f / q;
-        *out = (float)(int8_t)it->data[0] * inv;
+        int8_t v;
+        tj_blob_read(&m->bin.blob, it->data, 1, &v);
+        *out = (float)v * inv;
     } else {
         goto bad;
     }
@@ -60,12 +64,19 @@ bad:
     return -1;
 }
 
-/* intgemm's PrepareBias from the matrix's column sums (owned by the caller). */
+/* intgemm's PrepareBias from the matrix's column sums (owned by the caller). With from, the
+ * bias (in from's data) is read with tj_blob_read, not through the mapping: the page it is on
+ * is then not faulted in for a read that happens once. */
 static tj_status prepare_bias_sums(const int32_t *sums, int out, float alpha, float beta,
-                                   const float *bias, float **pb_out, tj_error *err)
+                                   const float *bias, const tj_blob *from, float **pb_out,
+                                   tj_error *err)
 {
     float *pb = malloc((size_t)out * sizeof *pb);
     if (!pb) return tj_fail(err, TJ_ERR_NOMEM, "out of memory preparing weights");
+    if (bias && from) {
+        tj_blob_read(from, bias, (size_t)out * sizeof *pb, pb);
+        bias = pb; /* each pb[j] below reads its own bias[j] first */
+    }
     /* v = (-1 * (127/alpha) * (127/beta)) / 127, each step in float. */
     float qa = 127.0f / alpha, qb = 127.0f / beta;
     float prod = qa * qb;
@@ -78,12 +89,12 @@ static tj_status prepare_bias_sums(const int32_t *sums, int out, float alpha, fl
 }
 
 static tj_status prepare_bias(const int8_t *w, int in, int out, float alpha, float beta,
-                              const float *bias, float **pb_out, tj_error *err)
+                              const float *bias, const tj_blob *from, float **pb_out, tj_error *err)
 {
     int32_t *sums = malloc((size_t)out * sizeof *sums);
     if (!sums) return tj_fail(err, TJ_ERR_NOMEM, "out of memory preparing weights");
     tj_i8_colsums(w, (size_t)out, (size_t)in, sums);
-    tj_status st = prepare_bias_sums(sums, out, alpha, beta, bias, pb_out, err);
+    tj_status st = prepare_bias_sums(sums, out, alpha, beta, bias, from, pb_out, err);
     free(sums);
     return st;
 }
@@ -627,7 +638,8 @@ static void prepare_one(tj_linear *l, void *ctx)
         tj_blob_read(&c->m->bin.blob, b, n, c->stage);
         w = c->stage;
     }
-    c->st = prepare_bias(w, l->in, l->out, l->alpha, l->beta, l->bias_file, &l->pbias, c->err);
+    c->st = prepare_bias(w, l->in, l->out, l->alpha, l->beta, l->bias_file,
+                         w == c->stage ? &c->m->bin.blob : NULL, &l->pbias, c->err);
     if (!c->st && c->pack) pack_one(l, w, c);
 }
 
@@ -702,8 +714,8 @@ static tj_status prepare_out(tj_model *m, int8_t *copy, tj_error *err)
     }
     float ab = m->out_alpha * m->out_beta;
     m->out_unq = 1.0f / ab;
-    st = prepare_bias_sums(sums, m->vocab, m->out_alpha, m->out_beta, m->out_bias, &m->out_pbias,
-                           err);
+    st = prepare_bias_sums(sums, m->vocab, m->out_alpha, m->out_beta, m->out_bias,
+                           copy ? &m->bin.blob : NULL, &m->out_pbias, err);
 done:
     free(sums);
     return st;

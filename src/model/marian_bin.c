@@ -243,6 +243,16 @@ static tj_status parse(tj_marian_file *f, tj_error *err)
         it->data = d + pos;
         it->bytes = (size_t)len;
         pos += (size_t)len;
+        if (it->type == TJ_TYPE_INTGEMM8 && it->bytes >= it->elements + 4) {
+            /* Little-endian float after the int8 values, read from the file when it is kept
+             * open (a 4-byte read costs less than the page fault of touching the mapping:
+             * nothing else of the matrix's pages is read through it at load). */
+            unsigned char p[4];
+            tj_blob_read(&f->blob, it->data + it->elements, 4, p);
+            uint32_t u =
+                (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+            memcpy(&it->quant, &u, sizeof it->quant);
+        }
         if (it->type == TJ_TYPE_INTGEMM8) {
             float q = tj_item_quant_mult(it);
             if (!(q > 0.0f)) /* also catches NaN */
@@ -302,11 +312,5 @@ const tj_item *tj_marian_find(const tj_marian_file *f, const char *name)
 
 float tj_item_quant_mult(const tj_item *it)
 {
-    if (it->type != TJ_TYPE_INTGEMM8 || it->bytes < it->elements + 4) return 0.0f;
-    /* Little-endian float after the int8 values; memcpy because it is not 4-aligned. */
-    const unsigned char *p = it->data + it->elements;
-    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    float q;
-    memcpy(&q, &u, sizeof q);
-    return q;
+    return it->quant;
 }

@@ -22,6 +22,7 @@ typedef struct tj_item {
     size_t elements;           /* product of shape */
     const unsigned char *data; /* payload start (256-aligned in the file) */
     size_t bytes;              /* dataLength from the header (includes padding) */
+    float quant;               /* TJ_TYPE_INTGEMM8: the multiplier after the elements, else 0 */
 } tj_item;
 
 typedef struct tj_marian_file {
@@ -43,7 +44,8 @@ void tj_marian_close(tj_marian_file *f);
 /* Finds an item by exact name; NULL if absent. */
 const tj_item *tj_marian_find(const tj_marian_file *f, const char *name);
 
-/* For TJ_TYPE_INTGEMM8 items: the quantisation multiplier stored after the elements. */
+/* For TJ_TYPE_INTGEMM8 items: the quantisation multiplier stored after the elements (0 for
+ * other items, or when the payload has no room for it). */
 float tj_item_quant_mult(const tj_item *it);
 
 #endif

@@ -72,9 +72,9 @@ static tj_status validate(tj_shortlist *sl, size_t src_vocab_size, size_t trg_vo
     if (sl->offsets[sl->n_src] != sl->n_lists)
         return tj_fail(err, TJ_ERR_FORMAT, "last offset %llu differs from the id count %llu",
                        (unsigned long long)sl->offsets[sl->n_src], (unsigned long long)sl->n_lists);
-    /* The largest id first, a loop without an exit that the compiler vectorises (the ids are
-     * most of the file: the early-exit scan was 4 % of a one-word translation); the first id out
-     * of range is looked for only when there is one. */
+    /* The largest id first, a loop without an exit that the compiler vectorises; the first id
+     * out of range is looked for only when there is one. Most of this check's cost is the first
+     * touch of the file's pages, not the loop (docs/benchmarks.md, session 6). */
     uint32_t top = 0;
     for (uint64_t i = 0; i < sl->n_lists; i++) top = sl->ids[i] > top ? sl->ids[i] : top;
     if (sl->n_lists && top >= trg_vocab_size)

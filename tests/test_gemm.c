@@ -274,8 +274,8 @@ static void test_packed(void)
                     CHECK(memcmp(P, P2, psz) == 0,
                           "AVX-512 packing differs from the scalar packing (K=%zu N=%zu)", K, N);
                     tj_gemm_i8_scalar(A, M, K, B, NULL, N, 0.0123f, pb, c1, ldc);
-                    tj_gemm_i8_packed_avx512bw(A, M, K, P, N, n_exact, pm, 0.0123f, pm ? pbp : pb,
-                                               c2, ldc);
+                    tj_gemm_i8_packed_avx512bw(A, M, K, P, N, n_exact, NULL, pm, 0.0123f,
+                                               pm ? pbp : pb, c2, ldc);
                     CHECK(memcmp(c1, c2, M * ldc * sizeof *c1) == 0,
                           "packed kernel differs from scalar (M=%zu K=%zu N=%zu, %s)", M, K, N,
                           mode ? "VNNI order" : "file order");
@@ -285,8 +285,8 @@ static void test_packed(void)
                         for (size_t j = 0; j < n_exact; j++)
                             em[perm[j] / 16] |= (uint16_t)(1u << (perm[j] % 16));
                         memset(c2, 0, M * ldc * sizeof *c2);
-                        tj_gemm_i8_packed_split_avx512bw(A, M, K, P, N, n_exact, em, 0.0123f, pbp,
-                                                         c2, ldc);
+                        tj_gemm_i8_packed_split_avx512bw(A, M, K, P, N, n_exact, NULL, em, 0.0123f,
+                                                         pbp, c2, ldc);
                         CHECK(memcmp(c1, c2, M * ldc * sizeof *c1) == 0,
                               "split packed kernel differs from scalar (M=%zu K=%zu N=%zu)", M, K,
                               N);
@@ -296,6 +296,108 @@ static void test_packed(void)
                     free(c1), free(c2);
                 }
     if (vnni) CHECK(n_vnni_panels > 0, "no shape ran VNNI panels");
+}
+
+/* The AMX path (tj_gemm_i8_packed_amx through tj_gemm_i8_packed_avx512bw with a bound): equal to
+ * the scalar kernel for activations that make few pairs hot (the split: AMX on the cold pairs,
+ * vpmaddubsw on the hot ones) and many (the AVX-512BW kernel takes the columns after the exact
+ * panels), in the file's order and with exact columns first; and the split ran on products whose
+ * scalar result differs from the exact one (pairs that really saturate). */
+static void test_amx(void)
+{
+    if (!tj_cpu_has_amx()) {
+        printf("test_gemm: no AMX, AMX product not checked\n");
+        return;
+    }
+    static const size_t Ms[] = {1, 3, 15, 16, 17, 40}, Ns[] = {16, 40, 64, 100, 256, 300},
+                        Ks[] = {64, 256, 1536, 2048};
+    size_t n_split = 0, n_dense = 0, n_saturated_split = 0;
+    for (int mode = 0; mode < 2; mode++)
+        for (int spikes = 0; spikes < 2; spikes++)
+            for (size_t a = 0; a < sizeof Ms / sizeof *Ms; a++)
+                for (size_t b = 0; b < sizeof Ns / sizeof *Ns; b++)
+                    for (size_t c = 0; c < sizeof Ks / sizeof *Ks; c++) {
+                        size_t M = Ms[a], N = Ns[b], K = Ks[c], ldc = N + 3;
+                        size_t psz = tj_gemm_i8_packed_size(K, N);
+                        uint8_t *A = malloc(M * K), *bound = malloc(2 * K);
+                        int8_t *B = malloc(N * K), *P = malloc(psz);
+                        int32_t *perm = malloc(N * sizeof *perm);
+                        float *pb = malloc(N * sizeof *pb), *pbp = malloc(N * sizeof *pbp),
+                              *c1 = calloc(M * ldc, sizeof *c1), *c2 = calloc(M * ldc, sizeof *c2);
+                        /* Activations near the shift (127) with a few at the top (spikes: 3 %
+                         * or 40 %), as trained layers give; weights full range, or half of the
+                         * columns small (exact) in mode 1. */
+                        int pct = spikes ? 40 : 3;
+                        for (size_t i = 0; i < M * K; i++)
+                            A[i] = (uint8_t)(rand() % 100 < pct ? 230 + rand() % 25
+                                                                : 107 + rand() % 41);
+                        for (size_t j = 0; j < N; j++)
+                            for (size_t k = 0; k < K; k++)
+                                B[j * K + k] = (int8_t)(mode == 0 || j % 2 ? rand() % 256 - 128
+                                                                           : rand() % 129 - 64);
+                        for (size_t j = 0; j < N; j++) pb[j] = 0.25f * (float)(rand() % 1000 - 500);
+                        size_t n_exact = 0;
+                        const int32_t *pm = NULL;
+                        if (mode == 1) {
+                            n_exact = tj_gemm_i8_exact_order(B, K, NULL, N, perm);
+                            pm = perm;
+                            for (size_t j = 0; j < N; j++) pbp[j] = pb[perm[j]];
+                        }
+                        tj_gemm_i8_pack(B, K, N, pm, P);
+                        size_t jv = n_exact >= N ? N : n_exact / 64 * 64;
+                        tj_gemm_i8_amx_bound(P, K, N, jv, bound);
+                        tj_gemm_i8_scalar(A, M, K, B, NULL, N, 0.0123f, pb, c1, ldc);
+                        tj_gemm_i8_packed_avx512bw(A, M, K, P, N, n_exact, bound, pm, 0.0123f,
+                                                   pm ? pbp : pb, c2, ldc);
+                        CHECK(memcmp(c1, c2, M * ldc * sizeof *c1) == 0,
+                              "AMX product differs from scalar (M=%zu K=%zu N=%zu, %s, %d %%)", M,
+                              K, N, mode ? "exact first" : "file order", pct);
+                        if (mode == 1) {
+                            uint16_t *em = calloc((N + 15) / 16, sizeof *em);
+                            for (size_t j = 0; j < n_exact; j++)
+                                em[perm[j] / 16] |= (uint16_t)(1u << (perm[j] % 16));
+                            memset(c2, 0, M * ldc * sizeof *c2);
+                            tj_gemm_i8_packed_split_avx512bw(A, M, K, P, N, n_exact, bound, em,
+                                                             0.0123f, pbp, c2, ldc);
+                            CHECK(memcmp(c1, c2, M * ldc * sizeof *c1) == 0,
+                                  "AMX split-order product differs from scalar (M=%zu K=%zu "
+                                  "N=%zu)",
+                                  M, K, N);
+                            free(em);
+                        }
+                        /* Which way the columns after the exact panels went, and whether any
+                         * pair saturated (the scalar sums differ from the exact ones). */
+                        if (jv < N) {
+                            size_t j1 = (N + 63) / 64 * 64;
+                            size_t got = tj_gemm_i8_packed_amx(A, M, K, P, N, jv, j1, bound, pm,
+                                                               0.0123f, pm ? pbp : pb, c2, ldc);
+                            int sat = 0;
+                            for (size_t i = 0; i < M && !sat; i++)
+                                for (size_t j = 0; j < N && !sat; j++) {
+                                    long exact = 0, pairs = 0;
+                                    for (size_t k = 0; k < K; k += 2) {
+                                        long p = (long)A[i * K + k] * B[j * K + k] +
+                                                 (long)A[i * K + k + 1] * B[j * K + k + 1];
+                                        exact += p;
+                                        pairs += p > 32767 ? 32767 : p < -32768 ? -32768 : p;
+                                    }
+                                    sat = exact != pairs;
+                                }
+                            if (got == j1) {
+                                n_split++;
+                                n_saturated_split += (size_t)sat;
+                            } else {
+                                n_dense++;
+                            }
+                        }
+                        free(A), free(bound), free(B), free(P), free(perm), free(pb), free(pbp);
+                        free(c1), free(c2);
+                    }
+    CHECK(n_split > 0 && n_dense > 0, "AMX: split %zu, dense %zu: both ways not covered", n_split,
+          n_dense);
+    CHECK(n_saturated_split > 0, "AMX: no split product had a saturating pair");
+    printf("test_gemm: AMX: %zu split (%zu with saturating pairs), %zu dense\n", n_split,
+           n_saturated_split, n_dense);
 }
 
 /* tj_gemm_i8_exact_column against its definition's boundaries: a pair whose positive weights
@@ -670,6 +772,7 @@ int main(void)
     test_agreement();
     test_agreement_all();
     test_packed();
+    test_amx();
     test_exact_column();
     test_ssru_cell();
     test_exp();

@@ -533,6 +533,7 @@ typedef struct pack_ctx {
     tj_status st;             /* the first failure; the remaining matrices are skipped */
     int pack;                 /* copy the matrices into the packed layout (AVX-512BW) */
     int vnni;                 /* the CPU has AVX-512 VNNI: order columns for it */
+    int amx;                  /* and AMX: each matrix gets its bound (tj_gemm_i8_amx_bound) */
     size_t total;             /* pass 1: bytes the packed copies need */
     unsigned char *next;      /* pass 2: where the next copy goes in the arena */
     const unsigned char *map; /* the mapped model file, or NULL when it is not mapped */
@@ -551,7 +552,8 @@ static size_t up64(size_t n)
 static size_t pack_bytes(const pack_ctx *c, const tj_linear *l)
 {
     size_t K = (size_t)l->in, N = (size_t)l->out;
-    return tj_gemm_i8_packed_size(K, N) + (c->vnni ? 2 * up64(N * 4) + up64(N / 8 + 2) : 0);
+    return tj_gemm_i8_packed_size(K, N) + (c->vnni ? 2 * up64(N * 4) + up64(N / 8 + 2) : 0) +
+           (c->amx ? up64(2 * K) : 0);
 }
 
 static void pack_size(tj_linear *l, void *ctx)
@@ -606,11 +608,18 @@ static void pack_one(tj_linear *l, const int8_t *w, pack_ctx *c)
                 emask[perm[j] / 16] |= (uint16_t)(1u << (perm[j] % 16));
         }
     }
+    uint8_t *bound = c->amx ? c->next + pack_bytes(c, l) - up64(2 * K) : NULL;
     c->next += pack_bytes(c, l);
     tj_gemm_i8_pack(w, K, N, perm, P);
+    /* With AMX, the columns after the exact panels run through it too, split by this bound. */
+    size_t jv = n_exact >= N ? N : n_exact / 64 * 64;
+    if (bound && jv < N && K % 64 == 0 && K <= TJ_AMX_MAX_K)
+        tj_gemm_i8_amx_bound(P, K, N, jv, bound);
+    else
+        bound = NULL;
     /* The exact-first order is put back by expands (no scattered stores) where a row fits. */
-    l->pk =
-        (tj_packed){P, perm, perm ? pb : NULL, n_exact, perm && N <= TJ_SPLIT_MAX_N ? emask : NULL};
+    l->pk = (tj_packed){
+        P, perm, perm ? pb : NULL, n_exact, perm && N <= TJ_SPLIT_MAX_N ? emask : NULL, bound};
     const unsigned char *b = (const unsigned char *)l->w, *e = b + K * N;
     if (!c->map || b < c->map || e > c->map + c->map_size) return;
     if (c->lo) {
@@ -736,6 +745,7 @@ static tj_status prepare_weights(tj_model *m, tj_error *err)
     c.err = err;
     c.pack = !m->is_float && tj_cpu_has_avx512bw();
     c.vnni = c.pack && tj_cpu_has_avx512vnni();
+    c.amx = c.vnni && tj_cpu_has_amx();
     if (c.pack) each_linear(m, pack_size, &c);
     if (!c.total) c.pack = 0;
     int int8_emb = !m->is_float && m->emb_q8, fd = m->bin.blob.has_fd;

@@ -105,7 +105,7 @@ void tj_out_union_step(tj_out_union *u, const tj_model *m, const uint8_t *A, int
 {
     if (u->P)
         tj_gemm_i8_packed_avx512bw(A, (size_t)rows, (size_t)m->d, u->P, u->n, u->n_exact, NULL,
-                                   m->out_unq, u->pbias, u->logits, u->n);
+                                   NULL, m->out_unq, u->pbias, u->logits, u->n);
     else
         tj_gemm_i8(A, (size_t)rows, (size_t)m->d, m->out_w, u->cols, u->n, m->out_unq, u->pbias,
                    u->logits, u->n);

@@ -355,10 +355,10 @@ void tj_gemm_i8_w(const uint8_t *A, size_t M, size_t K, const int8_t *B, const t
                   size_t N, float unq, const float *pbias, float *C, size_t ldc)
 {
     if (pk->w && pk->emask)
-        tj_gemm_i8_packed_split_avx512bw(A, M, K, pk->w, N, pk->n_exact, pk->emask, unq, pk->pbias,
-                                         C, ldc);
+        tj_gemm_i8_packed_split_avx512bw(A, M, K, pk->w, N, pk->n_exact, pk->bound, pk->emask, unq,
+                                         pk->pbias, C, ldc);
     else if (pk->w)
-        tj_gemm_i8_packed_avx512bw(A, M, K, pk->w, N, pk->n_exact, pk->perm, unq,
+        tj_gemm_i8_packed_avx512bw(A, M, K, pk->w, N, pk->n_exact, pk->bound, pk->perm, unq,
                                    pk->perm ? pk->pbias : pbias, C, ldc);
     else
         tj_gemm_i8(A, M, K, B, NULL, N, unq, pbias, C, ldc);

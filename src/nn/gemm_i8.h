@@ -75,11 +75,13 @@ int tj_cpu_has_avx512vnni(void);
 /* tj_gemm_i8 (cols NULL) from the packed P: the same bits. Packed positions below n_exact must be
  * exact columns (tj_gemm_i8_exact_column); 64-column panels wholly among them run with vpdpbusd,
  * and n_exact > 0 requires tj_cpu_has_avx512vnni(). perm as packed (NULL: none); pbias is in
- * packed order (pbias[j] for column perm[j]); C is in the columns' own order.
+ * packed order (pbias[j] for column perm[j]); C is in the columns' own order. With AMX
+ * (tj_cpu_has_amx) the exact panels run in tj_gemm_i8_packed_amx, and so do the others when bound
+ * (tj_gemm_i8_amx_bound for the first packed position after the exact panels) is not NULL.
  * Call only when tj_cpu_has_avx512bw(). */
 void tj_gemm_i8_packed_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N,
-                                size_t n_exact, const int32_t *perm, float unq, const float *pbias,
-                                float *C, size_t ldc);
+                                size_t n_exact, const uint8_t *bound, const int32_t *perm,
+                                float unq, const float *pbias, float *C, size_t ldc);
 
 /* tj_gemm_i8_packed_avx512bw for the column order of tj_gemm_i8_exact_order (the exact columns
  * in ascending order, then the others in ascending order), given as emask: bit c % 16 of
@@ -89,8 +91,29 @@ void tj_gemm_i8_packed_avx512bw(const uint8_t *A, size_t M, size_t K, const int8
  * the stack). Call only when tj_cpu_has_avx512bw(). */
 #define TJ_SPLIT_MAX_N 4096
 void tj_gemm_i8_packed_split_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *P,
-                                      size_t N, size_t n_exact, const uint16_t *emask, float unq,
-                                      const float *pbias, float *C, size_t ldc);
+                                      size_t N, size_t n_exact, const uint8_t *bound,
+                                      const uint16_t *emask, float unq, const float *pbias,
+                                      float *C, size_t ldc);
+
+/* Intel AMX (tdpbusd: 16 rows x 16 columns x 64 of k per instruction, each four products added
+ * exactly, no int16 saturation): on Linux, with the tile state granted to the process (asked
+ * once, at the first call). Implies tj_cpu_has_avx512vnni(). */
+int tj_cpu_has_amx(void);
+/* The largest K the AMX product takes (its row block's split is on the stack). */
+#define TJ_AMX_MAX_K 2048
+/* For the AMX product of packed positions [jv, N) of P: bound[k] the largest weight of row k
+ * (0 if none is positive), bound[K + k] the largest negated one (0..128); 2K bytes. */
+void tj_gemm_i8_amx_bound(const int8_t *P, size_t K, size_t N, size_t jv, uint8_t *bound);
+/* The packed product of packed positions [0, j1) (multiples of 64; N the real column count,
+ * positions at or past it are not stored) with AMX, the same bits as tj_gemm_i8_packed_avx512bw:
+ * [0, jv) must be exact columns (tdpbusd's exact sums are the saturated pairs' there); on
+ * [jv, j1) each row's pairs that some column could saturate (from bound, tj_gemm_i8_amx_bound
+ * for jv) are taken out of the tiles' input and added with vpmaddubsw's saturation, so every
+ * int32 total is the scalar definition's. 64 <= K <= TJ_AMX_MAX_K, K % 64 == 0. Call only when
+ * tj_cpu_has_amx(). */
+size_t tj_gemm_i8_packed_amx(const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N,
+                             size_t jv, size_t j1, const uint8_t *bound, const int32_t *perm,
+                             float unq, const float *pbias, float *C, size_t ldc);
 
 /* A model matrix's packed form (all NULL/0 when it has none). */
 typedef struct tj_packed {
@@ -100,6 +123,8 @@ typedef struct tj_packed {
     size_t n_exact;        /* leading exact columns for VNNI (0: none) */
     const uint16_t *emask; /* with perm from tj_gemm_i8_exact_order: the exact columns, as in
                               tj_gemm_i8_packed_split_avx512bw; else NULL */
+    const uint8_t *bound;  /* with AMX: tj_gemm_i8_amx_bound of the columns after the exact
+                              panels, or NULL */
 } tj_packed;
 
 /* The product of a model's weight matrix: from the packed form when pk->w is not NULL (then the

@@ -452,13 +452,28 @@ tj_i8_map_avx512vbmi(const int8_t *src, size_t n, const int8_t tab[256], int8_t 
 /* The packed product (nn/gemm_i8.h): panels wholly inside the first n_exact packed columns with
  * vpdpbusd, the rest with vpmaddubsw. The int32 totals and the epilogue (fmaf(float(S), unq,
  * pbias)) are those of every other path, so the outputs are bit for bit the same. */
+/* The exact panels [0, jv) and, with bound, the others through AMX when the CPU has it. Returns
+ * where the AVX-512BW kernel takes over. */
+static size_t packed_amx(const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N, size_t jv,
+                         const uint8_t *bound, const int32_t *perm, float unq, const float *pbias,
+                         float *C, size_t ldc)
+{
+    if (K % 64 || K > TJ_AMX_MAX_K || !tj_cpu_has_amx()) return 0;
+    size_t j1 = bound && jv < N ? (N + 63) / 64 * 64 : jv;
+    return j1 ? tj_gemm_i8_packed_amx(A, M, K, P, N, jv, j1, jv < j1 ? bound : NULL, perm, unq,
+                                      pbias, C, ldc)
+              : 0;
+}
+
 void tj_gemm_i8_packed_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N,
-                                size_t n_exact, const int32_t *perm, float unq, const float *pbias,
-                                float *C, size_t ldc)
+                                size_t n_exact, const uint8_t *bound, const int32_t *perm,
+                                float unq, const float *pbias, float *C, size_t ldc)
 {
     size_t jv = n_exact >= N ? (N + 63) / 64 * 64 : n_exact / 64 * 64;
-    if (jv) pk_panels_vnni(A, M, K, P, N, 0, jv, perm, unq, pbias, C, ldc);
-    if (jv < N) pk_panels_bw(A, M, K, P, N, jv, N, perm, unq, pbias, C, ldc);
+    size_t ja = packed_amx(A, M, K, P, N, jv, bound, perm, unq, pbias, C, ldc);
+    if (ja < jv) pk_panels_vnni(A, M, K, P, N, ja, jv, perm, unq, pbias, C, ldc);
+    if (ja < jv) ja = jv;
+    if (ja < N) pk_panels_bw(A, M, K, P, N, ja, N, perm, unq, pbias, C, ldc);
 }
 
 /* Row i of C holds the products in packed order (the exact columns, then the others); put them
@@ -486,12 +501,11 @@ unsplit_rows(size_t M, size_t N, size_t n_exact, const uint16_t *emask, float *C
 }
 
 void tj_gemm_i8_packed_split_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *P,
-                                      size_t N, size_t n_exact, const uint16_t *emask, float unq,
-                                      const float *pbias, float *C, size_t ldc)
+                                      size_t N, size_t n_exact, const uint8_t *bound,
+                                      const uint16_t *emask, float unq, const float *pbias,
+                                      float *C, size_t ldc)
 {
-    size_t jv = n_exact >= N ? (N + 63) / 64 * 64 : n_exact / 64 * 64;
-    if (jv) pk_panels_vnni(A, M, K, P, N, 0, jv, NULL, unq, pbias, C, ldc);
-    if (jv < N) pk_panels_bw(A, M, K, P, N, jv, N, NULL, unq, pbias, C, ldc);
+    tj_gemm_i8_packed_avx512bw(A, M, K, P, N, n_exact, bound, NULL, unq, pbias, C, ldc);
     unsplit_rows(M, N, n_exact, emask, C, ldc);
 }
 
@@ -535,17 +549,18 @@ void tj_gemm_i8_pack_avx512(const int8_t *B, size_t K, size_t N, const int32_t *
     (void)B, (void)K, (void)N, (void)perm, (void)P;
 }
 void tj_gemm_i8_packed_split_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *P,
-                                      size_t N, size_t n_exact, const uint16_t *emask, float unq,
-                                      const float *pbias, float *C, size_t ldc)
+                                      size_t N, size_t n_exact, const uint8_t *bound,
+                                      const uint16_t *emask, float unq, const float *pbias,
+                                      float *C, size_t ldc)
 {
-    (void)A, (void)M, (void)K, (void)P, (void)N, (void)n_exact, (void)emask, (void)unq, (void)pbias,
-        (void)C, (void)ldc;
+    (void)A, (void)M, (void)K, (void)P, (void)N, (void)n_exact, (void)bound, (void)emask, (void)unq,
+        (void)pbias, (void)C, (void)ldc;
 }
 void tj_gemm_i8_packed_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N,
-                                size_t n_exact, const int32_t *perm, float unq, const float *pbias,
-                                float *C, size_t ldc)
+                                size_t n_exact, const uint8_t *bound, const int32_t *perm,
+                                float unq, const float *pbias, float *C, size_t ldc)
 {
-    (void)A, (void)M, (void)K, (void)P, (void)N, (void)n_exact, (void)perm, (void)unq, (void)pbias,
-        (void)C, (void)ldc;
+    (void)A, (void)M, (void)K, (void)P, (void)N, (void)n_exact, (void)bound, (void)perm, (void)unq,
+        (void)pbias, (void)C, (void)ldc;
 }
 #endif

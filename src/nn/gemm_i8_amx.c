@@ -58,23 +58,24 @@ typedef struct {
     uint8_t rows[16];
 } tilecfg;
 
-/* Tiles: 0, 1 the sums of a block of r rows against column groups g and g + 16; 4 the block's
- * activations (r rows of 64 bytes of k); 6, 7 the two groups' weights (16 rows of 64 bytes: 64 of
- * k for 16 columns). */
+/* Tiles: 0-3 the sums of a block of r rows against four groups of 16 columns; 4 the block's
+ * activations (r rows of 64 bytes of k); 5, 6, 7 weights (16 rows of 64 bytes: 64 of k for 16
+ * columns), tile 5 loaded twice per step. */
 __attribute__((target("amx-tile,amx-int8"))) static void configure(size_t r)
 {
     tilecfg c;
     memset(&c, 0, sizeof c);
     c.palette = 1;
-    c.colsb[0] = c.colsb[1] = c.colsb[4] = c.colsb[6] = c.colsb[7] = 64;
-    c.rows[0] = c.rows[1] = c.rows[4] = (uint8_t)r;
-    c.rows[6] = c.rows[7] = 16;
+    for (int t = 0; t < 8; t++) c.colsb[t] = 64;
+    for (int t = 0; t < 5; t++) c.rows[t] = (uint8_t)r;
+    c.rows[5] = c.rows[6] = c.rows[7] = 16;
     _tile_loadconfig(&c);
 }
 
-/* The split's limit: at most 40 of every 100 groups of four k hot (see tj_gemm_i8_packed_amx). */
+/* The split's limit: at most this many of every 100 groups of four k hot (tj_gemm_i8_packed_amx). */
 #define TJ_AMX_HOT_NUM 40
 #define TJ_AMX_HOT_DEN 100
+
 #define T_AMX "amx-tile,amx-int8,avx2,fma,avx512f,avx512bw,bmi,bmi2"
 
 /* The bounds of tj_gemm_i8_amx_bound: for each k, the largest positive weight and the largest
@@ -148,20 +149,18 @@ __attribute__((target(T_AMX))) static void split_rows(const uint8_t *a, size_t r
     }
 }
 
-/* Sums s0, s1 (16 columns each from jb) of a row to C: fmaf(float(S), unq, pbias) per column,
- * packed position j holding column perm[j] (j itself without perm), as the AVX-512BW kernel
- * stores. */
-__attribute__((target(T_AMX))) static inline void store_row(__m512i s0, __m512i s1, size_t jb,
-                                                            size_t N, const int32_t *perm,
-                                                            float unq, const float *pbias,
-                                                            float *row)
+/* The sums of a row for 64 columns from jb to C: fmaf(float(S), unq, pbias) per column, packed
+ * position j holding column perm[j] (j itself without perm), as the AVX-512BW kernel stores. */
+__attribute__((target(T_AMX))) static inline void store_row(const __m512i *sum, size_t jb, size_t N,
+                                                            const int32_t *perm, float unq,
+                                                            const float *pbias, float *row)
 {
     const __m512 vunq = _mm512_set1_ps(unq);
-    for (size_t q = 0; q < 2; q++) {
+    for (size_t q = 0; q < 4; q++) {
         size_t j = jb + 16 * q;
         if (j >= N) break;
         __mmask16 m = j + 16 <= N ? (__mmask16)0xffff : (__mmask16)((1u << (N - j)) - 1u);
-        __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(q ? s1 : s0), vunq,
+        __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[q]), vunq,
                                    _mm512_maskz_loadu_ps(m, pbias + j));
         if (perm)
             _mm512_mask_i32scatter_ps(row, m, _mm512_maskz_loadu_epi32(m, perm + j), v, 4);
@@ -169,6 +168,10 @@ __attribute__((target(T_AMX))) static inline void store_row(__m512i s0, __m512i 
             _mm512_mask_storeu_ps(row + j, m, v);
     }
 }
+
+#define MAC_BW(acc, x, p)                                                                          \
+    acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(x, _mm512_loadu_si512(p)), \
+                                                  ones))
 
 __attribute__((target(T_AMX))) size_t
 tj_gemm_i8_packed_amx(const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N, size_t jv,
@@ -179,7 +182,7 @@ tj_gemm_i8_packed_amx(const uint8_t *A, size_t M, size_t K, const int8_t *P, siz
     uint8_t cold[16 * TJ_AMX_MAX_K];
     uint16_t hot[16 * (TJ_AMX_MAX_K / 4)];
     size_t nhot[16];
-    int32_t s[16 * 32];
+    int32_t s[16 * 64];
     static const uint32_t amask[4] = {0, 0x0000ffffu, 0xffff0000u, 0xffffffffu};
     const __m512i ones = _mm512_set1_epi16(1);
     size_t cur = 0;
@@ -198,45 +201,50 @@ tj_gemm_i8_packed_amx(const uint8_t *A, size_t M, size_t K, const int8_t *P, siz
         if (r != cur) configure(cur = r);
         const uint8_t *a = A + i * K;
         if (j1 > jv && i) split_rows(a, r, K, bound, cold, hot, nhot);
-        for (size_t jb = 0; jb < j1; jb += 32) {
-            const int8_t *p0 = P + jb * K, *p1 = p0 + 16 * K;
-            int split = jb >= jv; /* jv is a multiple of 64: a pair of groups is on one side */
+        for (size_t jb = 0; jb < j1; jb += 64) {
+            const int8_t *p0 = P + jb * K, *p1 = p0 + 16 * K, *p2 = p1 + 16 * K,
+                         *p3 = p2 + 16 * K;
+            int split = jb >= jv; /* jv is a multiple of 64: a panel is on one side */
             const uint8_t *src = split ? cold : a;
             _tile_zero(0);
             _tile_zero(1);
+            _tile_zero(2);
+            _tile_zero(3);
             for (size_t k = 0; k < K; k += 64) {
-                _tile_loadd(6, p0 + 16 * k, 64);
-                _tile_loadd(7, p1 + 16 * k, 64);
                 _tile_loadd(4, src + k, K);
-                _tile_dpbusd(0, 4, 6);
-                _tile_dpbusd(1, 4, 7);
+                _tile_loadd(5, p0 + 16 * k, 64);
+                _tile_loadd(6, p1 + 16 * k, 64);
+                _tile_loadd(7, p2 + 16 * k, 64);
+                _tile_dpbusd(0, 4, 5);
+                _tile_dpbusd(1, 4, 6);
+                _tile_dpbusd(2, 4, 7);
+                _tile_loadd(5, p3 + 16 * k, 64);
+                _tile_dpbusd(3, 4, 5);
             }
-            _tile_stored(0, s, 128);
-            _tile_stored(1, s + 16, 128);
+            _tile_stored(0, s, 256);
+            _tile_stored(1, s + 16, 256);
+            _tile_stored(2, s + 32, 256);
+            _tile_stored(3, s + 48, 256);
             for (size_t rr = 0; rr < r; rr++) {
-                __m512i s0 = _mm512_loadu_si512(s + 32 * rr),
-                        s1 = _mm512_loadu_si512(s + 32 * rr + 16);
+                __m512i sum[4];
+                for (int q = 0; q < 4; q++) sum[q] = _mm512_loadu_si512(s + 64 * rr + 16 * q);
                 if (split) {
                     /* The hot pairs with vpmaddubsw's saturation, the cold pair of their group
                      * of four zeroed (it is in the tiles' sum). */
                     const uint8_t *row = a + rr * K;
                     const uint16_t *h = hot + rr * (K / 4);
                     for (size_t e = 0; e < nhot[rr]; e++) {
-                        size_t k4 = h[e] & 0x3fffu;
+                        size_t k4 = h[e] & 0x3fffu, o = 64 * k4;
                         uint32_t a4;
                         memcpy(&a4, row + 4 * k4, sizeof a4);
                         __m512i x = _mm512_set1_epi32((int)(a4 & amask[h[e] >> 14]));
-                        s0 = _mm512_add_epi32(
-                            s0,
-                            _mm512_madd_epi16(
-                                _mm512_maddubs_epi16(x, _mm512_loadu_si512(p0 + 64 * k4)), ones));
-                        s1 = _mm512_add_epi32(
-                            s1,
-                            _mm512_madd_epi16(
-                                _mm512_maddubs_epi16(x, _mm512_loadu_si512(p1 + 64 * k4)), ones));
+                        MAC_BW(sum[0], x, p0 + o);
+                        MAC_BW(sum[1], x, p1 + o);
+                        MAC_BW(sum[2], x, p2 + o);
+                        MAC_BW(sum[3], x, p3 + o);
                     }
                 }
-                store_row(s0, s1, jb, N, perm, unq, pbias, C + (i + rr) * ldc);
+                store_row(sum, jb, N, perm, unq, pbias, C + (i + rr) * ldc);
             }
         }
     }

@@ -186,14 +186,17 @@ tj_gemm_i8_packed_amx(const uint8_t *A, size_t M, size_t K, const int8_t *P, siz
     static const uint32_t amask[4] = {0, 0x0000ffffu, 0xffff0000u, 0xffffffffu};
     const __m512i ones = _mm512_set1_epi16(1);
     size_t cur = 0;
+    if (!M) return j1;
     if (j1 > jv) {
         /* The split pays while few groups of four k are hot (trained weights: ~3 %); with many
          * (random ones: 30-80 %) the hot pairs' one-row products cost more than the AVX-512BW
-         * kernel's 4-row blocks on all of them. The first row block decides for the call. */
-        size_t r = M < 16 ? M : 16, n = 0;
-        split_rows(A, r, K, bound, cold, hot, nhot);
-        for (size_t i = 0; i < r; i++) n += nhot[i];
-        if (n * TJ_AMX_HOT_DEN > r * (K / 4) * TJ_AMX_HOT_NUM) j1 = jv;
+         * kernel's 4-row blocks on all of them. The first row decides for the call, so that a
+         * call which does not split has spent one row's split on finding out. */
+        split_rows(A, 1, K, bound, cold, hot, nhot);
+        if (nhot[0] * TJ_AMX_HOT_DEN > (K / 4) * TJ_AMX_HOT_NUM)
+            j1 = jv;
+        else if (M > 1)
+            split_rows(A + K, (M < 16 ? M : 16) - 1, K, bound, cold + K, hot + K / 4, nhot + 1);
     }
     if (!j1) return 0;
     for (size_t i = 0; i < M; i += 16) {

@@ -72,7 +72,8 @@ __attribute__((target("amx-tile,amx-int8"))) static void configure(size_t r)
     _tile_loadconfig(&c);
 }
 
-/* The split's limit: at most this many of every 100 groups of four k hot (tj_gemm_i8_packed_amx). */
+/* The split's limit: at most this many of every 100 groups of four k hot
+ * (tj_gemm_i8_packed_amx). */
 #define TJ_AMX_HOT_NUM 40
 #define TJ_AMX_HOT_DEN 100
 
@@ -160,8 +161,8 @@ __attribute__((target(T_AMX))) static inline void store_row(const __m512i *sum, 
         size_t j = jb + 16 * q;
         if (j >= N) break;
         __mmask16 m = j + 16 <= N ? (__mmask16)0xffff : (__mmask16)((1u << (N - j)) - 1u);
-        __m512 v = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[q]), vunq,
-                                   _mm512_maskz_loadu_ps(m, pbias + j));
+        __m512 v =
+            _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[q]), vunq, _mm512_maskz_loadu_ps(m, pbias + j));
         if (perm)
             _mm512_mask_i32scatter_ps(row, m, _mm512_maskz_loadu_epi32(m, perm + j), v, 4);
         else
@@ -170,8 +171,8 @@ __attribute__((target(T_AMX))) static inline void store_row(const __m512i *sum, 
 }
 
 #define MAC_BW(acc, x, p)                                                                          \
-    acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(x, _mm512_loadu_si512(p)), \
-                                                  ones))
+    acc = _mm512_add_epi32(                                                                        \
+        acc, _mm512_madd_epi16(_mm512_maddubs_epi16(x, _mm512_loadu_si512(p)), ones))
 
 __attribute__((target(T_AMX))) size_t
 tj_gemm_i8_packed_amx(const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N, size_t jv,
@@ -205,8 +206,7 @@ tj_gemm_i8_packed_amx(const uint8_t *A, size_t M, size_t K, const int8_t *P, siz
         const uint8_t *a = A + i * K;
         if (j1 > jv && i) split_rows(a, r, K, bound, cold, hot, nhot);
         for (size_t jb = 0; jb < j1; jb += 64) {
-            const int8_t *p0 = P + jb * K, *p1 = p0 + 16 * K, *p2 = p1 + 16 * K,
-                         *p3 = p2 + 16 * K;
+            const int8_t *p0 = P + jb * K, *p1 = p0 + 16 * K, *p2 = p1 + 16 * K, *p3 = p2 + 16 * K;
             int split = jb >= jv; /* jv is a multiple of 64: a panel is on one side */
             const uint8_t *src = split ? cold : a;
             _tile_zero(0);

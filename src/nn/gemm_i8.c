@@ -123,21 +123,30 @@ void tj_i8_colsums_range(const int8_t *B, size_t N, size_t K, int32_t *sums, int
         tj_i8_colsums_range_scalar(B, N, K, sums, lo, hi);
 }
 
-void tj_i8_colsums_range_scalar(const int8_t *B, size_t N, size_t K, int32_t *sums, int8_t *lo,
-                                int8_t *hi)
+/* Both scalar column sums: lo/hi NULL for the plain ones (inlined into each, lo/hi known). */
+static inline void colsums_scalar(const int8_t *B, size_t N, size_t K, int32_t *sums, int8_t *lo,
+                                  int8_t *hi)
 {
-    int8_t mn = *lo, mx = *hi;
+    int8_t mn = lo ? *lo : 0, mx = hi ? *hi : 0;
     for (size_t j = 0; j < N; j++) {
         int32_t s = 0;
         for (size_t k = 0; k < K; k++) {
             int8_t v = B[j * K + k];
             s += v;
-            mn = v < mn ? v : mn;
-            mx = v > mx ? v : mx;
+            if (lo) {
+                mn = v < mn ? v : mn;
+                mx = v > mx ? v : mx;
+            }
         }
         sums[j] = s;
     }
-    *lo = mn, *hi = mx;
+    if (lo) *lo = mn, *hi = mx;
+}
+
+void tj_i8_colsums_range_scalar(const int8_t *B, size_t N, size_t K, int32_t *sums, int8_t *lo,
+                                int8_t *hi)
+{
+    colsums_scalar(B, N, K, sums, lo, hi);
 }
 
 void tj_i8_map_scalar(const int8_t *src, size_t n, const int8_t tab[256], int8_t *dst)
@@ -155,11 +164,7 @@ void tj_i8_map(const int8_t *src, size_t n, const int8_t tab[256], int8_t *dst)
 
 void tj_i8_colsums_scalar(const int8_t *B, size_t N, size_t K, int32_t *sums)
 {
-    for (size_t j = 0; j < N; j++) {
-        int32_t s = 0;
-        for (size_t k = 0; k < K; k++) s += B[j * K + k];
-        sums[j] = s;
-    }
+    colsums_scalar(B, N, K, sums, NULL, NULL);
 }
 
 static inline int32_t sat16(int32_t v)

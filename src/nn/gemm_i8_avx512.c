@@ -383,11 +383,14 @@ int tj_cpu_has_avx512vbmi(void)
 /* Column sums at model load (every weight once): bytes xor 0x80 are the weights + 128 as unsigned
  * bytes, which vpsadbw against zero sums 8 at a time exactly into 64-bit lanes; the total less
  * 128 per byte is the signed sum. Bytes past K (masked loads) read 0x00 before the xor, so they
- * are excluded by loading them as 0x80 instead. */
-__attribute__((target(TJ_T512))) void tj_i8_colsums_avx512(const int8_t *B, size_t N, size_t K,
-                                                           int32_t *sums)
+ * are excluded by loading them as 0x80 instead. With lo/hi, the bytes as loaded (before the xor)
+ * also go through masked vpminsb/vpmaxsb, so the -128 that stands in for bytes past K changes
+ * neither. One body for both entry points; each gets its own copy with lo/hi known. */
+__attribute__((target(TJ_T512), always_inline)) static inline void
+colsums_body(const int8_t *B, size_t N, size_t K, int32_t *sums, int8_t *lo, int8_t *hi)
 {
     const __m512i flip = _mm512_set1_epi8((char)0x80), zero = _mm512_setzero_si512();
+    __m512i vmin = _mm512_set1_epi8(lo ? *lo : 0), vmax = _mm512_set1_epi8(hi ? *hi : 0);
     for (size_t j = 0; j < N; j++) {
         const int8_t *b = B + j * K;
         __m512i acc = _mm512_setzero_si512();
@@ -395,33 +398,15 @@ __attribute__((target(TJ_T512))) void tj_i8_colsums_avx512(const int8_t *B, size
             size_t rem = K - k;
             __mmask64 m = rem >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << rem) - 1);
             __m512i v = _mm512_mask_loadu_epi8(flip, m, b + k); /* past K: -128, i.e. 0 below */
+            if (lo) {
+                vmin = _mm512_mask_min_epi8(vmin, m, vmin, v);
+                vmax = _mm512_mask_max_epi8(vmax, m, vmax, v);
+            }
             acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(v, flip), zero));
         }
         sums[j] = (int32_t)(_mm512_reduce_add_epi64(acc) - 128 * (long long)K);
     }
-}
-
-/* tj_i8_colsums_avx512 with the range: the bytes as loaded (before the xor) go through masked
- * vpminsb/vpmaxsb, so the -128 that stands in for bytes past K changes neither. */
-__attribute__((target(TJ_T512))) void tj_i8_colsums_range_avx512(const int8_t *B, size_t N,
-                                                                 size_t K, int32_t *sums,
-                                                                 int8_t *lo, int8_t *hi)
-{
-    const __m512i flip = _mm512_set1_epi8((char)0x80), zero = _mm512_setzero_si512();
-    __m512i vmin = _mm512_set1_epi8(*lo), vmax = _mm512_set1_epi8(*hi);
-    for (size_t j = 0; j < N; j++) {
-        const int8_t *b = B + j * K;
-        __m512i acc = _mm512_setzero_si512();
-        for (size_t k = 0; k < K; k += 64) {
-            size_t rem = K - k;
-            __mmask64 m = rem >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << rem) - 1);
-            __m512i v = _mm512_mask_loadu_epi8(flip, m, b + k);
-            vmin = _mm512_mask_min_epi8(vmin, m, vmin, v);
-            vmax = _mm512_mask_max_epi8(vmax, m, vmax, v);
-            acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_xor_si512(v, flip), zero));
-        }
-        sums[j] = (int32_t)(_mm512_reduce_add_epi64(acc) - 128 * (long long)K);
-    }
+    if (!lo) return;
     int8_t mn[64], mx[64];
     _mm512_storeu_si512(mn, vmin);
     _mm512_storeu_si512(mx, vmax);
@@ -429,6 +414,19 @@ __attribute__((target(TJ_T512))) void tj_i8_colsums_range_avx512(const int8_t *B
         *lo = mn[i] < *lo ? mn[i] : *lo;
         *hi = mx[i] > *hi ? mx[i] : *hi;
     }
+}
+
+__attribute__((target(TJ_T512))) void tj_i8_colsums_avx512(const int8_t *B, size_t N, size_t K,
+                                                           int32_t *sums)
+{
+    colsums_body(B, N, K, sums, NULL, NULL);
+}
+
+__attribute__((target(TJ_T512))) void tj_i8_colsums_range_avx512(const int8_t *B, size_t N,
+                                                                 size_t K, int32_t *sums,
+                                                                 int8_t *lo, int8_t *hi)
+{
+    colsums_body(B, N, K, sums, lo, hi);
 }
 
 /* tj_i8_map with two 128-entry halves of the table in four registers: vpermi2b picks from the

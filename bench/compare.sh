@@ -94,12 +94,12 @@ tokens() {
     [ -n "$vocab" ] && $cmd_b tokenize --vocab "$vocab" <"$file" 2>/dev/null | wc -w || echo 0
 }
 
-cpu_flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|avx512f|avx512bw|avx512_vnni|avx512vnni)$' | tr '\n' ' ')
+cpu_flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -E '^(avx2|fma|avx512f|avx512bw|avx512_vnni|avx512vnni|amx_int8)$' | tr '\n' ' ')
 cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 {
     echo "## $name_b vs $name_a"
     echo
-    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $cpu_model; CPU flags: $cpu_flags(the int8 kernel uses AVX-512BW when present, else AVX2)"
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $cpu_model; CPU flags: $cpu_flags(the int8 kernel uses AVX-512BW when present, else AVX2; with avx512_vnni the exact columns use VNNI, with amx_int8 Intel AMX)"
     echo "Input: first $lines lines of $(basename "$input") ($words words), --split line, greedy + shortlist."
     echo "A = \`$cmd_a\`, B = \`$cmd_b\`; $rounds rounds of A then B, medians; load = one-word input."
     echo "Load average at start: $(cut -d' ' -f1-3 /proc/loadavg)."

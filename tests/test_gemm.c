@@ -232,6 +232,16 @@ static void test_expf_rows_with(void (*expf_rows)(const float *, size_t, float *
  * With VNNI, the same again with the columns ordered exact-first (tj_gemm_i8_exact_order) and
  * the exact panels on vpdpbusd; there, a quarter of the columns get weights that can saturate
  * and the activations include all-254 rows, which saturate every pair that can. */
+/* The packed tests' exact-first order: perm and the bias in packed order (pbp) from B's exact
+ * columns; returns how many are exact. */
+static size_t exact_first(const int8_t *B, size_t K, size_t N, const float *pb, int32_t *perm,
+                          float *pbp)
+{
+    size_t n_exact = tj_gemm_i8_exact_order(B, K, NULL, N, perm);
+    for (size_t j = 0; j < N; j++) pbp[j] = pb[perm[j]];
+    return n_exact;
+}
+
 static void test_packed(void)
 {
     if (!tj_cpu_has_avx512bw()) {
@@ -264,9 +274,8 @@ static void test_packed(void)
                     size_t n_exact = 0;
                     const int32_t *pm = NULL;
                     if (mode == 1) {
-                        n_exact = tj_gemm_i8_exact_order(B, K, NULL, N, perm);
+                        n_exact = exact_first(B, K, N, pb, perm, pbp);
                         pm = perm;
-                        for (size_t j = 0; j < N; j++) pbp[j] = pb[perm[j]];
                         if (n_exact >= 64 || n_exact == N) n_vnni_panels++;
                     }
                     tj_gemm_i8_pack_scalar(B, K, N, pm, P2);
@@ -339,9 +348,8 @@ static void test_amx(void)
                         size_t n_exact = 0;
                         const int32_t *pm = NULL;
                         if (mode == 1) {
-                            n_exact = tj_gemm_i8_exact_order(B, K, NULL, N, perm);
+                            n_exact = exact_first(B, K, N, pb, perm, pbp);
                             pm = perm;
-                            for (size_t j = 0; j < N; j++) pbp[j] = pb[perm[j]];
                         }
                         tj_gemm_i8_pack(B, K, N, pm, P);
                         size_t jv = n_exact >= N ? N : n_exact / 64 * 64;

@@ -352,7 +352,7 @@ static void test_amx(void)
                             pm = perm;
                         }
                         tj_gemm_i8_pack(B, K, N, pm, P);
-                        size_t jv = n_exact >= N ? N : n_exact / 64 * 64;
+                        size_t jv = tj_gemm_i8_exact_end(n_exact, N);
                         tj_gemm_i8_amx_bound(P, K, N, jv, bound);
                         tj_gemm_i8_scalar(A, M, K, B, NULL, N, 0.0123f, pb, c1, ldc);
                         tj_gemm_i8_packed_avx512bw(A, M, K, P, N, n_exact, bound, pm, 0.0123f,

@@ -612,8 +612,8 @@ static void pack_one(tj_linear *l, const int8_t *w, pack_ctx *c)
     c->next += pack_bytes(c, l);
     tj_gemm_i8_pack(w, K, N, perm, P);
     /* With AMX, the columns after the exact panels run through it too, split by this bound. */
-    size_t jv = n_exact >= N ? N : n_exact / 64 * 64;
-    if (bound && jv < N && K % 64 == 0 && K <= TJ_AMX_MAX_K)
+    size_t jv = tj_gemm_i8_exact_end(n_exact, N);
+    if (bound && jv < N && tj_gemm_i8_amx_fits(K))
         tj_gemm_i8_amx_bound(P, K, N, jv, bound);
     else
         bound = NULL;

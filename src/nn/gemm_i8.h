@@ -101,6 +101,19 @@ void tj_gemm_i8_packed_split_avx512bw(const uint8_t *A, size_t M, size_t K, cons
 int tj_cpu_has_amx(void);
 /* The largest K the AMX product takes (its row block's split is on the stack). */
 #define TJ_AMX_MAX_K 2048
+/* 1 when tj_gemm_i8_packed_amx takes this K: a whole number of 64-byte tile rows, at most
+ * TJ_AMX_MAX_K. */
+static inline int tj_gemm_i8_amx_fits(size_t K)
+{
+    return K && K % 64 == 0 && K <= TJ_AMX_MAX_K;
+}
+/* Where the packed product's exact panels end (the first packed position after them): all of N
+ * (rounded up to a panel) when every column is exact, else the whole 64-column panels among the
+ * n_exact leading exact columns. */
+static inline size_t tj_gemm_i8_exact_end(size_t n_exact, size_t N)
+{
+    return n_exact >= N ? (N + 63) / 64 * 64 : n_exact / 64 * 64;
+}
 /* For the AMX product of packed positions [jv, N) of P: bound[k] the largest weight of row k
  * (0 if none is positive), bound[K + k] the largest negated one (0..128); 2K bytes. */
 void tj_gemm_i8_amx_bound(const int8_t *P, size_t K, size_t N, size_t jv, uint8_t *bound);

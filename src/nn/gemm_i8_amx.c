@@ -24,6 +24,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "nn/gemm_i8_512.h"
+
 /* Linux hands AMX's 8 KB of tile state to a process only when asked (arch_prctl
  * ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA); the answer is the process's for good, so it is
  * asked once and kept. This is the one piece of process-wide state the kernels keep: the answer
@@ -77,7 +79,7 @@ __attribute__((target("amx-tile,amx-int8"))) static void configure(size_t r)
 #define TJ_AMX_HOT_NUM 40
 #define TJ_AMX_HOT_DEN 100
 
-#define T_AMX "amx-tile,amx-int8,avx2,fma,avx512f,avx512bw,bmi,bmi2"
+#define T_AMX "amx-tile,amx-int8," TJ_T512 ",bmi,bmi2"
 
 /* The bounds of tj_gemm_i8_amx_bound: for each k, the largest positive weight and the largest
  * negated negative weight over packed positions [jv, N), from the packed rows (16 columns x 4 of k
@@ -150,30 +152,6 @@ __attribute__((target(T_AMX))) static void split_rows(const uint8_t *a, size_t r
     }
 }
 
-/* The sums of a row for 64 columns from jb to C: fmaf(float(S), unq, pbias) per column, packed
- * position j holding column perm[j] (j itself without perm), as the AVX-512BW kernel stores. */
-__attribute__((target(T_AMX))) static inline void store_row(const __m512i *sum, size_t jb, size_t N,
-                                                            const int32_t *perm, float unq,
-                                                            const float *pbias, float *row)
-{
-    const __m512 vunq = _mm512_set1_ps(unq);
-    for (size_t q = 0; q < 4; q++) {
-        size_t j = jb + 16 * q;
-        if (j >= N) break;
-        __mmask16 m = j + 16 <= N ? (__mmask16)0xffff : (__mmask16)((1u << (N - j)) - 1u);
-        __m512 v =
-            _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum[q]), vunq, _mm512_maskz_loadu_ps(m, pbias + j));
-        if (perm)
-            _mm512_mask_i32scatter_ps(row, m, _mm512_maskz_loadu_epi32(m, perm + j), v, 4);
-        else
-            _mm512_mask_storeu_ps(row + j, m, v);
-    }
-}
-
-#define MAC_BW(acc, x, p)                                                                          \
-    acc = _mm512_add_epi32(                                                                        \
-        acc, _mm512_madd_epi16(_mm512_maddubs_epi16(x, _mm512_loadu_si512(p)), ones))
-
 __attribute__((target(T_AMX))) size_t
 tj_gemm_i8_packed_amx(const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N, size_t jv,
                       size_t j1, const uint8_t *bound, const int32_t *perm, float unq,
@@ -186,6 +164,7 @@ tj_gemm_i8_packed_amx(const uint8_t *A, size_t M, size_t K, const int8_t *P, siz
     int32_t s[16 * 64];
     static const uint32_t amask[4] = {0, 0x0000ffffu, 0xffff0000u, 0xffffffffu};
     const __m512i ones = _mm512_set1_epi16(1);
+    const __m512 vunq = _mm512_set1_ps(unq);
     size_t cur = 0;
     if (!M) return j1;
     if (j1 > jv) {
@@ -241,13 +220,14 @@ tj_gemm_i8_packed_amx(const uint8_t *A, size_t M, size_t K, const int8_t *P, siz
                         uint32_t a4;
                         memcpy(&a4, row + 4 * k4, sizeof a4);
                         __m512i x = _mm512_set1_epi32((int)(a4 & amask[h[e] >> 14]));
-                        MAC_BW(sum[0], x, p0 + o);
-                        MAC_BW(sum[1], x, p1 + o);
-                        MAC_BW(sum[2], x, p2 + o);
-                        MAC_BW(sum[3], x, p3 + o);
+                        sum[0] = tj_i8_mac_pairs(sum[0], x, _mm512_loadu_si512(p0 + o), ones);
+                        sum[1] = tj_i8_mac_pairs(sum[1], x, _mm512_loadu_si512(p1 + o), ones);
+                        sum[2] = tj_i8_mac_pairs(sum[2], x, _mm512_loadu_si512(p2 + o), ones);
+                        sum[3] = tj_i8_mac_pairs(sum[3], x, _mm512_loadu_si512(p3 + o), ones);
                     }
                 }
-                store_row(sum, jb, N, perm, unq, pbias, C + (i + rr) * ldc);
+                for (size_t q = 0; q < 4; q++)
+                    tj_i8_store16(sum[q], jb + 16 * q, N, perm, vunq, pbias, C + (i + rr) * ldc);
             }
         }
     }

@@ -23,7 +23,7 @@ int tj_cpu_has_avx512bw(void)
            __builtin_cpu_supports("avx512bw");
 }
 
-#define TJ_T512 "avx2,fma,avx512f,avx512bw"
+#include "nn/gemm_i8_512.h"
 
 /* 64 bytes at p; the _T form reads the last 32 (K % 64 == 32) with zeros above: zero bytes add
  * zero pairs. Separate loops for the two, so the main loop has no branch on the load. */
@@ -31,8 +31,7 @@ int tj_cpu_has_avx512bw(void)
 #define LD_T(p) _mm512_maskz_loadu_epi8(0xffffffffULL, p)
 
 /* acc += the widened pair sums of vpmaddubsw(a, b). */
-#define MAC_BW(acc, a, b)                                                                          \
-    acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(a, b), ones))
+#define MAC_BW(acc, a, b) acc = tj_i8_mac_pairs(acc, a, b, ones)
 
 /* Per 128-bit lane, the four accumulators' partial totals side by side: lane q of the result holds
  * [Σ a0, Σ a1, Σ a2, Σ a3] over that lane's four int32s. Integer sums: grouping changes nothing. */
@@ -255,9 +254,8 @@ __attribute__((target(TJ_T512))) void tj_gemm_i8_pack_avx512(const int8_t *B, si
  * k+2, k+3, the pairs of the scalar definition) widened and added exactly. A block of 4 rows x 64
  * columns keeps 16 accumulators that end as 16 output columns each: no lane reduction, and each
  * B vector loaded feeds four rows. The int32 totals and the epilogue (fmaf(float(S), unq, pbias))
- * are those of every other path, so the outputs are bit for bit the same. */
-#define PK_MAC_BW(acc, x, b)                                                                       \
-    acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(x, b), ones))
+ * are those of every other path, so the outputs are bit for bit the same. The pair sums are
+ * MAC_BW's (tj_i8_mac_pairs). */
 /* vpdpbusd: the four products of a lane summed exactly into it. Equal to the two saturated pairs
  * only on columns that cannot saturate (tj_gemm_i8_exact_column), which the packing puts first. */
 #define PK_MAC_VNNI(acc, x, b) acc = _mm512_dpbusd_epi32(acc, x, b)
@@ -271,20 +269,9 @@ __attribute__((target(TJ_T512))) void tj_gemm_i8_pack_avx512(const int8_t *B, si
         MAC(c##r##2, x_, w2);                                                                      \
         MAC(c##r##3, x_, w3);                                                                      \
     } while (0)
-/* Packed position j_ holds column perm[j_] (j_ itself without perm); pbias is in packed order. */
+/* Packed position j holds column perm[j] (j itself without perm); pbias is in packed order. */
 #define PK_STORE(r, q)                                                                             \
-    do {                                                                                           \
-        size_t j_ = jb + 16 * (q);                                                                 \
-        if (j_ >= N) break;                                                                        \
-        __mmask16 m_ = j_ + 16 <= N ? (__mmask16)0xffff : (__mmask16)((1u << (N - j_)) - 1u);      \
-        __m512 v_ = _mm512_fmadd_ps(_mm512_cvtepi32_ps(c##r##q), vunq,                             \
-                                    _mm512_maskz_loadu_ps(m_, pbias + j_));                        \
-        float *row_ = C + (i + (r)) * ldc;                                                         \
-        if (perm)                                                                                  \
-            _mm512_mask_i32scatter_ps(row_, m_, _mm512_maskz_loadu_epi32(m_, perm + j_), v_, 4);   \
-        else                                                                                       \
-            _mm512_mask_storeu_ps(row_ + j_, m_, v_);                                              \
-    } while (0)
+    tj_i8_store16(c##r##q, jb + 16 * (q), N, perm, vunq, pbias, C + (i + (r)) * ldc)
 #define PK_STORE_ROW(r)                                                                            \
     do {                                                                                           \
         PK_STORE(r, 0);                                                                            \
@@ -345,7 +332,7 @@ __attribute__((target(TJ_T512))) void tj_gemm_i8_pack_avx512(const int8_t *B, si
     const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N, size_t jb0, size_t jb1,       \
         const int32_t *perm, float unq, const float *pbias, float *C, size_t ldc
 
-__attribute__((target(TJ_T512))) static void pk_panels_bw(PK_ARGS) PK_PANELS(PK_MAC_BW)
+__attribute__((target(TJ_T512))) static void pk_panels_bw(PK_ARGS) PK_PANELS(MAC_BW)
     __attribute__((target(TJ_T512 ",avx512vnni"))) static void pk_panels_vnni(PK_ARGS)
         PK_PANELS(PK_MAC_VNNI)
 
@@ -447,30 +434,33 @@ tj_i8_map_avx512vbmi(const int8_t *src, size_t n, const int8_t tab[256], int8_t 
     }
 }
 
-/* The packed product (nn/gemm_i8.h): panels wholly inside the first n_exact packed columns with
- * vpdpbusd, the rest with vpmaddubsw. The int32 totals and the epilogue (fmaf(float(S), unq,
- * pbias)) are those of every other path, so the outputs are bit for bit the same. */
 /* The exact panels [0, jv) and, with bound, the others through AMX when the CPU has it. Returns
  * where the AVX-512BW kernel takes over. */
 static size_t packed_amx(const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N, size_t jv,
                          const uint8_t *bound, const int32_t *perm, float unq, const float *pbias,
                          float *C, size_t ldc)
 {
-    if (K % 64 || K > TJ_AMX_MAX_K || !tj_cpu_has_amx()) return 0;
+    if (!tj_gemm_i8_amx_fits(K) || !tj_cpu_has_amx()) return 0;
     size_t j1 = bound && jv < N ? (N + 63) / 64 * 64 : jv;
     return j1 ? tj_gemm_i8_packed_amx(A, M, K, P, N, jv, j1, jv < j1 ? bound : NULL, perm, unq,
                                       pbias, C, ldc)
               : 0;
 }
 
+/* The packed product (nn/gemm_i8.h): panels wholly inside the first n_exact packed columns with
+ * AMX or vpdpbusd, the rest with vpmaddubsw (or AMX's split). The int32 totals and the epilogue
+ * (fmaf(float(S), unq, pbias)) are those of every other path, so the outputs are bit for bit the
+ * same. */
 void tj_gemm_i8_packed_avx512bw(const uint8_t *A, size_t M, size_t K, const int8_t *P, size_t N,
                                 size_t n_exact, const uint8_t *bound, const int32_t *perm,
                                 float unq, const float *pbias, float *C, size_t ldc)
 {
-    size_t jv = n_exact >= N ? (N + 63) / 64 * 64 : n_exact / 64 * 64;
+    size_t jv = tj_gemm_i8_exact_end(n_exact, N);
     size_t ja = packed_amx(A, M, K, P, N, jv, bound, perm, unq, pbias, C, ldc);
-    if (ja < jv) pk_panels_vnni(A, M, K, P, N, ja, jv, perm, unq, pbias, C, ldc);
-    if (ja < jv) ja = jv;
+    if (ja < jv) {
+        pk_panels_vnni(A, M, K, P, N, ja, jv, perm, unq, pbias, C, ldc);
+        ja = jv;
+    }
     if (ja < N) pk_panels_bw(A, M, K, P, N, ja, N, perm, unq, pbias, C, ldc);
 }
 
